@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// Loom: a literate experiment runner for image-recognition research.
+// Module layering (one way): Engine <- Vision <- Experiments -> Notebook, loom on top.
+import PackageDescription
+
+// AVX2/FMA code generation for release builds only (debug/test builds stay portable).
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Loom",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "loom", targets: ["loom"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMarkGFM", pkgConfig: "libcmark-gfm",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Vision", dependencies: ["Engine", "CPNG"], swiftSettings: fastMath),
+        .target(name: "Notebook", dependencies: [
+            "CMarkGFM",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "Experiments", dependencies: ["Vision", "Notebook"], swiftSettings: fastMath),
+        .executableTarget(name: "loom", dependencies: [
+            "Experiments", "Vision", "Engine", "Notebook",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fastMath),
+
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "Engine"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Notebook", "Vision", "Engine"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,61 @@
+// Parallel: the one thread setting (LOOM_THREADS) for OpenBLAS and the engine's own loops.
+import CBLAS
+import Dispatch
+import Foundation
+
+/// Thread configuration shared by OpenBLAS and the engine's parallel loops.
+///
+/// `LOOM_THREADS` (default: all cores) is read once at first use; `Threads.set(_:)`
+/// changes it for the process. Work is split into a fixed number of chunks that
+/// depends only on the thread count, so results are deterministic for a given setting.
+public enum Threads {
+    nonisolated(unsafe) private static var _count: Int = {
+        let env = ProcessInfo.processInfo.environment["LOOM_THREADS"].flatMap { Int($0) }
+        let n = max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
+        openblas_set_num_threads(Int32(n))
+        return n
+    }()
+
+    /// The number of threads the engine and OpenBLAS use.
+    public static var count: Int { _count }
+
+    /// Set the thread count for OpenBLAS and the engine (process-wide).
+    public static func set(_ n: Int) {
+        _count = max(1, n)
+        openblas_set_num_threads(Int32(_count))
+    }
+
+    /// OpenBLAS's own description of its build (version, kernel, threading).
+    public static var blasConfig: String {
+        guard let c = openblas_get_config() else { return "OpenBLAS" }
+        return String(cString: c)
+    }
+}
+
+/// A pointer that may cross into concurrent closures; the caller guarantees disjoint writes.
+public struct SendPtr<T>: @unchecked Sendable {
+    public let p: UnsafeMutablePointer<T>
+    public init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+    @inline(__always) public subscript(i: Int) -> T {
+        get { p[i] }
+        nonmutating set { p[i] = newValue }
+    }
+}
+
+/// Runs `body(start, end)` over `0..<n` split into contiguous chunks, in parallel when the
+/// work is large enough (`n * costPerItem` above ~64K operations) and threads > 1.
+@inline(__always)
+public func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Int, Int) -> Void) {
+    let threads = Threads.count
+    if threads <= 1 || n < 2 || n &* costPerItem < 65_536 {
+        body(0, n)
+        return
+    }
+    let chunks = min(threads, n)
+    withoutActuallyEscaping(body) { b in
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let s = n * c / chunks, e = n * (c + 1) / chunks
+            if s < e { b(s, e) }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// Experiments module: see DESIGN.md layering. Files are added per facet.

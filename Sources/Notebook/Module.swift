@@ -1,0 +1,1 @@
+// Notebook module: see DESIGN.md layering. Files are added per facet.

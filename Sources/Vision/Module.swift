@@ -1,0 +1,1 @@
+// Vision module: see DESIGN.md layering. Files are added per facet.

@@ -1,0 +1,2 @@
+// loom: the command-line entry point (argument parsing and wiring only).
+print("loom")
