@@ -1,0 +1,124 @@
+// The document reader: cmark-gfm parsing of a notebook into prose and cell segments with file line numbers.
+import CMarkGFM
+
+/// Reads Markdown with cmark-gfm (tables, strikethrough, autolinks) and splits it into segments.
+enum DocumentReader {
+    /// The GFM core extensions attached to every parser.
+    static let extensionNames = ["table", "strikethrough", "autolink"]
+
+    static func read(text rawText: String, fileName: String) -> Document {
+        let text = rawText.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        let source = SourceText(fileName: fileName, text: text)
+        var lines = source.lines
+        if text.hasSuffix("\n") { lines.append("") }
+        var diagnostics: [Diagnostic] = []
+        var frontMatter: FrontMatter?
+        var offset = 0
+        if let (matter, problems) = FrontMatter.split(lines) {
+            frontMatter = matter
+            offset = matter.lineCount
+            diagnostics += problems
+        }
+        let body = lines[offset...].joined(separator: "\n")
+        var segments: [Segment] = []
+        var references: [InlineReference] = []
+        var sources: [(source: String, line: Int, offsets: [Int], info: String)] = []
+        var proseStart = offset + 1
+
+        func appendProse(through last: Int) {
+            guard last >= proseStart else { return }
+            let text = source.lines[(proseStart - 1)..<min(last, source.lines.count)].joined(separator: "\n")
+            if !text.allSatisfy(\.isWhitespace) {
+                segments.append(.prose(Prose(text: text, lines: proseStart...last)))
+            }
+        }
+
+        withMarkdownTree(body) { document in
+            var block = cmark_node_first_child(document)
+            while let node = block {
+                block = cmark_node_next(node)
+                let first = Int(cmark_node_get_start_line(node)) + offset
+                let last = max(Int(cmark_node_get_end_line(node)) + offset, first)
+                if let info = configInfo(node) {
+                    appendProse(through: first - 1)
+                    let literal = String(cString: cmark_node_get_literal(node))
+                    sources.append((literal, first + 1, columnOffsets(literal, firstLine: first + 1, in: source), info))
+                    segments.append(.cell(Cell(source: "", line: 0)))
+                    proseStart = last + 1
+                    continue
+                }
+                walkInlines(node, offset: offset, source: source, references: &references, diagnostics: &diagnostics)
+            }
+        }
+        appendProse(through: source.lines.count)
+
+        let identities = DocumentHash.cellIdentities(sources.map(\.source))
+        var cellIndex = 0
+        for (i, segment) in segments.enumerated() {
+            guard case .cell = segment else { continue }
+            let s = sources[cellIndex]
+            segments[i] = .cell(Cell(source: s.source, line: s.line, index: cellIndex, info: s.info,
+                                     columnOffsets: s.offsets, identity: identities[cellIndex]))
+            cellIndex += 1
+        }
+        let frontMatterText = offset > 0 ? source.lines[0..<offset].joined(separator: "\n") : ""
+        return Document(source: source, frontMatter: frontMatter, frontMatterText: frontMatterText, segments: segments,
+                        inlineReferences: references, diagnostics: diagnostics)
+    }
+
+    /// Parses `markdown` with the GFM core extensions and hands the document node to `body`.
+    static func withMarkdownTree<R>(_ markdown: String, _ body: (OpaquePointer) -> R) -> R {
+        cmark_gfm_core_extensions_ensure_registered()
+        let parser = cmark_parser_new(CMARK_OPT_DEFAULT)!
+        defer { cmark_parser_free(parser) }
+        for name in extensionNames {
+            if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(parser, ext) }
+        }
+        markdown.withCString { cmark_parser_feed(parser, $0, markdown.utf8.count) }
+        let document = cmark_parser_finish(parser)!
+        defer { cmark_node_free(document) }
+        return body(document)
+    }
+
+    /// The info string when `node` is a config cell's code block, else nil.
+    static func configInfo(_ node: OpaquePointer) -> String? {
+        guard cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK, let info = cmark_node_get_fence_info(node) else {
+            return nil
+        }
+        let text = String(cString: info)
+        return Cell.isConfigInfo(text) ? text : nil
+    }
+
+    /// For each line of a cell's literal, how many bytes of the file line precede it (fence or container indent).
+    static func columnOffsets(_ literal: String, firstLine: Int, in source: SourceText) -> [Int] {
+        SourceText.splitLines(literal).enumerated().map { i, text in
+            guard let fileLine = source.line(firstLine + i), fileLine.hasSuffix(text) else { return 0 }
+            return fileLine.utf8.count - text.utf8.count
+        }
+    }
+
+    /// Walks a prose block for inline results (`` `= x.y` ``) and for config cells nested in lists or quotes,
+    /// which are kept as prose with a warning.
+    static func walkInlines(_ block: OpaquePointer, offset: Int, source: SourceText,
+                            references: inout [InlineReference], diagnostics: inout [Diagnostic]) {
+        let iterator = cmark_iter_new(block)
+        defer { cmark_iter_free(iterator) }
+        while case let event = cmark_iter_next(iterator), event != CMARK_EVENT_DONE {
+            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
+            let line = Int(cmark_node_get_start_line(node)) + offset
+            if configInfo(node) != nil {
+                let at = SourceRange(at: SourceLocation(line: line, column: Int(cmark_node_get_start_column(node))))
+                diagnostics.append(Diagnostic(.warning, "a config cell inside a list or quote is shown as code and not run; "
+                                              + "move it to the top level", at: at))
+            } else if cmark_node_get_type(node) == CMARK_NODE_CODE, let literal = cmark_node_get_literal(node) {
+                let text = String(cString: literal)
+                guard text.hasPrefix("=") else { continue }
+                let column = InlineReferenceReader.locate(text, line: line, reportedColumn: Int(cmark_node_get_start_column(node)), in: source)
+                switch InlineReferenceReader.parse(text, at: SourceLocation(line: line, column: column)) {
+                case .success(let reference): references.append(reference)
+                case .failure(let diagnostic): diagnostics.append(diagnostic)
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Notebook module: see DESIGN.md layering. Files are added per facet.
