@@ -1,1 +1,0 @@
-// Vision module: see DESIGN.md layering. Files are added per facet.
