@@ -1,0 +1,193 @@
+// Checking expressions against schema types: literals, enum cases, arrays, references and argument lists.
+
+/// Resolves expressions of one statement against the registry and earlier bindings, collecting diagnostics.
+struct ExpressionResolver {
+    let registry: SchemaRegistry
+    let bindings: Bindings
+    var diagnostics: [Diagnostic] = []
+
+    init(registry: SchemaRegistry, bindings: Bindings) {
+        self.registry = registry
+        self.bindings = bindings
+    }
+
+    mutating func fail(_ message: String, at range: SourceRange, suggestion: String? = nil) -> ResolvedValue? {
+        diagnostics.append(.error(message, at: range, suggestion: suggestion))
+        return nil
+    }
+
+    /// `expr` as a value of `type`; `context` names the slot in messages, e.g. "`lr` of `.sgd`".
+    mutating func resolve(_ expr: CellExpr, as type: ValueType, context: String) -> ResolvedValue? {
+        func mismatch(_ self_: inout ExpressionResolver) -> ResolvedValue? {
+            self_.fail("\(context) expects \(type.description), found \(expr.formDescription)", at: expr.range)
+        }
+        switch (type, expr.kind) {
+        case (.int(let bounds, let allowed), .integer(let i)):
+            if let allowed, !allowed.contains(i) {
+                return fail("\(context) must be one of \(allowed.map(String.init).joined(separator: ", ")), found \(i)", at: expr.range)
+            }
+            return bounds.contains(Double(i)) ? .int(i) : fail("\(context) must be \(bounds), found \(i)", at: expr.range)
+        case (.number(let bounds), .integer(let i)):
+            return bounds.contains(Double(i)) ? .number(Double(i)) : fail("\(context) must be \(bounds), found \(i)", at: expr.range)
+        case (.number(let bounds), .float(let x)):
+            return bounds.contains(x) ? .number(x) : fail("\(context) must be \(bounds), found \(x)", at: expr.range)
+        case (.string, .string(let s)): return .string(s)
+        case (.bool, .bool(let b)): return .bool(b)
+        case (.enumeration(let schema), .enumCase(let name, let arguments)):
+            guard let caseSchema = schema.case(named: name.text) else {
+                let near = Suggestion.nearest(to: name.text, in: schema.cases.map(\.name))
+                return fail(Suggestion.message("`.\(name.text)` is not a `\(schema.name)` case", nearest: near.map { ".\($0)" }),
+                            at: name.range, suggestion: near)
+            }
+            guard let args = resolveArguments(arguments ?? [], signature: caseSchema.signature,
+                                              owner: "`.\(name.text)`", ownerRange: name.range) else { return nil }
+            return .enumCase(name.text, args)
+        case (.array(let element, let minCount), .array(let items)):
+            var values: [ResolvedValue] = []
+            var failed = false
+            for item in items {
+                if let v = resolve(item, as: element, context: context) { values.append(v) } else { failed = true }
+            }
+            if failed { return nil }
+            guard values.count >= minCount else {
+                return fail("\(context) needs at least \(minCount) element\(minCount == 1 ? "" : "s")", at: expr.range)
+            }
+            return .array(values)
+        case (.reference(let kind), .name), (.reference(let kind), .call), (.reference(let kind), .method):
+            guard let (found, value) = resolveStatement(expr) else { return nil }
+            guard found == kind else {
+                return fail("\(context) expects \(type.description), found \(expr.formDescription) (an `\(found)`)", at: expr.range)
+            }
+            if case .name(let name) = expr.kind { return .reference(name, path: []) }
+            return value
+        case (.member(let kind), .member(let base, let member)):
+            guard case .name(let name) = base.kind else { return mismatch(&self) }
+            guard let binding = lookup(name, at: base.range) else { return nil }
+            guard binding.kind == kind else {
+                return fail("\(context) expects a result of an `\(kind)`, but `\(name)` is an `\(binding.kind)`", at: base.range)
+            }
+            return checkMember(member, of: kind) ? .reference(name, path: [member.text]) : nil
+        case (.oneOf(let types), _):
+            return resolveOneOf(expr, types: types, context: context)
+        default:
+            return mismatch(&self)
+        }
+    }
+
+    /// The first alternative that accepts `expr`; if none does, the errors of the first whose form fits.
+    private mutating func resolveOneOf(_ expr: CellExpr, types: [ValueType], context: String) -> ResolvedValue? {
+        var firstFitting: [Diagnostic]?
+        for type in types {
+            var attempt = ExpressionResolver(registry: registry, bindings: bindings)
+            if let value = attempt.resolve(expr, as: type, context: context), attempt.diagnostics.isEmpty { return value }
+            if firstFitting == nil, type.fits(expr) { firstFitting = attempt.diagnostics }
+        }
+        if let firstFitting { diagnostics += firstFitting; return nil }
+        return fail("\(context) expects \(ValueType.oneOf(types).description), found \(expr.formDescription)", at: expr.range)
+    }
+
+    /// Whether `member` is a declared result of kind `kind`; reports it (with a did-you-mean) when not.
+    mutating func checkMember(_ member: CellName, of kind: String) -> Bool {
+        let members = registry.schema(ofKind: kind)?.members.map(\.name) ?? []
+        if members.contains(member.text) { return true }
+        let near = Suggestion.nearest(to: member.text, in: members)
+        _ = fail(Suggestion.message("`\(kind)` has no result `\(member.text)`", nearest: near), at: member.range, suggestion: near)
+        return false
+    }
+
+    /// The binding `name`, or nil after reporting an unknown name. A binding whose own statement failed is
+    /// returned as nil without a report, so one mistake yields one error.
+    mutating func lookup(_ name: String, at range: SourceRange) -> Binding? {
+        guard let binding = bindings[name] else {
+            let near = Suggestion.nearest(to: name, in: bindings.ordered.map(\.name.text))
+            _ = fail(Suggestion.message("unknown binding `\(name)`", nearest: near), at: range, suggestion: near)
+            return nil
+        }
+        return binding.value == nil ? nil : binding
+    }
+
+    /// Matches `arguments` to `signature`: positional parameters, then the variadic run, labels in any order;
+    /// fills in defaults. Returns nil when any argument failed (all failures are reported).
+    mutating func resolveArguments(_ arguments: [CellArgument], signature: Signature, owner: String,
+                                   ownerRange: SourceRange) -> [ResolvedArgument]? {
+        var given: [String: ResolvedValue] = [:]
+        var variadicValues: [ResolvedValue] = []
+        var failed = false
+        let positional = signature.positional
+        var nextPositional = 0
+        for argument in arguments {
+            guard let label = argument.label else {
+                if nextPositional < positional.count {
+                    let parameter = positional[nextPositional]
+                    nextPositional += 1
+                    if let v = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)") {
+                        given[parameter.name] = v
+                    } else { failed = true }
+                } else if let variadic = signature.variadic {
+                    if let v = resolve(argument.value, as: variadic.element, context: "`\(variadic.name)` of \(owner)") {
+                        variadicValues.append(v)
+                    } else { failed = true }
+                } else {
+                    failed = true
+                    _ = fail("unexpected unlabelled argument; \(owner) takes labelled arguments only", at: argument.range)
+                }
+                continue
+            }
+            guard let parameter = signature.labelled.first(where: { $0.name == label.text }) else {
+                failed = true
+                if positional.contains(where: { $0.name == label.text }) {
+                    _ = fail("`\(label.text)` of \(owner) is written without a label", at: label.range)
+                } else {
+                    let near = Suggestion.nearest(to: label.text, in: signature.labelled.map(\.name))
+                    _ = fail(Suggestion.message("unknown argument `\(label.text)` for \(owner)", nearest: near),
+                             at: label.range, suggestion: near)
+                }
+                continue
+            }
+            if given[label.text] != nil {
+                failed = true
+                _ = fail("argument `\(label.text)` is given twice", at: label.range)
+                continue
+            }
+            if let v = resolve(argument.value, as: parameter.type, context: "`\(label.text)` of \(owner)") {
+                given[label.text] = v
+            } else { failed = true }
+        }
+        var resolved: [ResolvedArgument] = []
+        for name in signature.resolvedOrder {
+            if let variadic = signature.variadic, variadic.name == name {
+                if variadicValues.count < variadic.minCount {
+                    failed = true
+                    _ = fail("\(owner) needs at least \(variadic.minCount) unlabelled `\(variadic.name)` argument"
+                             + (variadic.minCount == 1 ? "" : "s"), at: ownerRange)
+                }
+                resolved.append(ResolvedArgument(name, .array(variadicValues)))
+                continue
+            }
+            let parameter = signature.parameters.first { $0.name == name }!
+            if let v = given[name] { resolved.append(ResolvedArgument(name, v)); continue }
+            switch parameter.default {
+            case .value(let v): resolved.append(ResolvedArgument(name, parameter.type.conform(v) ?? v))
+            case .absent: resolved.append(ResolvedArgument(name, .null))
+            case .required:
+                failed = true
+                _ = fail("missing argument `\(name)` for \(owner)", at: ownerRange)
+            }
+        }
+        return failed ? nil : resolved
+    }
+}
+
+extension ValueType {
+    /// Whether `expr` has the right form for this type, ignoring its contents (chooses which `oneOf` error to show).
+    func fits(_ expr: CellExpr) -> Bool {
+        switch (self, expr.kind) {
+        case (.int, .integer), (.number, .integer), (.number, .float), (.string, .string), (.bool, .bool),
+             (.enumeration, .enumCase), (.array, .array), (.reference, .name), (.reference, .call),
+             (.reference, .method), (.member, .member):
+            return true
+        case (.oneOf(let types), _): return types.contains { $0.fits(expr) }
+        default: return false
+        }
+    }
+}
