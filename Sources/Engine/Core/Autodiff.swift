@@ -1,0 +1,103 @@
+// Autodiff: reverse-mode differentiation over the graph recorded by ops.
+import Foundation
+
+/// How a tensor was produced: its inputs and a function from the output's gradient to
+/// the inputs' gradients (nil where an input needs none).
+final class GradNode {
+    let inputs: [Tensor]
+    let backward: (Tensor) -> [Tensor?]
+    init(_ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) {
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Global switches for gradient recording.
+public enum Autograd {
+    @TaskLocal static var recording = true
+
+    /// Whether ops currently record the graph.
+    public static var isRecording: Bool { recording }
+
+    /// Runs `body` without recording gradients (evaluation, optimizer updates).
+    public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
+        try $recording.withValue(false) { try body() }
+    }
+}
+
+extension Tensor {
+    /// Attaches a backward function to `self` (the output of an op on `inputs`) when any
+    /// input requires a gradient and recording is on. Returns `self`.
+    @discardableResult
+    func recorded(_ inputs: [Tensor], _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard Autograd.recording, inputs.contains(where: { $0.requiresGrad }) else { return self }
+        requiresGrad = true
+        node = GradNode(inputs, backward)
+        return self
+    }
+
+    /// Whether this tensor is a leaf that collects gradients (a parameter or input).
+    public var isLeaf: Bool { node == nil }
+
+    /// Adds `g` into `grad`, taking ownership lazily so shared gradient tensors stay intact.
+    func accumulateGrad(_ g: Tensor) {
+        precondition(g.count == count, "gradient \(g.shape) for tensor \(shape)")
+        guard let existing = grad else {
+            grad = g.shape == shape ? g : g.reshaped(shape)
+            gradOwned = false
+            return
+        }
+        if gradOwned {
+            let d = existing.ptr, s = g.ptr
+            for i in 0..<count { d[i] += s[i] }
+        } else {
+            let sum = Tensor(uninitialized: shape)
+            let d = sum.ptr, a = existing.ptr, b = g.ptr
+            for i in 0..<count { d[i] = a[i] + b[i] }
+            grad = sum
+            gradOwned = true
+        }
+    }
+
+    /// Clears the gradient.
+    public func zeroGrad() {
+        grad = nil
+        gradOwned = false
+    }
+
+    /// Back-propagates from this tensor. A scalar starts from 1; otherwise pass `gradient`
+    /// of the same shape. Leaf tensors with `requiresGrad` accumulate into `grad`; the
+    /// graph is released afterwards.
+    public func backward(_ gradient: Tensor? = nil) {
+        precondition(gradient != nil || count == 1, "backward() without a gradient needs a scalar, shape is \(shape)")
+        guard requiresGrad else { return }
+        // Topological order by iterative depth-first search.
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Tensor, Bool)] = [(self, false)]
+        while let (t, expanded) = stack.popLast() {
+            if expanded { order.append(t); continue }
+            let id = ObjectIdentifier(t)
+            if visited.contains(id) { continue }
+            visited.insert(id)
+            stack.append((t, true))
+            if let n = t.node {
+                for input in n.inputs where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
+                    stack.append((input, false))
+                }
+            }
+        }
+        accumulateGrad(gradient ?? Tensor.full(shape, 1))
+        for t in order.reversed() {
+            guard let n = t.node else { continue }
+            guard let g = t.grad else { continue }
+            let grads = n.backward(g)
+            for (input, gi) in zip(n.inputs, grads) {
+                if let gi, input.requiresGrad { input.accumulateGrad(gi) }
+            }
+            // Release intermediate state: non-leaf gradients and the graph.
+            t.grad = nil
+            t.node = nil
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// Basic layers: Linear, Conv2d, BatchNorm2d, LayerNorm, Sequential, activations, pooling.
+import Foundation
+
+/// y = x·Wᵀ + b; weight (out, in) as PyTorch.
+public final class Linear: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, rng: inout RandomGenerator) {
+        weight = Init.pytorchDefault([outFeatures, inFeatures], fanIn: inFeatures, rng: &rng)
+        self.bias = bias ? Init.pytorchDefault([outFeatures], fanIn: inFeatures, rng: &rng) : nil
+        super.init()
+        addParameter("weight", weight)
+        if let b = self.bias { addParameter("bias", b) }
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight: weight, bias: bias) }
+}
+
+/// 2-D convolution; weight (out, in, k, k), Kaiming-normal fan-out init (timm).
+public final class Conv2d: Module {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let stride: Int
+    public let padding: Int
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                bias: Bool = false, rng: inout RandomGenerator) {
+        weight = Init.kaimingNormalFanOut([outChannels, inChannels, kernel, kernel], rng: &rng)
+        self.bias = bias ? Tensor.zeros([outChannels]) : nil
+        self.stride = stride
+        self.padding = padding
+        super.init()
+        addParameter("weight", weight)
+        if let b = self.bias { addParameter("bias", b) }
+    }
+
+    public var inChannels: Int { weight.dim(1) }
+    public var outChannels: Int { weight.dim(0) }
+    public var kernel: Int { weight.dim(2) }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        conv2d(x, weight: weight, bias: bias, stride: (stride, stride), padding: Padding(padding))
+    }
+
+    /// Multiply-accumulates for one image with output size oh×ow.
+    public func macs(outH: Int, outW: Int) -> Int { outChannels * inChannels * kernel * kernel * outH * outW }
+}
+
+/// Batch normalisation with PyTorch's running statistics (momentum 0.1, eps 1e-5).
+public final class BatchNorm2d: Module {
+    public let weight, bias, runningMean, runningVar: Tensor
+    public let momentum: Float, eps: Float
+
+    public init(_ channels: Int, momentum: Float = 0.1, eps: Float = 1e-5) {
+        weight = Tensor.ones([channels]); bias = Tensor.zeros([channels])
+        runningMean = Tensor.zeros([channels]); runningVar = Tensor.ones([channels])
+        self.momentum = momentum; self.eps = eps
+        super.init()
+        addParameter("weight", weight); addParameter("bias", bias)
+        addBuffer("running_mean", runningMean); addBuffer("running_var", runningVar)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                    training: training, momentum: momentum, eps: eps)
+    }
+}
+
+/// Layer normalisation over the last dimension (timm ViT uses eps 1e-6).
+public final class LayerNorm: Module {
+    public let weight, bias: Tensor
+    public let eps: Float
+
+    public init(_ dim: Int, eps: Float = 1e-6) {
+        weight = Tensor.ones([dim]); bias = Tensor.zeros([dim]); self.eps = eps
+        super.init()
+        addParameter("weight", weight); addParameter("bias", bias)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { layerNorm(x, weight: weight, bias: bias, eps: eps) }
+}
+
+/// A chain of layers named "0", "1", … as `nn.Sequential`.
+public final class Sequential: Module {
+    public let layers: [(Tensor) -> Tensor]
+
+    public init(_ modules: [(Module, (Tensor) -> Tensor)]) {
+        layers = modules.map(\.1)
+        super.init()
+        for (i, m) in modules.enumerated() { addChild(String(i), m.0) }
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
+}
+
+/// Multi-head self-attention with timm's parameter names (`qkv`, `proj`).
+public final class Attention: Module {
+    public let qkv: Linear, proj: Linear
+    public let heads: Int
+
+    public init(dim: Int, heads: Int, qkvBias: Bool = true, rng: inout RandomGenerator) {
+        self.heads = heads
+        qkv = Linear(dim, dim * 3, bias: qkvBias, rng: &rng)
+        proj = Linear(dim, dim, rng: &rng)
+        super.init()
+        addChild("qkv", qkv); addChild("proj", proj)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        multiHeadSelfAttention(x, heads: heads, qkvWeight: qkv.weight, qkvBias: qkv.bias,
+                               projWeight: proj.weight, projBias: proj.bias)
+    }
+}

@@ -1,0 +1,137 @@
+// Activations: relu, gelu (erf), sigmoid, silu, tanh, softmax/log-softmax, dropout.
+import Foundation
+
+/// Elementwise map over all elements, split across threads for large tensors.
+@inline(__always)
+func parallelMap(_ x: Tensor, cost: Int = 1, _ f: @escaping (Float) -> Float) -> Tensor {
+    let out = Tensor(uninitialized: x.shape)
+    let o = SendPtr(out.ptr), s = SendPtr(x.ptr)
+    parallelFor(x.count, costPerItem: cost) { a, b in
+        for i in a..<b { o[i] = f(s[i]) }
+    }
+    return out
+}
+
+/// Elementwise `g * f(x, y)` for backward passes.
+@inline(__always)
+func parallelZip(_ x: Tensor, _ y: Tensor, cost: Int = 1, _ f: @escaping (Float, Float) -> Float) -> Tensor {
+    precondition(x.count == y.count, "zip of \(x.shape) and \(y.shape)")
+    let out = Tensor(uninitialized: x.shape)
+    let o = SendPtr(out.ptr), a = SendPtr(x.ptr), b = SendPtr(y.ptr)
+    parallelFor(x.count, costPerItem: cost) { s, e in
+        for i in s..<e { o[i] = f(a[i], b[i]) }
+    }
+    return out
+}
+
+/// max(x, 0).
+public func relu(_ x: Tensor) -> Tensor {
+    let out = parallelMap(x) { $0 > 0 ? $0 : 0 }
+    return out.recorded([x]) { g in [parallelZip(g, out) { g, y in y > 0 ? g : 0 }] }
+}
+
+/// GELU, exact form x·Φ(x) = x/2·(1 + erf(x/√2)).
+public func gelu(_ x: Tensor) -> Tensor {
+    let out = parallelMap(x, cost: 20) { v in 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
+    return out.recorded([x]) { g in
+        let d = parallelMap(x, cost: 30) { v in
+            let cdf = 0.5 * (1 + erf(v * 0.70710678118654752))
+            let pdf = exp(-0.5 * v * v) * 0.39894228040143268
+            return cdf + v * pdf
+        }
+        return [parallelZip(g, d, *)]
+    }
+}
+
+/// 1/(1+e^-x).
+public func sigmoid(_ x: Tensor) -> Tensor {
+    let out = parallelMap(x, cost: 10) { v in 1 / (1 + exp(-v)) }
+    return out.recorded([x]) { g in [parallelZip(g, out) { g, s in g * s * (1 - s) }] }
+}
+
+/// x·σ(x).
+public func silu(_ x: Tensor) -> Tensor {
+    let out = parallelMap(x, cost: 10) { v in v / (1 + exp(-v)) }
+    return out.recorded([x]) { g in
+        let d = parallelMap(x, cost: 10) { v in
+            let s = 1 / (1 + exp(-v))
+            return s * (1 + v * (1 - s))
+        }
+        return [parallelZip(g, d, *)]
+    }
+}
+
+/// Hyperbolic tangent.
+public func tanh(_ x: Tensor) -> Tensor {
+    let out = parallelMap(x, cost: 10) { Foundation.tanh($0) }
+    return out.recorded([x]) { g in [parallelZip(g, out) { g, t in g * (1 - t * t) }] }
+}
+
+/// Softmax over the last dimension.
+public func softmax(_ x: Tensor) -> Tensor {
+    let n = x.dim(-1), rows = x.count / n
+    let out = Tensor(uninitialized: x.shape)
+    let o = SendPtr(out.ptr), s = SendPtr(x.ptr)
+    parallelFor(rows, costPerItem: n * 10) { a, b in
+        for r in a..<b { softmaxRow(s.p + r * n, o.p + r * n, n) }
+    }
+    return out.recorded([x]) { g in
+        let gx = Tensor(uninitialized: x.shape)
+        let gp = SendPtr(g.ptr), dp = SendPtr(gx.ptr)
+        parallelFor(rows, costPerItem: n * 4) { a, b in
+            for r in a..<b {
+                let y = o.p + r * n, gy = gp.p + r * n, d = dp.p + r * n
+                var dot: Float = 0
+                for i in 0..<n { dot += gy[i] * y[i] }
+                for i in 0..<n { d[i] = y[i] * (gy[i] - dot) }
+            }
+        }
+        return [gx]
+    }
+}
+
+/// Log-softmax over the last dimension.
+public func logSoftmax(_ x: Tensor) -> Tensor {
+    let n = x.dim(-1), rows = x.count / n
+    let out = Tensor(uninitialized: x.shape)
+    for r in 0..<rows { logSoftmaxRow(x.ptr + r * n, out.ptr + r * n, n) }
+    return out.recorded([x]) { g in
+        let gx = Tensor(uninitialized: x.shape)
+        for r in 0..<rows {
+            let y = out.ptr + r * n, gy = g.ptr + r * n, d = gx.ptr + r * n
+            var s: Float = 0
+            for i in 0..<n { s += gy[i] }
+            for i in 0..<n { d[i] = gy[i] - Foundation.exp(y[i]) * s }
+        }
+        return [gx]
+    }
+}
+
+@inline(__always) func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    var m = -Float.infinity
+    for i in 0..<n { m = Swift.max(m, x[i]) }
+    var s: Float = 0
+    for i in 0..<n { let e = Foundation.exp(x[i] - m); y[i] = e; s += e }
+    let inv = 1 / s
+    for i in 0..<n { y[i] *= inv }
+}
+
+@inline(__always) func logSoftmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    var m = -Float.infinity
+    for i in 0..<n { m = Swift.max(m, x[i]) }
+    var s: Double = 0
+    for i in 0..<n { s += Double(Foundation.exp(x[i] - m)) }
+    let lse = m + Float(Foundation.log(s))
+    for i in 0..<n { y[i] = x[i] - lse }
+}
+
+/// Inverted dropout: zeroes each element with probability `p` and scales the rest by 1/(1-p).
+/// Identity when `p == 0` or not training.
+public func dropout(_ x: Tensor, p: Float, training: Bool, rng: inout RandomGenerator) -> Tensor {
+    guard training, p > 0 else { return x }
+    let mask = Tensor(uninitialized: x.shape)
+    let keep = 1 / (1 - p)
+    for i in 0..<mask.count { mask.ptr[i] = rng.uniform() < p ? 0 : keep }
+    let out = parallelZip(x, mask, *)
+    return out.recorded([x]) { g in [parallelZip(g, mask, *)] }
+}
