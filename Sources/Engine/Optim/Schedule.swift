@@ -7,7 +7,7 @@ import Foundation
 public struct Schedule: Equatable, Sendable, Codable {
     public enum Shape: Equatable, Sendable, Codable {
         case constant
-        /// lr = base·rate^⌊t/epochs⌋
+        /// lr = base·rate^⌊(t − warmupEpochs)/epochs⌋
         case step(decayEpochs: Int, decayRate: Float)
         /// lr = base·rate^(number of milestones ≤ t)
         case multiStep(milestones: [Int], decayRate: Float)
@@ -36,7 +36,9 @@ public struct Schedule: Equatable, Sendable, Codable {
         case .constant:
             return baseLR
         case let .step(decayEpochs, rate):
-            return Float(base * pow(Double(rate), Double(t / max(decayEpochs, 1))))
+            // timm 1.0's step schedule (as the PyTorch/timm fixture shows) counts decay
+            // epochs from the end of warmup: decays at W + k·decayEpochs.
+            return Float(base * pow(Double(rate), Double((t - warmupEpochs) / max(decayEpochs, 1))))
         case let .multiStep(milestones, rate):
             return Float(base * pow(Double(rate), Double(milestones.filter { $0 <= t }.count)))
         case let .cosine(minLR):

@@ -1,0 +1,93 @@
+// Finite-difference gradient checks on shapes the fixtures do not cover.
+import Engine
+import Testing
+
+/// Central-difference check of d(sum(f(inputs)·r))/d(input) for every input, in Double-ish
+/// precision via a relative step; returns the worst relative error.
+func gradCheck(_ inputs: [Tensor], seed: UInt64 = 1, eps: Float = 1e-2, _ f: ([Tensor]) -> Tensor) -> Float {
+    var rng = RandomGenerator(seed: seed)
+    for t in inputs { t.requiresGrad = true; t.zeroGrad() }
+    let out = f(inputs)
+    let r = Tensor.randn(out.shape, rng: &rng)
+    out.backward(r)
+    func objective() -> Double {
+        let o = Autograd.noGrad { f(inputs) }
+        var s = 0.0
+        for i in 0..<o.count { s += Double(o.ptr[i]) * Double(r.ptr[i]) }
+        return s
+    }
+    var worst: Float = 0
+    for t in inputs {
+        let analytic = t.grad!.scalars
+        let probes = t.count <= 40 ? Array(0..<t.count) : (0..<40).map { _ in rng.below(t.count) }
+        for i in probes {
+            let old = t.ptr[i]
+            t.ptr[i] = old + eps; let up = objective()
+            t.ptr[i] = old - eps; let down = objective()
+            t.ptr[i] = old
+            let numeric = Float((up - down) / Double(2 * eps))
+            let err = abs(numeric - analytic[i]) / max(1e-2, abs(numeric) + abs(analytic[i]))
+            worst = max(worst, err)
+        }
+    }
+    return worst
+}
+
+@Suite struct GradCheckTests {
+    static func rand(_ shape: [Int], _ seed: UInt64) -> Tensor {
+        var rng = RandomGenerator(seed: seed)
+        return Tensor.randn(shape, rng: &rng)
+    }
+
+    @Test func convOddStrideAsymmetricPadding() {
+        let x = Self.rand([1, 3, 7, 6], 1), w = Self.rand([2, 3, 3, 2], 2), b = Self.rand([2], 3)
+        let err = gradCheck([x, w, b]) {
+            conv2d($0[0], weight: $0[1], bias: $0[2], stride: (2, 1), padding: Padding(top: 1, bottom: 0, left: 2, right: 1))
+        }
+        #expect(err < 2e-2, "conv grad error \(err)")
+    }
+
+    @Test func batchNormBatchOne() {
+        let x = Self.rand([1, 3, 3, 5], 4), w = Self.rand([3], 5), b = Self.rand([3], 6)
+        let err = gradCheck([x, w, b]) {
+            batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: Tensor.zeros([3]), runningVar: Tensor.ones([3]), training: true)
+        }
+        #expect(err < 2e-2, "bn grad error \(err)")
+    }
+
+    @Test func layerNormOddWidth() {
+        let x = Self.rand([2, 3, 7], 7), w = Self.rand([7], 8), b = Self.rand([7], 9)
+        let err = gradCheck([x, w, b]) { layerNorm($0[0], weight: $0[1], bias: $0[2]) }
+        #expect(err < 2e-2, "ln grad error \(err)")
+    }
+
+    @Test func poolsAndActivations() {
+        let x = Self.rand([1, 2, 7, 5], 10)
+        #expect(gradCheck([x]) { avgPool2d($0[0], kernel: 3, stride: 2, padding: 1) } < 2e-2)
+        #expect(gradCheck([x]) { gelu(silu($0[0])) } < 2e-2)
+        #expect(gradCheck([x]) { tanh(sigmoid($0[0])) } < 2e-2)
+        #expect(gradCheck([x]) { logSoftmax($0[0]) } < 2e-2)
+    }
+
+    @Test func broadcastingArithmeticAndReductions() {
+        let a = Self.rand([3, 1, 5], 11), b = Self.rand([4, 1], 12)
+        #expect(gradCheck([a, b]) { ($0[0] * $0[1] + $0[0] / ($0[1].squared() + 1)).sum(axes: [1], keepDims: true) } < 2e-2)
+        #expect(gradCheck([a]) { $0[0].max(axis: 2).exp() } < 2e-2)
+        #expect(gradCheck([a, b]) { concat([$0[0].reshaped([3, 5]), $0[1].transposed().sliced(axis: 1, 0..<3).transposed()], axis: 1).mean(axes: [0]) } < 2e-2)
+    }
+
+    @Test func attentionFiveTokens() {
+        let x = Self.rand([1, 5, 6], 13), qw = Self.rand([18, 6], 14), qb = Self.rand([18], 15)
+        let pw = Self.rand([6, 6], 16), pb = Self.rand([6], 17)
+        let err = gradCheck([x, qw, qb, pw, pb]) {
+            multiHeadSelfAttention($0[0], heads: 2, qkvWeight: $0[1], qkvBias: $0[2], projWeight: $0[3], projBias: $0[4])
+        }
+        #expect(err < 2e-2, "attention grad error \(err)")
+    }
+
+    @Test func lossesOddClasses() {
+        let logits = Self.rand([3, 7], 18), teacher = Self.rand([3, 7], 19)
+        #expect(gradCheck([logits]) { crossEntropy($0[0], labels: [0, 6, 3], labelSmoothing: 0.2) } < 2e-2)
+        #expect(gradCheck([logits]) { distillationLoss(student: $0[0], teacher: teacher, temperature: 2) } < 2e-2)
+    }
+}
