@@ -39,9 +39,9 @@ public struct Cell: Hashable, Sendable {
     }
 
     /// The file location of a 1-based `(line, column)` position inside ``source``.
-    public func fileLocation(line cellLine: Int, column: Int) -> SourceLocation {
+    public func fileLocation(line cellLine: Int, column: Int) -> SourcePosition {
         let offset = cellLine - 1 < columnOffsets.count ? columnOffsets[cellLine - 1] : 0
-        return SourceLocation(line: line + cellLine - 1, column: column + offset)
+        return SourcePosition(line: line + cellLine - 1, column: column + offset)
     }
 
     /// The number of source lines (an empty cell has none).

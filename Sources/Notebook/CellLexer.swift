@@ -43,7 +43,7 @@ public struct CellLexer {
         return tokens
     }
 
-    private var location: SourceLocation {
+    private var location: SourcePosition {
         cell.fileLocation(line: line, column: index - lineStart + 1)
     }
 
@@ -59,7 +59,7 @@ public struct CellLexer {
         index += 1
     }
 
-    private func error(_ message: String, from start: SourceLocation) -> Diagnostic {
+    private func error(_ message: String, from start: SourcePosition) -> Diagnostic {
         .error(message, at: SourceRange(start: start, end: location))
     }
 
@@ -199,7 +199,7 @@ public struct CellLexer {
     }
 
     /// The `{XXXX}` part of a `\u{XXXX}` escape, as UTF-8.
-    private mutating func lexUnicodeEscape(from start: SourceLocation) throws(Diagnostic) -> [UInt8] {
+    private mutating func lexUnicodeEscape(from start: SourcePosition) throws(Diagnostic) -> [UInt8] {
         guard peek() == UInt8(ascii: "{") else { throw error("expected '{' in \\u{...} escape", from: start) }
         index += 1
         var hex: [UInt8] = []

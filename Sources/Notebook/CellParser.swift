@@ -50,7 +50,7 @@ public struct CellParser {
 
     private var current: CellToken { tokens[position] }
 
-    private var previousEnd: SourceLocation { tokens[max(position - 1, 0)].range.end }
+    private var previousEnd: SourcePosition { tokens[max(position - 1, 0)].range.end }
 
     private mutating func take() -> CellToken {
         defer { position += 1 }
@@ -159,7 +159,7 @@ public struct CellParser {
     }
 
     /// `( args )` starting at the current `(`; returns the arguments and the end of the `)`.
-    private mutating func parseArguments() throws(Diagnostic) -> ([CellArgument], SourceLocation) {
+    private mutating func parseArguments() throws(Diagnostic) -> ([CellArgument], SourcePosition) {
         let open = take()
         var arguments: [CellArgument] = []
         while current.kind != .rightParen {

@@ -1,7 +1,7 @@
 // Source positions in a notebook file: line:column locations and ranges carried by every syntax node.
 
 /// A 1-based position in a notebook file. `column` counts UTF-8 bytes, as swiftc and clang do.
-public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct SourcePosition: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// 1-based line in the `.md` file.
     public var line: Int
     /// 1-based UTF-8 byte column in that line.
@@ -12,7 +12,7 @@ public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConver
         self.column = column
     }
 
-    public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
+    public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
         (a.line, a.column) < (b.line, b.column)
     }
 
@@ -21,16 +21,16 @@ public struct SourceLocation: Hashable, Comparable, Sendable, CustomStringConver
 
 /// A half-open range `[start, end)` of source text. A multi-line range is underlined on its first line only.
 public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
-    public var start: SourceLocation
-    public var end: SourceLocation
+    public var start: SourcePosition
+    public var end: SourcePosition
 
-    public init(start: SourceLocation, end: SourceLocation) {
+    public init(start: SourcePosition, end: SourcePosition) {
         self.start = start
         self.end = end
     }
 
     /// An empty range at `location` (rendered as a lone caret).
-    public init(at location: SourceLocation) {
+    public init(at location: SourcePosition) {
         self.init(start: location, end: location)
     }
 

@@ -93,5 +93,5 @@ public struct InlineReference: Hashable, Sendable {
     public var expression: String { ([binding] + path).map(\.text).joined(separator: ".") }
 
     /// The start of the binding name, for messages.
-    public var location: SourceLocation { binding.range.start }
+    public var location: SourcePosition { binding.range.start }
 }

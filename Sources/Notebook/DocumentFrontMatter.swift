@@ -47,7 +47,7 @@ public struct FrontMatter: Hashable, Sendable {
         do {
             guard let root = try Yams.compose(yaml: yaml) else { return (matter, []) }
             guard let mapping = root.mapping else {
-                let at = SourceRange(at: SourceLocation(line: 2, column: 1))
+                let at = SourceRange(at: SourcePosition(line: 2, column: 1))
                 return (matter, [.error("front matter must be a YAML mapping such as `title: My study`", at: at)])
             }
             for (key, value) in mapping {
@@ -59,7 +59,7 @@ public struct FrontMatter: Hashable, Sendable {
                     guard value.scalar != nil else {
                         let line = (key.mark?.line ?? 1) + 1
                         diagnostics.append(.error("front matter key `\(name)` must be a single value",
-                                                  at: SourceRange(at: SourceLocation(line: line, column: key.mark?.column ?? 1))))
+                                                  at: SourceRange(at: SourcePosition(line: line, column: key.mark?.column ?? 1))))
                         continue
                     }
                     switch name {
@@ -75,7 +75,7 @@ public struct FrontMatter: Hashable, Sendable {
         } catch let error as YamlError {
             diagnostics.append(Self.diagnostic(for: error))
         } catch {
-            diagnostics.append(.error("invalid front matter: \(error)", at: SourceRange(at: SourceLocation(line: 1, column: 1))))
+            diagnostics.append(.error("invalid front matter: \(error)", at: SourceRange(at: SourcePosition(line: 1, column: 1))))
         }
         return (matter, diagnostics)
     }
@@ -85,9 +85,9 @@ public struct FrontMatter: Hashable, Sendable {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return .error("invalid YAML in front matter: \(problem)",
-                          at: SourceRange(at: SourceLocation(line: mark.line + 1, column: mark.column)))
+                          at: SourceRange(at: SourcePosition(line: mark.line + 1, column: mark.column)))
         default:
-            return .error("invalid YAML in front matter: \(error)", at: SourceRange(at: SourceLocation(line: 1, column: 1)))
+            return .error("invalid YAML in front matter: \(error)", at: SourceRange(at: SourcePosition(line: 1, column: 1)))
         }
     }
 }

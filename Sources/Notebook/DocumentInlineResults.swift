@@ -25,12 +25,12 @@ enum InlineReferenceReader {
     }
 
     /// Parses `= name.member...` whose `=` is at `location`; anything else is an error located at the expression.
-    static func parse(_ literal: String, at location: SourceLocation) -> Result<InlineReference, Diagnostic> {
+    static func parse(_ literal: String, at location: SourcePosition) -> Result<InlineReference, Diagnostic> {
         let afterEqual = literal.dropFirst()
         let spaces = afterEqual.prefix(while: { $0 == " " }).utf8.count
         let expression = String(afterEqual.dropFirst(spaces)).trimmingTrailingSpaces()
         let exprColumn = location.column + 1 + spaces
-        let whole = SourceRange(start: location, end: SourceLocation(line: location.line, column: exprColumn + expression.utf8.count))
+        let whole = SourceRange(start: location, end: SourcePosition(line: location.line, column: exprColumn + expression.utf8.count))
         let usage = "an inline result must name a binding and its members, as in `= aa.top1`"
         guard !expression.isEmpty else { return .failure(.error(usage, at: whole)) }
         let cell = Cell(source: expression, line: location.line, columnOffsets: [exprColumn - 1])

@@ -107,14 +107,14 @@ enum DocumentReader {
             guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator) else { continue }
             let line = Int(cmark_node_get_start_line(node)) + offset
             if configInfo(node) != nil {
-                let at = SourceRange(at: SourceLocation(line: line, column: Int(cmark_node_get_start_column(node))))
+                let at = SourceRange(at: SourcePosition(line: line, column: Int(cmark_node_get_start_column(node))))
                 diagnostics.append(Diagnostic(.warning, "a config cell inside a list or quote is shown as code and not run; "
                                               + "move it to the top level", at: at))
             } else if cmark_node_get_type(node) == CMARK_NODE_CODE, let literal = cmark_node_get_literal(node) {
                 let text = String(cString: literal)
                 guard text.hasPrefix("=") else { continue }
                 let column = InlineReferenceReader.locate(text, line: line, reportedColumn: Int(cmark_node_get_start_column(node)), in: source)
-                switch InlineReferenceReader.parse(text, at: SourceLocation(line: line, column: column)) {
+                switch InlineReferenceReader.parse(text, at: SourcePosition(line: line, column: column)) {
                 case .success(let reference): references.append(reference)
                 case .failure(let diagnostic): diagnostics.append(diagnostic)
                 }

@@ -56,7 +56,8 @@ struct ExpressionResolver {
         case (.reference(let kind), .name), (.reference(let kind), .call), (.reference(let kind), .method):
             guard let (found, value) = resolveStatement(expr) else { return nil }
             guard found == kind else {
-                return fail("\(context) expects \(type.description), found \(expr.formDescription) (an `\(found)`)", at: expr.range)
+                return fail("\(context) expects \(type.description), found \(expr.formDescription), which is a `\(found)`",
+                            at: expr.range)
             }
             if case .name(let name) = expr.kind { return .reference(name, path: []) }
             return value
@@ -135,8 +136,9 @@ struct ExpressionResolver {
             }
             guard let parameter = signature.labelled.first(where: { $0.name == label.text }) else {
                 failed = true
-                if positional.contains(where: { $0.name == label.text }) {
+                if let parameter = positional.first(where: { $0.name == label.text }) {
                     _ = fail("`\(label.text)` of \(owner) is written without a label", at: label.range)
+                    given[parameter.name] = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
                 } else {
                     let near = Suggestion.nearest(to: label.text, in: signature.labelled.map(\.name))
                     _ = fail(Suggestion.message("unknown argument `\(label.text)` for \(owner)", nearest: near),
