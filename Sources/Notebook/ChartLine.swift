@@ -1,0 +1,54 @@
+// Line charts as inline SVG: round-tick axes with units, a legend, one path per series.
+
+extension LineChart {
+    /// The chart as an `<svg>` element sized by its view box (640 wide).
+    public func svg() -> String {
+        let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        let xs = finite.map(\.x), ys = finite.map(\.y)
+        let xScale = ChartScale(low: x.min ?? xs.min() ?? 0, high: x.max ?? xs.max() ?? 1, count: 6)
+        let yScale = ChartScale(low: y.min ?? ys.min() ?? 0, high: y.max ?? ys.max() ?? 1, count: 5)
+
+        let left = ChartSVG.leftMargin(yScale)
+        let legend = ChartSVG.legend(series.map(\.name), left: left, right: ChartSVG.width - 16, top: 8, bars: false)
+        let plotHeight = 240.0
+        let plot = PlotArea(left: left, top: 14 + legend.height, right: ChartSVG.width - 16,
+                            bottom: 14 + legend.height + plotHeight)
+        var body = legend.svg
+        body += ChartSVG.yAxis(yScale, plot, title: y.title)
+        body += ChartSVG.xAxis(xScale, plot, title: x.title)
+        body += "<g class=\"series\">"
+        for (i, line) in series.enumerated() {
+            let c = i % ChartSVG.colours
+            let points = line.points.map { p -> (Double, Double)? in
+                guard p.x.isFinite, p.y.isFinite else { return nil }
+                return (xScale.position(p.x, from: plot.left, to: plot.right),
+                        yScale.position(p.y, from: plot.bottom, to: plot.top))
+            }
+            body += "<path class=\"s\(c)\" d=\"" + path(points) + "\"/>"
+            // Markers with native tooltips; skipped for dense series where they would blur the line.
+            if line.points.count <= 40 {
+                for (p, xy) in zip(line.points, points) {
+                    guard let (px, py) = xy else { continue }
+                    body += "<circle class=\"f\(c)\" cx=\"\(ChartSVG.n(px))\" cy=\"\(ChartSVG.n(py))\" r=\"2.5\"><title>"
+                        + HTML.escape("\(line.name): \(x.label) \(xScale.label(p.x)), \(NumberFormat.automatic.format(p.y))")
+                        + "</title></circle>"
+                }
+            }
+        }
+        body += "</g>"
+        let label = "Line chart of \(y.title) against \(x.title)"
+            + (series.isEmpty ? "" : " for " + series.map(\.name).joined(separator: ", "))
+        return ChartSVG.wrap(body, height: plot.bottom + 46, label: label, kind: "line")
+    }
+
+    /// An SVG path through the points; a nil point ends the current segment.
+    private func path(_ points: [(Double, Double)?]) -> String {
+        var d = "", pen = false
+        for point in points {
+            guard let (px, py) = point else { pen = false; continue }
+            d += (pen ? "L" : (d.isEmpty ? "M" : " M")) + ChartSVG.n(px) + " " + ChartSVG.n(py)
+            pen = true
+        }
+        return d
+    }
+}

@@ -1,0 +1,90 @@
+// Chart data: line charts of (x, y) series and grouped bar charts with optional error bars.
+
+/// One axis: its label, unit and optional fixed bounds.
+public struct ChartAxis: Equatable, Sendable {
+    public var label: String
+    /// Shown as "label (unit)".
+    public var unit: String?
+    /// Fixed lower bound; nil fits the data to round ticks.
+    public var min: Double?
+    /// Fixed upper bound; nil fits the data to round ticks.
+    public var max: Double?
+
+    public init(_ label: String, unit: String? = nil, min: Double? = nil, max: Double? = nil) {
+        self.label = label
+        self.unit = unit
+        self.min = min
+        self.max = max
+    }
+
+    /// "label (unit)" or just the label.
+    var title: String { unit.map { "\(label) (\($0))" } ?? label }
+}
+
+/// A point of a line series.
+public struct ChartPoint: Equatable, Sendable {
+    public var x: Double
+    public var y: Double
+
+    public init(_ x: Double, _ y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
+/// A named line, e.g. one run's test top-1 per epoch.
+public struct LineSeries: Equatable, Sendable {
+    public var name: String
+    /// Drawn in order; non-finite points break the line.
+    public var points: [ChartPoint]
+
+    public init(_ name: String, _ points: [ChartPoint]) {
+        self.name = name
+        self.points = points
+    }
+}
+
+/// Lines over a shared x axis (e.g. epochs), drawn as inline SVG with a legend.
+public struct LineChart: Equatable, Sendable {
+    public var x: ChartAxis
+    public var y: ChartAxis
+    public var series: [LineSeries]
+
+    public init(x: ChartAxis, y: ChartAxis, series: [LineSeries]) {
+        self.x = x
+        self.y = y
+        self.series = series
+    }
+}
+
+/// One group member of a bar chart: a value per category and optional ± errors (e.g. std over seeds).
+public struct BarSeries: Equatable, Sendable {
+    public var name: String
+    /// One value per category; NaN leaves a gap.
+    public var values: [Double]
+    /// One half-width per category, drawn as an error bar; nil for none.
+    public var errors: [Double]?
+
+    public init(_ name: String, values: [Double], errors: [Double]? = nil) {
+        precondition(errors == nil || errors!.count == values.count,
+                     "bar series \(name): \(values.count) values but \(errors!.count) errors")
+        self.name = name
+        self.values = values
+        self.errors = errors
+    }
+}
+
+/// Bars per category, grouped by series; the value axis always includes zero.
+public struct BarChart: Equatable, Sendable {
+    public var categories: [String]
+    public var y: ChartAxis
+    public var series: [BarSeries]
+
+    public init(categories: [String], y: ChartAxis, series: [BarSeries]) {
+        precondition(series.allSatisfy { $0.values.count == categories.count },
+                     "bar chart: \(categories.count) categories but series have \(series.map(\.values.count)) values")
+        self.categories = categories
+        self.y = y
+        self.series = series
+    }
+}

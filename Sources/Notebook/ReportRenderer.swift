@@ -1,0 +1,128 @@
+// The report renderer: a pure function from a Report to one self-contained, deterministic HTML page.
+
+/// Renders reports. No I/O, no clock, no randomness: the same report and references give
+/// byte-identical HTML.
+public enum ReportRenderer {
+    /// The report as a complete HTML document.
+    /// - Parameters:
+    ///   - report: title, byline and blocks in notebook order.
+    ///   - resolve: maps a value reference's expression (`aa.top1` for `` `= aa.top1` ``) to
+    ///     its formatted value and the anchor of its result; nil marks it unresolved.
+    public static func render(_ report: Report, resolve: (String) -> InlineValue? = { _ in nil }) -> String {
+        var context = RenderContext()
+        for case let .cell(cell) in report.blocks {
+            for output in cell.outputs {
+                if case let .images(images) = output.content { images.forEach { context.images.register($0.png) } }
+            }
+        }
+        var body = ""
+        for block in report.blocks {
+            switch block {
+            case let .prose(markdown):
+                body += "<div class=\"prose\">\n" + MarkdownRenderer.html(markdown, resolve: resolve) + "</div>\n"
+            case let .cell(cell):
+                body += context.cell(cell)
+            }
+        }
+        var byline = [report.author, report.date].compactMap { $0 }.filter { !$0.isEmpty }.map(HTML.escape)
+        if byline.count == 2 { byline = [byline[0] + " · " + byline[1]] }
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="generator" content="Loom">
+            <title>\(HTML.escape(report.title))</title>
+            <style>
+            \(ReportStyle.css)
+            </style>
+            </head>
+            <body>
+            \(context.images.definitions())<main>
+            <header><h1>\(HTML.escape(report.title))</h1>\(byline.map { "<p class=\"byline\">\($0)</p>" }.joined())</header>
+            \(body)</main>
+            <footer>Rendered by Loom from the results store. Self-contained: no network resources.</footer>
+            </body>
+            </html>
+
+            """
+    }
+
+    /// `render(_:resolve:)` with references from a map keyed by expression (`"aa.top1"`).
+    public static func render(_ report: Report, references: [String: InlineValue]) -> String {
+        render(report) { references[$0] }
+    }
+}
+
+/// Mutable state of one rendering: ids already used on the page and the image registry.
+struct RenderContext {
+    var images = ImageRegistry()
+    private var usedIDs: Set<String> = []
+
+    /// `base` made into a valid id, suffixed `-2`, `-3`… if already taken on the page.
+    mutating func uniqueID(_ base: String) -> String {
+        let anchor = HTML.anchor(base)
+        var candidate = anchor, n = 1
+        while usedIDs.contains(candidate) { n += 1; candidate = "\(anchor)-\(n)" }
+        usedIDs.insert(candidate)
+        return candidate
+    }
+
+    /// Claims `id` if no element has it yet; the first element with an id keeps it.
+    mutating func claim(_ id: String) -> Bool { usedIDs.insert(id).inserted }
+
+    /// A cell: collapsible highlighted source, then its outputs.
+    mutating func cell(_ cell: ReportCell) -> String {
+        let id = uniqueID("cell-" + cell.id)
+        var summary = "<span class=\"name\">" + HTML.escape(cell.id) + "</span>"
+        if let line = cell.line { summary += " <span class=\"line\">· line \(line)</span>" }
+        if let state = cell.state { summary += " <span class=\"badge \(state.rawValue)\">\(state.rawValue)</span>" }
+        var out = "<section class=\"cell\(cell.state == .stale ? " stale" : "")\" id=\"\(id)\">\n"
+        out += "<details><summary>" + summary + "</summary><pre class=\"hl\"><code>"
+            + SourceHighlighter.html(cell.source) + "</code></pre></details>\n"
+        if !cell.outputs.isEmpty {
+            out += "<div class=\"outputs\">\n"
+            for output in cell.outputs { out += self.output(output) + "\n" }
+            out += "</div>\n"
+        }
+        return out + "</section>\n"
+    }
+
+    /// One output: optional title, the content, then its provenance lines.
+    mutating func output(_ output: ReportOutput) -> String {
+        let id = output.anchor.map { uniqueID($0) }
+        var out = "<div class=\"output\"" + (id.map { " id=\"\($0)\"" } ?? "") + ">"
+        if let title = output.title { out += "<h4>" + HTML.escape(title) + "</h4>" }
+        out += content(output.content)
+        for provenance in output.provenance { out += line(provenance) }
+        return out + "</div>"
+    }
+
+    mutating func content(_ content: ReportContent) -> String {
+        switch content {
+        case let .table(table): return table.html()
+        case let .lineChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
+        case let .barChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
+        case let .images(images):
+            return "<div class=\"images\">" + images.map { self.images.figure($0) }.joined() + "</div>"
+        case let .text(text): return "<pre class=\"text-output\">" + HTML.escape(text) + "</pre>"
+        case let .error(error): return ReportErrorBox.html(error)
+        }
+    }
+
+    /// The provenance line; it carries the run's anchor the first time the run appears.
+    mutating func line(_ p: Provenance) -> String {
+        var parts = ["run <code>" + HTML.escape(String(p.runKey.prefix(12))) + "</code>"
+                     + (p.label.map { " (" + HTML.escape($0) + ")" } ?? "")]
+        if !p.seeds.isEmpty {
+            parts.append((p.seeds.count == 1 ? "seed " : "seeds ") + p.seeds.map(String.init).joined(separator: ", "))
+        }
+        if let commit = p.gitCommit { parts.append("commit <code>" + HTML.escape(String(commit.prefix(10))) + "</code>") }
+        if let engine = p.engineVersion { parts.append("engine " + HTML.escape(engine)) }
+        if let wall = p.wallSeconds { parts.append(HTML.escape(NumberFormat.duration.format(wall))) }
+        parts.append(p.cached ? "cached" : "fresh")
+        let id = claim(p.anchor) ? " id=\"\(p.anchor)\"" : ""
+        return "<p class=\"prov\"\(id)>" + parts.joined(separator: " · ") + "</p>"
+    }
+}
