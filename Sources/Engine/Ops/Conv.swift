@@ -105,6 +105,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let geo = ConvGeometry(c: x.dim(1), h: x.dim(2), w: x.dim(3), kh: weight.dim(2), kw: weight.dim(3),
                            sh: stride.0, sw: stride.1, pad: padding)
     let k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
+    FLOPCounter.add(2 * n * o * k * p)
     let out = Tensor(uninitialized: [n, o, geo.oh, geo.ow])
     let g = convGroupSize(batch: n, k: k, pixels: p)
     let col = Storage(uninitialized: k * g * p)

@@ -23,6 +23,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
     let batchA = a.count / (m * k), batchB = b.count / (k * n)
     precondition(batchA == batchB || batchB == 1, "matmul: batch dimensions differ, \(a.shape) · \(b.shape)")
     let batch = batchA
+    FLOPCounter.add(2 * batch * m * n * k)
     let outShape = Array(a.shape.dropLast(2)) + [m, n]
     let out = Tensor(uninitialized: outShape)
     let ldb = transposeB ? k : n

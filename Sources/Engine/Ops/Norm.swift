@@ -47,20 +47,23 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
         parallelFor(c, costPerItem: m * 3) { lo, hi in
             for ch in lo..<hi {
                 let mu = mp[ch], istd = sp[ch]
-                var sg: Float = 0, sgx: Float = 0
+                // Double sums: with few elements per channel the training-mode gradient is a
+                // near-cancellation (exactly zero for two elements), so float sums would
+                // inject noise that every earlier layer inherits.
+                var sg = 0.0, sgx = 0.0
                 for i in 0..<n {
                     let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw
-                    for q in 0..<hw { sg += gg[q]; sgx += gg[q] * (s[q] - mu) * istd }
+                    for q in 0..<hw { sg += Double(gg[q]); sgx += Double(gg[q]) * Double((s[q] - mu) * istd) }
                 }
-                dbp[ch] = sg; dwp[ch] = sgx
+                dbp[ch] = Float(sg); dwp[ch] = Float(sgx)
                 let gamma = wp[ch]
                 if training {
-                    let k = gamma * istd / Float(m)
+                    let k = Double(gamma * istd) / Double(m), mean = sg / Double(m), meanX = sgx / Double(m)
                     for i in 0..<n {
                         let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw, d = dxp.p + (i * c + ch) * hw
                         for q in 0..<hw {
-                            let xh = (s[q] - mu) * istd
-                            d[q] = k * (Float(m) * gg[q] - sg - xh * sgx)
+                            let xh = Double((s[q] - mu) * istd)
+                            d[q] = Float(k * Double(m) * (Double(gg[q]) - mean - xh * meanX))
                         }
                     }
                 } else {

@@ -1,0 +1,101 @@
+// Vision Transformer (Dosovitskiy et al.) with timm's `VisionTransformer` names.
+import Engine
+
+/// Pre-norm transformer block: x + attn(norm1(x)); x + mlp(norm2(x)).
+final class ViTBlock: Module {
+    let norm1: LayerNorm, attn: Attention, norm2: LayerNorm
+    let fc1: Linear, fc2: Linear
+
+    init(dim: Int, heads: Int, mlpRatio: Double, qkvBias: Bool, rng: inout RandomGenerator) {
+        norm1 = LayerNorm(dim); norm2 = LayerNorm(dim)
+        attn = Attention(dim: dim, heads: heads, qkvBias: qkvBias, rng: &rng)
+        let hidden = Int(Double(dim) * mlpRatio)
+        fc1 = Linear(dim, hidden, rng: &rng); fc2 = Linear(hidden, dim, rng: &rng)
+        super.init()
+        addChild("norm1", norm1); addChild("attn", attn); addChild("norm2", norm2)
+        let mlp = Module()
+        mlp.addChild("fc1", fc1); mlp.addChild("fc2", fc2)
+        addChild("mlp", mlp)
+    }
+
+    /// Returns (after attention residual, after MLP residual).
+    func parts(_ x: Tensor) -> (Tensor, Tensor) {
+        let a = x + attn(norm1(x))
+        return (a, a + fc2(gelu(fc1(norm2(a)))))
+    }
+}
+
+/// ViT with a class token, learned position embeddings and a linear head.
+public final class ViT: Classifier {
+    public struct Config: Equatable, Sendable, Codable {
+        public var image: Int, patch: Int, dim: Int, depth: Int, heads: Int
+        public var mlpRatio: Double, qkvBias: Bool, classes: Int
+        public init(image: Int, patch: Int, dim: Int, depth: Int, heads: Int, mlpRatio: Double = 4, qkvBias: Bool = true, classes: Int) {
+            self.image = image; self.patch = patch; self.dim = dim; self.depth = depth; self.heads = heads
+            self.mlpRatio = mlpRatio; self.qkvBias = qkvBias; self.classes = classes
+        }
+        public var tokens: Int { (image / patch) * (image / patch) + 1 }
+    }
+
+    public let config: Config
+    let patchProj: Conv2d
+    let clsToken: Tensor, posEmbed: Tensor
+    let blocks: [ViTBlock]
+    let norm: LayerNorm, head: Linear
+
+    public init(_ config: Config, seed: UInt64 = 0) {
+        self.config = config
+        var rng = RandomGenerator(seed: seed)
+        patchProj = Conv2d(3, config.dim, kernel: config.patch, stride: config.patch, bias: true, rng: &rng)
+        patchProj.weight.assign(Init.pytorchDefault(patchProj.weight.shape, fanIn: 3 * config.patch * config.patch, rng: &rng))
+        clsToken = Tensor.randn([1, 1, config.dim], std: 1e-6, rng: &rng)
+        posEmbed = Init.truncNormal([1, config.tokens, config.dim], std: 0.02, rng: &rng)
+        blocks = (0..<config.depth).map { _ in
+            ViTBlock(dim: config.dim, heads: config.heads, mlpRatio: config.mlpRatio, qkvBias: config.qkvBias, rng: &rng)
+        }
+        norm = LayerNorm(config.dim)
+        head = Linear(config.dim, config.classes, rng: &rng)
+        // timm: trunc-normal(0.02) Linear weights, zero biases.
+        for l in blocks.flatMap({ [$0.attn.qkv, $0.attn.proj, $0.fc1, $0.fc2] }) + [head] {
+            l.weight.assign(Init.truncNormal(l.weight.shape, std: 0.02, rng: &rng))
+            l.bias?.fill(0)
+        }
+        super.init()
+        let pe = Module()
+        pe.addChild("proj", patchProj)
+        addChild("patch_embed", pe)
+        addParameter("cls_token", clsToken)
+        addParameter("pos_embed", posEmbed)
+        let bl = Module()
+        for (i, b) in blocks.enumerated() { bl.addChild(String(i), b) }
+        addChild("blocks", bl)
+        addChild("norm", norm); addChild("head", head)
+    }
+
+    /// Token embeddings (B, 1+N, D) with position embeddings added.
+    func embed(_ x: Tensor) -> Tensor {
+        precondition(x.dim(2) == config.image && x.dim(3) == config.image,
+                     "ViT built for \(config.image)px images, got \(x.dim(2))×\(x.dim(3))")
+        let b = x.dim(0)
+        let p = patchProj(x).flattened(from: 2).transposed(1, 2)  // (B, N, D)
+        let cls = clsToken + Tensor.zeros([b, 1, config.dim])
+        return concat([cls, p], axis: 1) + posEmbed
+    }
+
+    /// Token states after each attention sublayer and each MLP sublayer (for analyses).
+    public func sublayerOutputs(_ x: Tensor) -> [Tensor] {
+        var t = embed(x)
+        var outs = [t]
+        for blk in blocks {
+            let (a, m) = blk.parts(t)
+            outs += [a, m]
+            t = m
+        }
+        return outs
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        let t = norm(sublayerOutputs(x).last!)
+        return head(t.sliced(axis: 1, 0..<1).reshaped([x.dim(0), config.dim]))
+    }
+}
