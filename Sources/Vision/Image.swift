@@ -55,7 +55,7 @@ public struct Image: Sendable, Equatable {
 
     /// One channel value at (x, y).
     @inlinable
-    public subscript(x: Int, y: Int, c: Int) -> UInt8 {
+    public subscript(x x: Int, y y: Int, c c: Int) -> UInt8 {
         get { pixels[(y * width + x) * 3 + c] }
         set { pixels[(y * width + x) * 3 + c] = newValue }
     }
