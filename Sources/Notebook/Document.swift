@@ -16,7 +16,7 @@ public struct Document: Hashable, Sendable {
     public var frontMatter: FrontMatter?
     /// The raw text of the front matter block (empty without one).
     public var frontMatterText: String
-    /// Prose and cells in file order. Whitespace-only prose between cells is dropped.
+    /// Prose and cells in file order. Prose is trimmed of blank lines at its ends; blank-only prose is dropped.
     public var segments: [Segment]
     /// Inline result references (`` `= aa.top1` ``) found in prose, in file order.
     public var inlineReferences: [InlineReference]
@@ -63,7 +63,7 @@ public enum Segment: Hashable, Sendable {
 
 /// A run of non-cell Markdown blocks, kept as the exact source text so a renderer can render it later.
 public struct Prose: Hashable, Sendable {
-    /// The Markdown source of lines `lines` of the file, joined with `\n`.
+    /// The Markdown source of lines `lines` of the file, joined with `\n` (no blank first or last line).
     public var text: String
     /// The 1-based file lines the text spans.
     public var lines: ClosedRange<Int>

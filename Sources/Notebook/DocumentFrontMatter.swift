@@ -11,7 +11,7 @@ import Yams
 /// ---
 /// ```
 /// Values are kept as the text written (dates are not converted). Keys other than `title`, `author`, `date` and
-/// `data` are kept in ``extra``: scalars as written, lists and maps as YAML text.
+/// `data` are kept in ``extra``: scalars as written, lists and maps as block-style YAML text.
 public struct FrontMatter: Hashable, Sendable {
     public var title: String?
     public var author: String?

@@ -25,12 +25,15 @@ enum DocumentReader {
         var sources: [(source: String, line: Int, offsets: [Int], info: String)] = []
         var proseStart = offset + 1
 
+        /// Adds lines `proseStart...last` as prose, without the blank lines at either end.
         func appendProse(through last: Int) {
-            guard last >= proseStart else { return }
-            let text = source.lines[(proseStart - 1)..<min(last, source.lines.count)].joined(separator: "\n")
-            if !text.allSatisfy(\.isWhitespace) {
-                segments.append(.prose(Prose(text: text, lines: proseStart...last)))
-            }
+            func blank(_ line: Int) -> Bool { source.line(line)?.allSatisfy(\.isWhitespace) ?? true }
+            var first = proseStart, last = min(last, source.lines.count)
+            while first <= last, blank(first) { first += 1 }
+            while last >= first, blank(last) { last -= 1 }
+            guard first <= last else { return }
+            let text = source.lines[(first - 1)..<last].joined(separator: "\n")
+            segments.append(.prose(Prose(text: text, lines: first...last)))
         }
 
         withMarkdownTree(body) { document in

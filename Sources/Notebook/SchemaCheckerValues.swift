@@ -112,7 +112,9 @@ struct ExpressionResolver {
     mutating func resolveArguments(_ arguments: [CellArgument], signature: Signature, owner: String,
                                    ownerRange: SourceRange) -> [ResolvedArgument]? {
         var given: [String: ResolvedValue] = [:]
+        var written = Set<String>()  // parameters written, even if their value failed (no "missing" report then)
         var variadicValues: [ResolvedValue] = []
+        var variadicWritten = 0
         var failed = false
         let positional = signature.positional
         var nextPositional = 0
@@ -121,13 +123,23 @@ struct ExpressionResolver {
                 if nextPositional < positional.count {
                     let parameter = positional[nextPositional]
                     nextPositional += 1
+                    written.insert(parameter.name)
                     if let v = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)") {
                         given[parameter.name] = v
                     } else { failed = true }
                 } else if let variadic = signature.variadic {
+                    variadicWritten += 1
                     if let v = resolve(argument.value, as: variadic.element, context: "`\(variadic.name)` of \(owner)") {
                         variadicValues.append(v)
                     } else { failed = true }
+                } else if let parameter = signature.labelled.first(where: {
+                    $0.default == .required && !written.contains($0.name) && $0.type.fits(argument.value)
+                }) {
+                    failed = true
+                    _ = fail("missing label `\(parameter.name):` for this argument of \(owner)", at: argument.range,
+                             suggestion: "\(parameter.name): ")
+                    written.insert(parameter.name)
+                    _ = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
                 } else {
                     failed = true
                     _ = fail("unexpected unlabelled argument; \(owner) takes labelled arguments only", at: argument.range)
@@ -138,6 +150,7 @@ struct ExpressionResolver {
                 failed = true
                 if let parameter = positional.first(where: { $0.name == label.text }) {
                     _ = fail("`\(label.text)` of \(owner) is written without a label", at: label.range)
+                    written.insert(parameter.name)
                     given[parameter.name] = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
                 } else {
                     let near = Suggestion.nearest(to: label.text, in: signature.labelled.map(\.name))
@@ -146,11 +159,12 @@ struct ExpressionResolver {
                 }
                 continue
             }
-            if given[label.text] != nil {
+            if written.contains(label.text) {
                 failed = true
                 _ = fail("argument `\(label.text)` is given twice", at: label.range)
                 continue
             }
+            written.insert(label.text)
             if let v = resolve(argument.value, as: parameter.type, context: "`\(label.text)` of \(owner)") {
                 given[label.text] = v
             } else { failed = true }
@@ -158,7 +172,7 @@ struct ExpressionResolver {
         var resolved: [ResolvedArgument] = []
         for name in signature.resolvedOrder {
             if let variadic = signature.variadic, variadic.name == name {
-                if variadicValues.count < variadic.minCount {
+                if variadicWritten < variadic.minCount {
                     failed = true
                     _ = fail("\(owner) needs at least \(variadic.minCount) unlabelled `\(variadic.name)` argument"
                              + (variadic.minCount == 1 ? "" : "s"), at: ownerRange)
@@ -168,6 +182,7 @@ struct ExpressionResolver {
             }
             let parameter = signature.parameters.first { $0.name == name }!
             if let v = given[name] { resolved.append(ResolvedArgument(name, v)); continue }
+            if written.contains(name) { continue }
             switch parameter.default {
             case .value(let v): resolved.append(ResolvedArgument(name, parameter.type.conform(v) ?? v))
             case .absent: resolved.append(ResolvedArgument(name, .null))
