@@ -31,8 +31,7 @@ public struct CellParser {
         var statements: [CellStatement] = []
         while parser.current.kind != .end {
             if parser.current.kind == .semicolon { parser.position += 1; continue }
-            if let previous = statements.last, !parser.current.newlineBefore, parser.tokens[parser.position - 1].kind != .semicolon {
-                _ = previous
+            if !statements.isEmpty, !parser.current.newlineBefore, parser.tokens[parser.position - 1].kind != .semicolon {
                 throw parser.error("consecutive statements on a line must be separated by ';'")
             }
             statements.append(try parser.parseStatement())

@@ -22,7 +22,7 @@ enum DocumentReader {
         let body = lines[offset...].joined(separator: "\n")
         var segments: [Segment] = []
         var references: [InlineReference] = []
-        var sources: [(source: String, line: Int, offsets: [Int], info: String)] = []
+        var cells: [Cell] = []
         var proseStart = offset + 1
 
         /// Adds lines `proseStart...last` as prose, without the blank lines at either end.
@@ -45,8 +45,10 @@ enum DocumentReader {
                 if let info = configInfo(node) {
                     appendProse(through: first - 1)
                     let literal = String(cString: cmark_node_get_literal(node))
-                    sources.append((literal, first + 1, columnOffsets(literal, firstLine: first + 1, in: source), info))
-                    segments.append(.cell(Cell(source: "", line: 0)))
+                    let cell = Cell(source: literal, line: first + 1, index: cells.count, info: info,
+                                    columnOffsets: columnOffsets(literal, firstLine: first + 1, in: source), identity: "")
+                    cells.append(cell)
+                    segments.append(.cell(cell))
                     proseStart = last + 1
                     continue
                 }
@@ -55,14 +57,12 @@ enum DocumentReader {
         }
         appendProse(through: source.lines.count)
 
-        let identities = DocumentHash.cellIdentities(sources.map(\.source))
-        var cellIndex = 0
-        for (i, segment) in segments.enumerated() {
-            guard case .cell = segment else { continue }
-            let s = sources[cellIndex]
-            segments[i] = .cell(Cell(source: s.source, line: s.line, index: cellIndex, info: s.info,
-                                     columnOffsets: s.offsets, identity: identities[cellIndex]))
-            cellIndex += 1
+        // Identities need every cell's source (duplicates are numbered), so they are filled in last.
+        let identities = DocumentHash.cellIdentities(cells.map(\.source))
+        segments = segments.map { segment in
+            guard case .cell(var cell) = segment else { return segment }
+            cell.identity = identities[cell.index]
+            return .cell(cell)
         }
         let frontMatterText = offset > 0 ? source.lines[0..<offset].joined(separator: "\n") : ""
         return Document(source: source, frontMatter: frontMatter, frontMatterText: frontMatterText, segments: segments,
