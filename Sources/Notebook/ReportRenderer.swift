@@ -42,7 +42,7 @@ public enum ReportRenderer {
             \(context.images.definitions())<main>
             <header><h1>\(HTML.escape(report.title))</h1>\(byline.map { "<p class=\"byline\">\($0)</p>" }.joined())</header>
             \(body)</main>
-            <footer>Rendered by Loom from the results store. Self-contained: no network resources.</footer>
+            <footer>Rendered by Loom. Self-contained: no network resources, no scripts.</footer>
             </body>
             </html>
 
@@ -52,6 +52,17 @@ public enum ReportRenderer {
     /// `render(_:resolve:)` with references from a map keyed by expression (`"aa.top1"`).
     public static func render(_ report: Report, references: [String: InlineValue]) -> String {
         render(report) { references[$0] }
+    }
+}
+
+extension ReportCell.State {
+    /// The badge's tooltip.
+    var explanation: String {
+        switch self {
+        case .fresh: return "computed in this run"
+        case .cached: return "taken from the results store"
+        case .stale: return "the cell changed since these results were computed"
+        }
     }
 }
 
@@ -77,7 +88,9 @@ struct RenderContext {
         let id = uniqueID("cell-" + cell.id)
         var summary = "<span class=\"name\">" + HTML.escape(cell.id) + "</span>"
         if let line = cell.line { summary += " <span class=\"line\">· line \(line)</span>" }
-        if let state = cell.state { summary += " <span class=\"badge \(state.rawValue)\">\(state.rawValue)</span>" }
+        if let state = cell.state {
+            summary += " <span class=\"badge \(state.rawValue)\" title=\"\(state.explanation)\">\(state.rawValue)</span>"
+        }
         var out = "<section class=\"cell\(cell.state == .stale ? " stale" : "")\" id=\"\(id)\">\n"
         out += "<details><summary>" + summary + "</summary><pre class=\"hl\"><code>"
             + SourceHighlighter.html(cell.source) + "</code></pre></details>\n"

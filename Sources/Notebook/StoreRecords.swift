@@ -49,17 +49,22 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
     public var cell: String
     /// The resolved, canonical config as JSON.
     public var config: String
+    /// Running, or how it ended.
     public var status: RunStatus
     /// Error message when `status` is `.failed` or `.diverged`.
     public var error: String?
+    /// The seeds trained (one run per seed; metrics aggregate over them).
     public var seeds: [Int]
+    /// See `RunEnvironment`.
     public var gitCommit: String?
     public var engineVersion: String
     public var blasConfig: String?
     public var threads: Int?
     public var cpu: String?
     public var startedAt: Date
+    /// Nil while running.
     public var endedAt: Date?
+    /// Seconds from start to end (or as measured by the runner).
     public var wallSeconds: Double?
     /// Final metrics such as `top1`, `top5`, `params`, `flops`.
     public var summary: [String: Double]
@@ -95,6 +100,7 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
 public struct EpochRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "epochs"
 
+    /// The run's key (`RunRecord.key`).
     public var runKey: String
     public var seed: Int
     /// 1-based epoch number.

@@ -1,4 +1,4 @@
-// Tests that concurrent connections (two pools on one file, as two processes would be) never corrupt the store.
+// Tests that concurrent writers (two pools on one file; a second process) never corrupt the store or lose rows.
 import Foundation
 import GRDB
 import Testing
@@ -53,6 +53,37 @@ import Testing
         let store = try ResultsStore(path: path)
         #expect(try store.appliedMigrations() == ["v1"])
         #expect(try store.runs().count == 2)
+    }
+}
+
+extension StoreConcurrencyTests {
+    /// A second OS process (the sqlite3 shell) inserts epochs while this one writes through GRDB.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3")))
+    func anotherProcessWritingAtTheSameTimeLosesNothing() throws {
+        let path = makeTemporaryStorePath()
+        let store = try ResultsStore(path: path)
+        try store.beginRun(sampleRun("external"))
+        try store.beginRun(sampleRun("local"))
+        let epochs = 300
+        var script = ".timeout 30000\n"
+        for e in 1...epochs {
+            script += "INSERT INTO epochs(runKey, seed, epoch, trainLoss) VALUES('external', 0, \(e), \(e));\n"
+        }
+        let scriptURL = URL(fileURLWithPath: path + ".sql")
+        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        shell.arguments = ["-bail", path]
+        shell.standardInput = try FileHandle(forReadingFrom: scriptURL)
+        try shell.run()
+        for e in 1...epochs {
+            try store.appendEpoch(EpochRecord(runKey: "local", seed: 0, epoch: e, trainLoss: Double(e)))
+        }
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0)
+        #expect(try store.epochs(key: "external").count == epochs)
+        #expect(try store.epochs(key: "local").count == epochs)
+        #expect(try store.pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
     }
 }
 
