@@ -49,8 +49,11 @@ public enum CIFAR {
         for f in files {
             let path = directory + "/" + f
             let bytes = try readExact(path, bytes: recordsPerFile * 3073)
+            let first = images.count
             try decode(bytes, path: path, records: recordsPerFile, labelBytes: 1) { lab, img in
-                guard lab[0] < 10 else { throw CIFARError.badLabel(path: path, record: images.count, label: lab[0], classes: 10) }
+                guard lab[0] < 10 else {
+                    throw CIFARError.badLabel(path: path, record: images.count - first, label: lab[0], classes: 10)
+                }
                 labels.append(lab[0]); images.append(img)
             }
         }

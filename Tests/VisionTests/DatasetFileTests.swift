@@ -54,6 +54,12 @@ struct DatasetFileTests {
         #expect(throws: CIFARError.wrongSize(path: dir + "/test_batch.bin", expectedBytes: 30_730_000, actualBytes: 4 * 3073)) {
             try CIFAR.load10(directory: dir, split: .test)
         }
+        var bad = [UInt8](repeating: 0, count: 4 * 3073)
+        bad[2 * 3073] = 10
+        try Data(bad).write(to: URL(fileURLWithPath: dir + "/test_batch.bin"))
+        #expect(throws: CIFARError.badLabel(path: dir + "/test_batch.bin", record: 2, label: 10, classes: 10)) {
+            try CIFAR.load10(directory: dir, split: .test, recordsPerFile: 4)
+        }
         try FileManager.default.removeItem(atPath: dir + "/test_batch.bin")
         do {
             _ = try CIFAR.load10(directory: dir, split: .test, recordsPerFile: 4)
