@@ -1,0 +1,181 @@
+// `loom bench`: conv-layer GFLOP/s against sgemm, or model training/inference images/s (cf. bench/torch_cpu.py).
+import ArgumentParser
+import Engine
+import Foundation
+import Vision
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark conv layers against sgemm, or models' training and inference speed.",
+        discussion: """
+            Without --model: the CIFAR ResNet-18 conv table (3×3 convs 64→64 at 32×32 … 512→512 at 4×4, \
+            batch 128, threads 1 and 2): forward and backward GFLOP/s next to cblas_sgemm on the forward \
+            GEMM's shape. With --model: images/s of an SGD training step and of inference on synthetic \
+            data, as bench/torch_cpu.py measures PyTorch. Models: short names (\
+            \(ModelExpression.shortNames.map(\.name).joined(separator: ", "))) or expressions such as \
+            '.resnet(depth: 18, width: 16)'. Times are the best of --reps after one warm-up.
+            """)
+
+    @Option(name: .long, parsing: .singleValue,
+            help: ArgumentHelp("Models to time (comma list or repeated).", valueName: "expr|name"))
+    var model: [String] = []
+
+    @Option(name: .long, parsing: .singleValue,
+            help: ArgumentHelp("Batch sizes (comma list; default 32,128 for models, 128 for the conv table).", valueName: "n"))
+    var batch: [String] = []
+
+    @Option(name: .long, parsing: .singleValue,
+            help: ArgumentHelp("Thread counts (comma list; default: LOOM_THREADS or all cores for models, 1,2 for the conv table).",
+                               valueName: "t"))
+    var threads: [String] = []
+
+    @Option(name: .long, help: "Timed repeats per measurement (the best counts).")
+    var reps = 3
+
+    @Flag(name: .long, help: "Print one JSON object per measurement instead of the table.")
+    var json = false
+
+    func validate() throws {
+        guard reps >= 1 else { throw ValidationError("--reps must be at least 1, got \(reps)") }
+        _ = try Self.positiveInts(batch, option: "--batch")
+        _ = try Self.positiveInts(threads, option: "--threads")
+    }
+
+    func run() throws {
+        let batches = try Self.positiveInts(batch, option: "--batch")
+        let threadCounts = try Self.positiveInts(threads, option: "--threads")
+        let expressions = model.flatMap(ModelExpression.splitList)
+        if expressions.isEmpty {
+            try convTable(batches: batches.isEmpty ? [128] : batches, threads: threadCounts.isEmpty ? [1, 2] : threadCounts)
+        } else {
+            let specs = try expressions.map { ($0, try ModelExpression.parse($0)) }  // all checked before any timing
+            try modelTable(specs, batches: batches.isEmpty ? [32, 128] : batches,
+                           threads: threadCounts.isEmpty ? [Threads.count] : threadCounts)
+        }
+    }
+
+    private func header(threads: [Int]) {
+        let cpu = Self.cpuName().map { " | \($0)" } ?? ""
+        emit("# \(Threads.blasConfig) | threads \(threads.map(String.init).joined(separator: ","))\(cpu)")
+    }
+
+    private func convTable(batches: [Int], threads: [Int]) throws {
+        if !json {
+            header(threads: threads)
+            emit("# 3×3 stride-1 conv C→C (CIFAR ResNet-18 body); GFLOP/s at 2 FLOP per MAC; sgemm: M=C, K=9C, N=batch·H·W")
+        }
+        var table = TextTable([("layer", .left), ("batch", .right), ("thr", .right), ("fwd_GF/s", .right),
+                               ("bwd_GF/s", .right), ("sgemm_GF/s", .right), ("(f+b)/sgemm", .right)], minimumWidth: 5)
+        table.minimumWidths[0] = 13
+        let layers = [(64, 32), (128, 16), (256, 8), (512, 4)]
+        for t in threads {
+            for b in batches {
+                for (c, s) in layers {
+                    let r = benchConv(channels: c, size: s, batch: b, threads: t, reps: reps)
+                    if json {
+                        emitJSON(ConvJSON(layer: "\(c)->\(c)@\(s)x\(s)", channels: c, size: s, batch: b, threads: t, reps: reps,
+                                          fwd_gflop_s: r.forward, bwd_gflop_s: r.backward, sgemm_gflop_s: r.sgemm, ratio: r.ratio))
+                    } else {
+                        table.add(["\(c)→\(c) @\(s)×\(s)", "\(b)", "\(t)", f1(r.forward), f1(r.backward), f1(r.sgemm),
+                                   String(format: "%.2f", r.ratio)])
+                        emitLast(table)
+                    }
+                }
+            }
+        }
+        if !json { emit("# (f+b)/sgemm = 3 / (1/fwd + 2/bwd) / sgemm: the training-step rate as a fraction of sgemm's") }
+    }
+
+    private func modelTable(_ specs: [(String, ModelExpression)], batches: [Int], threads: [Int]) throws {
+        if !json {
+            header(threads: threads)
+            emit("# synthetic data, SGD momentum step; best of \(reps) after 1 warm-up; GF/s = counted conv/matmul FLOPs "
+                 + "(trn ≈ 3 × fwd) × img/s")
+        }
+        var table = TextTable([("model", .left), ("params_M", .right), ("fwdGF/img", .right), ("thr", .right),
+                               ("batch", .right), ("fwd_img/s", .right), ("trn_img/s", .right), ("fwd_GF/s", .right),
+                               ("trn_GF/s", .right), ("peak_rss_MB", .right)], minimumWidth: 9)
+        table.minimumWidths[0] = specs.map(\.0.count).max() ?? 5
+        table.minimumWidths[3] = 3; table.minimumWidths[4] = 5
+        for (name, spec) in specs {
+            let net = spec.makeModel(seed: 0)
+            let size = spec.requiredImageSize ?? 32
+            for t in threads {
+                for b in batches {
+                    let r = benchModel(name, net, imageSize: size, classes: spec.classes, batch: b, threads: t, reps: reps)
+                    let gf = Double(r.flopsPerImage) / 1e9
+                    if json {
+                        emitJSON(ModelJSON(model: name, expr: spec.description, batch: b, threads: t, reps: reps, image: size,
+                                           params: r.params, flops_per_img: r.flopsPerImage,
+                                           train_img_s: r.trainImagesPerSecond, infer_img_s: r.inferImagesPerSecond,
+                                           train_gflop_s: 3 * gf * r.trainImagesPerSecond, infer_gflop_s: gf * r.inferImagesPerSecond,
+                                           peak_rss_mb: r.peakRSSMB))
+                    } else {
+                        table.add([name, String(format: "%.2f", Double(r.params) / 1e6), String(format: "%.3f", gf), "\(t)", "\(b)",
+                                   f1(r.inferImagesPerSecond), f1(r.trainImagesPerSecond), f1(gf * r.inferImagesPerSecond),
+                                   f1(3 * gf * r.trainImagesPerSecond), String(format: "%.0f", r.peakRSSMB)])
+                        emitLast(table)
+                    }
+                }
+            }
+        }
+        if !json {
+            emit("# peak_rss_MB is this process's high-water mark so far; models: "
+                 + specs.map { "\($0.0) = \($0.1)" }.joined(separator: "; "))
+        }
+    }
+
+    // MARK: Output
+
+    private func f1(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    private func emit(_ line: String) {
+        print(line)
+        fflush(stdout)
+    }
+
+    /// Prints rows as they are measured: the header with the first row, then each new row (the
+    /// tables' minimum widths keep them aligned).
+    private func emitLast(_ table: TextTable) {
+        let lines = table.lines
+        if table.rows.count == 1 { emit(lines[0]) }
+        emit(lines[lines.count - 1])
+    }
+
+    private func emitJSON<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        emit(String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self))
+    }
+
+    struct ConvJSON: Encodable {
+        let layer: String, channels: Int, size: Int, batch: Int, threads: Int, reps: Int
+        let fwd_gflop_s: Double, bwd_gflop_s: Double, sgemm_gflop_s: Double, ratio: Double
+    }
+
+    struct ModelJSON: Encodable {
+        let model: String, expr: String, batch: Int, threads: Int, reps: Int, image: Int, params: Int, flops_per_img: Int
+        let train_img_s: Double, infer_img_s: Double, train_gflop_s: Double, infer_gflop_s: Double, peak_rss_mb: Double
+    }
+
+    // MARK: Helpers
+
+    /// Comma lists and repeats of positive integers: ["32,128", "256"] → [32, 128, 256].
+    static func positiveInts(_ values: [String], option: String) throws -> [Int] {
+        try values.flatMap { $0.split(separator: ",") }.map { part in
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard let v = Int(text), v >= 1 else {
+                throw ValidationError("\(option): '\(text)' is not a positive integer")
+            }
+            return v
+        }
+    }
+
+    /// The CPU model from /proc/cpuinfo, if readable.
+    static func cpuName() -> String? {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        return line?.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+    }
+}

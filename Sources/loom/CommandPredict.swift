@@ -1,0 +1,77 @@
+// `loom predict`: a model expression with safetensors weights on PNGs or a tensor → top-k classes.
+import ArgumentParser
+import Engine
+import Foundation
+import Vision
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Run a model with safetensors weights on images or a tensor and print the top-k classes.",
+        discussion: """
+            MODEL is a cell-language expression, e.g. '.resnet(depth: 18, width: 16, classes: 10)' or \
+            '.vit(image: 32, patch: 4, dim: 192, depth: 6, heads: 3)', or a short name (\
+            \(ModelExpression.shortNames.map(\.name).joined(separator: ", "))). Without classes:, the class \
+            count comes from the weights' head. Weights use timm's state-dict names without a prefix. \
+            Images are not resized.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("The model expression or short name.", valueName: "expr"))
+    var model: String
+
+    @Option(name: .long, help: ArgumentHelp("Weights as safetensors with timm's names.", valueName: "file.safetensors"))
+    var weights: String
+
+    @Option(name: .long, help: ArgumentHelp("An already-normalised float tensor named 'input', shape (N, 3, H, W), instead of images.",
+                                            valueName: "file.safetensors"))
+    var input: String?
+
+    @Argument(help: ArgumentHelp("PNG images, all one size (the model's size for a ViT).", valueName: "image.png"))
+    var images: [String] = []
+
+    @Option(name: .long, help: "How many classes to print per input.")
+    var top = 5
+
+    @Option(name: .long, help: ArgumentHelp("Also write the logits as a float tensor named 'logits' (N, classes).",
+                                            valueName: "out.safetensors"))
+    var logits: String?
+
+    @Option(name: .long, help: "Normalisation of PNG pixels: imagenet, cifar10, cifar100 or none (pixels/255).")
+    var normalize = "imagenet"
+
+    static let normalizations: [(String, Normalization)] = [("imagenet", .imagenet), ("cifar10", .cifar10),
+                                                            ("cifar100", .cifar100), ("none", .unit)]
+
+    func validate() throws {
+        if input == nil && images.isEmpty { throw ValidationError("give --input X.safetensors or one or more PNG images") }
+        if input != nil && !images.isEmpty { throw ValidationError("give --input or PNG images, not both") }
+        if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
+        if !Self.normalizations.contains(where: { $0.0 == normalize }) {
+            throw ValidationError("unknown --normalize '\(normalize)'; valid: "
+                                  + Self.normalizations.map(\.0).joined(separator: ", "))
+        }
+    }
+
+    func run() throws {
+        let (spec, model) = try Predictor.loadModel(self.model, weights: weights)
+        let batch: Tensor, sources: [String]
+        if let input {
+            batch = try Predictor.readInputTensor(input, for: spec)
+            sources = (0..<batch.dim(0)).map { "\(input)[\($0)]" }
+        } else {
+            let n = Self.normalizations.first { $0.0 == normalize }!.1
+            batch = try Predictor.readImages(images, normalization: n, for: spec)
+            sources = images
+        }
+        let out = Predictor.logits(model, batch)
+        print("# \(spec)")
+        print("# \(batch.dim(0)) input\(batch.dim(0) == 1 ? "" : "s") \(batch.dim(2))×\(batch.dim(3))"
+              + (input == nil ? ", normalisation \(normalize)" : ", pre-normalised tensor"))
+        for p in Predictor.top(min(top, spec.classes), of: out, sources: sources) {
+            print(p.source + "  " + p.top.map { "\($0.index):\(String(format: "%.4f", $0.probability))" }.joined(separator: "  "))
+        }
+        if let logits {
+            try SafeTensors.write(["logits": out.copy()], metadata: ["model": spec.description], to: logits)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// loom: the command-line entry point (argument parsing and wiring only).
-print("loom")
