@@ -1,1 +1,0 @@
-// Experiments module: see DESIGN.md layering. Files are added per facet.

@@ -1,0 +1,152 @@
+// Building from specs: datasets, augmentation pipelines, Mixup, optimiser and distillation objects for training.
+import Engine
+import Foundation
+import Vision
+
+extension DataSpec {
+    /// `path` under `root` (the notebook's data root), unless it is absolute or `root` is empty.
+    public static func path(_ path: String, root: String) -> String {
+        path.hasPrefix("/") || root.isEmpty ? path : (root.hasSuffix("/") ? root + path : root + "/" + path)
+    }
+
+    /// Reads (or, for `.shapes`, generates) both splits.
+    ///
+    /// Normalisation: CIFAR's published per-channel statistics; ImageNet's for image folders (timm's default);
+    /// for `.shapes`, the training split's own mean and standard deviation (rounded to 4 decimals).
+    /// - Throws: `CIFARError` naming the missing or truncated file, `ImageFolderError`, or PNG errors.
+    public func load(root: String) throws -> (train: LabeledImages, test: LabeledImages, normalization: Normalization,
+                                             classNames: [String]) {
+        switch self {
+        case let .shapes(classes, size, train, test, textureCue, seed):
+            let set = ShapesDataset(ShapesConfig(classes: classes, size: size, trainCount: train, testCount: test,
+                                                 textureCue: textureCue, seed: UInt64(seed)))
+            let trainImages = set.load(.train)
+            return (trainImages, set.load(.test), Self.statistics(of: trainImages.images), set.classNames)
+        case .cifar10(let path):
+            let dir = Self.path(path, root: root)
+            let train = try CIFAR.load10(directory: dir, split: .train)
+            return (train, try CIFAR.load10(directory: dir, split: .test), .cifar10, train.classNames)
+        case .cifar100(let path):
+            let dir = Self.path(path, root: root)
+            let train = try CIFAR.load100(directory: dir, split: .train)
+            return (train, try CIFAR.load100(directory: dir, split: .test), .cifar100, train.classNames)
+        case let .imageFolder(path, test):
+            let trainDir = Self.path(test == nil ? path + "/train" : path, root: root)
+            let testDir = Self.path(test ?? path + "/val", root: root)
+            let train = try ImageFolder.load(root: trainDir)
+            let testSet = try ImageFolder.load(root: testDir)
+            guard testSet.classNames == train.classNames else {
+                throw ResolveError("image folders \(trainDir) and \(testDir) hold different classes")
+            }
+            return (train, testSet, .imagenet, train.classNames)
+        }
+    }
+
+    /// Per-channel mean and standard deviation of 8-bit images, on the 0…1 scale.
+    static func statistics(of images: [Image]) -> Normalization {
+        var sum = [Double](repeating: 0, count: 3), sq = [Double](repeating: 0, count: 3), n = 0.0
+        for image in images {
+            for (i, p) in image.pixels.enumerated() {
+                let x = Double(p) / 255
+                sum[i % 3] += x; sq[i % 3] += x * x
+            }
+            n += Double(image.width * image.height)
+        }
+        guard n > 0 else { return .unit }
+        func round4(_ x: Double) -> Float { Float((x * 10_000).rounded() / 10_000) }
+        let mean = sum.map { $0 / n }
+        let std = (0..<3).map { max((sq[$0] / n - mean[$0] * mean[$0]).squareRoot(), 1e-3) }
+        return Normalization(mean: mean.map(round4), std: std.map(round4))
+    }
+}
+
+extension ExperimentSpec {
+    /// The side of the training images after the augmentations (nil when unknown before reading an image folder).
+    public var imageSize: Int? { Resolver.imageSize(data: data, augment: augment) }
+
+    /// The training pipeline in timm's order: the image steps (geometry, colour, policies) as written, then
+    /// `Normalize`, then Random Erasing and Cutout on the normalised image (timm `transforms_imagenet_train`).
+    /// `.colorJitter` is applied as written even next to a policy, unlike timm's CLI, which drops
+    /// `--color-jitter` whenever `--aa` is set (METHODS §0.2).
+    /// - Throws: ``ResolveError`` when a crop needs an image size the spec cannot know (an image folder without a
+    ///   resize first), or a bad RandAugment string.
+    public func trainPipeline(normalization: Normalization) throws -> AugmentPipeline {
+        var steps: [AugmentStep] = [], planar: [AugmentStep] = []
+        var size = data.imageSize
+        func knownSize(_ what: String) throws -> Int {
+            guard let size else {
+                throw ResolveError("`\(what)` needs the image size; put `.resize(size:)` before it for `.imageFolder` data")
+            }
+            return size
+        }
+        for step in augment {
+            switch step {
+            case .randomCrop(let padding):
+                steps.append(.image(RandomCrop(size: try knownSize(".randomCrop"), padding: padding)))
+            case .horizontalFlip:
+                steps.append(.image(HorizontalFlip()))
+            case .randomResizedCrop(let s):
+                let side = try s ?? knownSize(".randomResizedCrop")
+                steps.append(.image(RandomResizedCrop(size: side)))
+                size = side
+            case .resize(let s):
+                steps.append(.image(Resize(width: s, height: s)))
+                size = s
+            case let .colorJitter(b, c, s, h):
+                steps.append(.image(ColorJitter(brightness: b, contrast: c, saturation: s, hue: h)))
+            case .autoAugment(let policy):
+                steps.append(.image(AutoAugment(policy: AutoAugment.Policy(rawValue: policy)!)))
+            case .randAugment(let config):
+                do { steps.append(.image(try RandAugment(config))) } catch let error as AugmentConfigError {
+                    throw ResolveError("`.randAugment`: \(error.description)")
+                }
+            case .trivialAugment:
+                steps.append(.image(TrivialAugmentWide()))
+            case .cutout(let s):
+                planar.append(.planar(Cutout(size: s)))
+            case let .randomErasing(p, mode, count):
+                planar.append(.planar(RandomErasing(probability: p, mode: RandomErasing.Mode(rawValue: mode)!, minCount: count)))
+            }
+        }
+        return AugmentPipeline(steps + [.normalize(normalization)] + planar)
+    }
+
+    /// The evaluation pipeline: normalisation only, after resizing to the training size when `augment` resizes.
+    /// After `.randomResizedCrop(size: s)`, timm's eval transform: resize to ⌊s / 0.875⌋, centre-crop `s`
+    /// (square resize here, equal to timm's shorter-side resize for square images); after `.resize`, that size.
+    public func testPipeline(normalization: Normalization) -> AugmentPipeline {
+        var resize: [AugmentStep] = []
+        for step in augment {
+            switch step {
+            case .resize(let s): resize = [.image(Resize(width: s, height: s))]
+            case .randomResizedCrop(let s?):
+                let r = Int(Double(s) / 0.875)
+                resize = [.image(Resize(width: r, height: r)), .image(CenterCrop(width: s, height: s))]
+            default: break
+            }
+        }
+        return AugmentPipeline(resize + [.normalize(normalization)])
+    }
+
+    /// timm's `Mixup` when mixing is on, carrying the label smoothing: timm folds `--smoothing` into the mixed
+    /// soft targets (off = ε/K, on = 1 − ε + ε/K) and then trains with soft-target cross-entropy (METHODS §5.1).
+    public var mixup: Mixup? {
+        mix.map { Mixup(mixupAlpha: $0.mixupAlpha, cutmixAlpha: $0.cutmixAlpha, probability: $0.probability,
+                        switchProbability: $0.switchProbability, labelSmoothing: labelSmoothing) }
+    }
+
+    /// The smoothing the plain cross-entropy applies: ``labelSmoothing`` without mixing, 0 with it (then
+    /// ``mixup`` carries it). Validation always uses plain cross-entropy (METHODS §5.2).
+    public var lossLabelSmoothing: Double { mix == nil ? labelSmoothing : 0 }
+
+    /// Whether biases and norm weights (parameters of rank ≤ 1) skip weight decay: always, as timm's optimizer
+    /// factory does for every optimiser (METHODS §0.3).
+    public var exemptOneDimensionalFromDecay: Bool { true }
+}
+
+extension DistillationSpec {
+    /// The trainer's distillation term for a trained `teacher` model: α·T²·KL plus (1 − α)·label loss.
+    public func distillation(teacher model: Classifier) -> Distillation {
+        Distillation(teacher: model, temperature: Float(temperature), alpha: Float(alpha), gamma: Float(1 - alpha))
+    }
+}
