@@ -77,6 +77,11 @@ public struct ShapesDataset: Sendable {
     }
 
     /// Generates image `index` of `split`.
+    /// How strongly the background texture shows (0 = flat, 1 = as strong as the shape's):
+    /// at 0.15 the outline stays the clearest edge, so small CNNs learn shapes in a few
+    /// epochs while textures remain a usable cue.
+    enum Shapes { static let backgroundContrast: Float = 0.15 }
+
     public func sample(_ split: ShapesSplit, index: Int) -> ShapesSample {
         var rng = SeededRNG(seed: config.seed, stream: split.rawValue << 48 | UInt64(index))
         let n = config.classes, textures = Texture.catalogue.count
@@ -126,7 +131,7 @@ public struct ShapesDataset: Sendable {
                         let d = shape.distance(u, v) * radius
                         cover = aa ? min(1, max(0, 0.5 - d)) : (d < 0 ? 1 : 0)
                     }
-                    let wb = bgTex.weight(fx, fy, aa: aa)
+                    let wb = Shapes.backgroundContrast * bgTex.weight(fx, fy, aa: aa)
                     var r = bgColors.a.0 + (bgColors.b.0 - bgColors.a.0) * wb
                     var g = bgColors.a.1 + (bgColors.b.1 - bgColors.a.1) * wb
                     var b = bgColors.a.2 + (bgColors.b.2 - bgColors.a.2) * wb

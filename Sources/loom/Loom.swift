@@ -13,9 +13,11 @@ struct Loom: AsyncParsableCommand {
         commandName: "loom",
         abstract: "Literate experiment runner for image-recognition research.",
         discussion: "Notebooks are Markdown with `swift config` cells; results live in output/loom.sqlite.",
-        // One line per subcommand. Still to add (by the notebook runner): RunCommand (`loom run`),
-        // PlanCommand (`loom plan`), RenderCommand (`loom render`).
+        // One line per subcommand.
         subcommands: [
+            RunCommand.self,
+            PlanCommand.self,
+            RenderCommand.self,
             PredictCommand.self,
             BenchCommand.self,
             RunsCommand.self,

@@ -1,0 +1,179 @@
+// Execute: trains (or evaluates) one seed of an experiment, recording everything in the store.
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+/// Where a notebook's files live: the results store, checkpoints and the data root.
+public struct Workspace {
+    public let outputDirectory: String
+    public let dataRoot: String
+    public let store: ResultsStore
+
+    public init(outputDirectory: String, dataRoot: String) throws {
+        self.outputDirectory = outputDirectory
+        self.dataRoot = dataRoot
+        store = try ResultsStore(path: (outputDirectory as NSString).appendingPathComponent("loom.sqlite"))
+    }
+
+    public func checkpointDirectory(_ key: String) -> String {
+        (outputDirectory as NSString).appendingPathComponent("checkpoints/\(key)")
+    }
+
+    /// The final weights of a finished run (timm names).
+    public func finalWeights(_ key: String) -> String { checkpointDirectory(key) + "/final.safetensors" }
+
+    /// Provenance of this process: commit, engine, BLAS, threads, CPU.
+    public static let environment: RunEnvironment = {
+        RunEnvironment(gitCommit: gitCommit(), engineVersion: engineNumericsVersion, blasConfig: Threads.blasConfig,
+                       threads: Threads.count, cpu: cpuModel())
+    }()
+
+    static func gitCommit() -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "rev-parse", "--short=12", "HEAD"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(data: pipe.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8)?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func cpuModel() -> String? {
+        guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in s.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+}
+
+/// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once).
+final class DataCache {
+    private var cache: [DataSpec: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])] = [:]
+
+    func load(_ spec: DataSpec, root: String) throws -> (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String]) {
+        if let hit = cache[spec] { return hit }
+        let v = try spec.load(root: root)
+        cache[spec] = (v.train, v.test, v.normalization, v.classNames)
+        return cache[spec]!
+    }
+}
+
+extension DataSpec: Hashable {
+    public func hash(into h: inout Hasher) { h.combine(String(describing: self)) }
+}
+
+/// A request to stop at the next batch boundary (Ctrl-C).
+public final class StopFlag: @unchecked Sendable {
+    private var flag = false
+    private let lock = NSLock()
+    public init() {}
+    public func request() { lock.lock(); flag = true; lock.unlock() }
+    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+}
+
+/// Raised when a stop was requested; the run stays resumable.
+public struct Interrupted: Error, CustomStringConvertible {
+    public var description: String { "stopped at a batch boundary; `loom run` again resumes from the checkpoint" }
+}
+
+/// Progress of a running experiment, for a progress bar or log lines.
+public struct RunProgress {
+    public var label: String
+    public var seed: Int
+    public var event: TrainingEvent
+}
+
+/// Trains one seed of `spec` under `key`, writing the run, its epochs and its summary to the
+/// store; the final weights go to `checkpoints/<key>/final.safetensors`.
+func executeRun(key: String, binding: String, notebook: String, config: String, spec: ExperimentSpec, seed: Int,
+                teacherWeights: String?, workspace ws: Workspace, data: DataCache, stop: StopFlag,
+                progress: (RunProgress) -> Void) throws {
+    let store = ws.store
+    let started = Date()
+    try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
+                                 environment: Workspace.environment, startedAt: started))
+    do {
+        let d = try data.load(spec.data, root: ws.dataRoot)
+        let model = spec.model.build(seed: UInt64(seed))
+        if let w = spec.weights {
+            let path = w.hasPrefix("/") ? w : (ws.dataRoot as NSString).appendingPathComponent(w)
+            let f = try SafeTensors.read(path)
+            var state: [String: Tensor] = [:]
+            for n in f.names { state[n] = try f.tensor(n) }
+            do { try model.load(stateDict: state) } catch { throw ExecuteError("\(path): \(error)") }
+        }
+        let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: d.normalization),
+                               batchSize: spec.batchSize, shuffle: true, dropLast: false, seed: UInt64(seed))
+        let test = DataLoader(d.test, pipeline: spec.testPipeline(normalization: d.normalization),
+                              batchSize: max(spec.batchSize, 100), shuffle: false, seed: 0)
+        var setup = TrainingSetup(model: model, train: train, test: test, classes: spec.classes,
+                                  optimizer: spec.optimizer, schedule: spec.schedule)
+        setup.labelSmoothing = Float(spec.lossLabelSmoothing)
+        setup.mixup = spec.mixup
+        setup.clipGradNorm = spec.clipGrad.map(Float.init)
+        setup.checkpointDirectory = ws.checkpointDirectory(key)
+        setup.fingerprint = key
+        if let kd = spec.distillation {
+            let teacher = kd.teacher.model.build(seed: 0)
+            guard let tw = teacherWeights else { throw ExecuteError("the teacher has no trained weights") }
+            let f = try SafeTensors.read(tw)
+            var state: [String: Tensor] = [:]
+            for n in f.names { state[n] = try f.tensor(n) }
+            try teacher.load(stateDict: state)
+            setup.distillation = Distillation(teacher: teacher, temperature: Float(kd.temperature),
+                                              alpha: Float(kd.alpha), gamma: Float(1 - kd.alpha))
+        }
+        let trainer = Trainer(setup)
+        var history: [EpochMetrics] = []
+        if spec.epochs == 0 {
+            let (loss, top1, top5) = trainer.evaluate()
+            history = [EpochMetrics(epoch: 0, trainLoss: .nan, testLoss: loss, top1: top1, top5: top5,
+                                    learningRate: 0, imagesPerSecond: 0, seconds: 0)]
+        } else {
+            let result = try trainer.run(events: { event in
+                if case let .epoch(m) = event {
+                    try? store.appendEpoch(EpochRecord(runKey: key, seed: seed, epoch: m.epoch, trainLoss: m.trainLoss,
+                                                       testLoss: m.testLoss, top1: m.top1, top5: m.top5,
+                                                       lr: m.learningRate, imagesPerSecond: m.imagesPerSecond,
+                                                       wallSeconds: m.seconds))
+                }
+                progress(RunProgress(label: binding, seed: seed, event: event))
+            }, shouldStop: { stop.isSet })
+            guard result.completed else { throw Interrupted() }
+            history = result.history
+        }
+        try SafeTensors.write(model.stateDict(), metadata: ["run": key, "engine": engineNumericsVersion], to: ws.finalWeights(key))
+        let probe = Tensor.zeros([1] + [3, d.train.images[0].height, d.train.images[0].width])
+        model.eval()
+        let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(probe) } }
+        let last = history.last!
+        var summary: [String: Double] = ["top1": last.top1, "top5": last.top5, "testLoss": last.testLoss,
+                                         "params": Double(model.parameterCount), "flops": Double(flops / 2),
+                                         "trainTime": history.reduce(0) { $0 + $1.seconds },
+                                         "imagesPerSecond": last.imagesPerSecond]
+        if last.trainLoss.isFinite { summary["trainLoss"] = last.trainLoss }
+        try store.finishRun(key: key, outcome: .succeeded, summary: summary, endedAt: Date(),
+                            wallSeconds: Date().timeIntervalSince(started))
+    } catch let e as Interrupted {
+        throw e
+    } catch let e as TrainingError {
+        try? store.finishRun(key: key, outcome: .diverged(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+        throw ExecuteError(e.description)
+    } catch {
+        try? store.finishRun(key: key, outcome: .failed("\(error)"), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+        throw ExecuteError("\(error)")
+    }
+}
+
+/// A run that failed, with the message the report shows.
+public struct ExecuteError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

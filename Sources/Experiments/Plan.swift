@@ -1,0 +1,187 @@
+// Plan: resolves checked cells into experiments and runs, keyed, with cache status and estimates.
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+/// Whether a run's result can be reused.
+public enum RunState: String, Sendable {
+    /// Succeeded before with the same key: nothing to do.
+    case cached
+    /// Started or failed before with this key: runs again (resuming from its checkpoint).
+    case resume = "will resume"
+    /// Never run with this key (new, or its meaning changed).
+    case willRun = "will run"
+}
+
+/// One seed of one experiment.
+public struct PlannedRun {
+    public let key: String
+    public let seed: Int
+    public var state: RunState
+    /// Estimated seconds to train and evaluate.
+    public var estimate: Double
+}
+
+/// An experiment as planned: a binding (or one point of a sweep), its spec and its runs.
+public struct PlannedExperiment {
+    /// Binding name, or `sweep[i]` for a sweep point.
+    public let name: String
+    public let cellIndex: Int
+    public let value: ResolvedValue
+    public let spec: ExperimentSpec
+    public let key: String
+    public var runs: [PlannedRun]
+    /// Human label for tables and legends.
+    public let label: String
+    /// The teacher's planned experiment name, when distilling.
+    public let teacher: String?
+}
+
+/// The notebook, checked and planned: every experiment with its runs, and per-cell errors.
+public struct NotebookPlan {
+    public let document: Document
+    public let check: NotebookCheck
+    /// Experiments in notebook order (sweeps expanded).
+    public var experiments: [PlannedExperiment]
+    /// Experiment names for each binding (one for an Experiment, the points of a Sweep).
+    public var members: [String: [String]]
+    /// Errors found while resolving, by cell index (in addition to the checker's diagnostics).
+    public var cellErrors: [Int: [Diagnostic]]
+    /// Data root for file-backed datasets.
+    public let dataRoot: String
+
+    public func experiment(_ name: String) -> PlannedExperiment? { experiments.first { $0.name == name } }
+
+    /// Planned experiments behind a binding name.
+    public func runs(of binding: String) -> [PlannedExperiment] {
+        (members[binding] ?? []).compactMap(experiment)
+    }
+}
+
+/// Builds the plan. `force` names bindings whose runs execute again even when cached.
+public func makePlan(document: Document, registry: SchemaRegistry, workspace ws: Workspace, force: Set<String> = [],
+                     throughput: Double? = nil) throws -> NotebookPlan {
+    let check = Checker(registry: registry).check(document)
+    var plan = NotebookPlan(document: document, check: check, experiments: [], members: [:], cellErrors: [:], dataRoot: ws.dataRoot)
+    let resolver = Resolver(bindings: check.bindings)
+    var keys = RunKeys(manifest: { dataManifest($0.data, root: ws.dataRoot) })
+    let gflops = throughput ?? measuredThroughput(ws.store)
+    for cell in check.cells where !cell.hasErrors {
+        for st in cell.statements {
+            guard let binding = st.binding else { continue }
+            let points: [(String, ResolvedValue)]
+            switch st.kind {
+            case Vocabulary.Kind.experiment: points = [(binding, st.value)]
+            case Vocabulary.Kind.sweep:
+                points = expandSweep(st.value, bindings: check.bindings).enumerated().map { ("\(binding)[\($0.offset)]", $0.element) }
+            default: continue
+            }
+            var names: [String] = []
+            for (name, value) in points {
+                do {
+                    let spec = try resolver.experiment(value)
+                    let key = keys.experimentKey(binding: name, value: value, spec: spec)
+                    var runs: [PlannedRun] = []
+                    for seed in spec.seeds {
+                        let rk = keys.runKey(value: value, spec: spec, seed: seed)
+                        let prior = try ws.store.run(key: rk)
+                        var state: RunState = prior == nil ? .willRun : (prior!.status == .succeeded ? .cached : .resume)
+                        if force.contains(binding) || force.contains(name) { state = prior == nil ? .willRun : .resume }
+                        runs.append(PlannedRun(key: rk, seed: seed, state: state, estimate: estimateSeconds(spec, gflops: gflops)))
+                    }
+                    let teacher = value["teacher"].flatMap { t -> String? in
+                        if case let .reference(n, _) = t { return n }
+                        if case let .reference(n, _)? = t["teacher"] { return n }
+                        return nil
+                    }
+                    plan.experiments.append(PlannedExperiment(name: name, cellIndex: cell.cell.index, value: value, spec: spec,
+                                                              key: key, runs: runs, label: label(spec, name: name), teacher: teacher))
+                    names.append(name)
+                } catch {
+                    plan.cellErrors[cell.cell.index, default: []].append(
+                        Diagnostic(.error, "\(name): \(error)", at: st.range))
+                }
+            }
+            plan.members[binding] = names
+        }
+    }
+    return plan
+}
+
+/// The grid of `base.with(...)` variants of a Sweep value (first axis outermost).
+func expandSweep(_ sweep: ResolvedValue, bindings: Bindings) -> [ResolvedValue] {
+    guard case let .call(_, args) = sweep, case let .reference(baseName, _)? = sweep["base"],
+          let base = bindings[baseName]?.value, case let .call(callName, baseArgs) = base else { return [] }
+    var grid: [[ResolvedArgument]] = [baseArgs]
+    for arg in args where arg.label != "base" {
+        guard case let .array(options) = arg.value else { continue }
+        grid = grid.flatMap { current in options.map { option in override(current, arg.label, option) } }
+    }
+    return grid.map { .call(callName, $0) }
+}
+
+/// Replaces one axis of an Experiment's arguments; `lr`/`weightDecay` go inside the optimizer.
+private func override(_ args: [ResolvedArgument], _ label: String, _ value: ResolvedValue) -> [ResolvedArgument] {
+    if label == "lr" || label == "weightDecay" {
+        return args.map { a in
+            guard a.label == "optimizer", case let .enumCase(n, oargs) = a.value else { return a }
+            return ResolvedArgument("optimizer", .enumCase(n, oargs.map { $0.label == label ? ResolvedArgument(label, value) : $0 }))
+        }
+    }
+    return args.map { $0.label == label ? ResolvedArgument(label, value) : $0 }
+}
+
+/// Achieved training GFLOP/s on this machine: from earlier runs in the store, else a default.
+func measuredThroughput(_ store: ResultsStore) -> Double {
+    let done = ((try? store.runs(RunFilter(status: .succeeded))) ?? []).suffix(20)
+    let rates = done.compactMap { r -> Double? in
+        guard let ips = r.summary["imagesPerSecond"], let flops = r.summary["flops"], ips > 0, flops > 0 else { return nil }
+        return ips * flops * 2 * 3 / 1e9
+    }
+    return rates.isEmpty ? 20 : rates.reduce(0, +) / Double(rates.count)
+}
+
+/// Seconds to train and evaluate: 3× forward FLOPs per training image, 1× per test image.
+func estimateSeconds(_ spec: ExperimentSpec, gflops: Double) -> Double {
+    let flops = forwardFLOPs(spec.model, size: spec.data.imageSize ?? 32)
+    let (train, test): (Int, Int)
+    switch spec.data {
+    case let .shapes(_, _, tr, te, _, _): (train, test) = (tr, te)
+    case .cifar10, .cifar100: (train, test) = (50_000, 10_000)
+    case .imageFolder: (train, test) = (10_000, 2_000)
+    }
+    let total = Double(flops) * Double(spec.epochs) * (3 * Double(train) + Double(test))
+    return total / (gflops * 1e9)
+}
+
+/// FLOPs (2 per multiply-add) of one forward pass at `size` px, computed analytically per model family.
+func forwardFLOPs(_ model: ModelSpec, size: Int) -> Int {
+    switch model {
+    case let .resnet(c):
+        var s = c.stem == .cifar ? size : size / 4
+        var total = 2 * 3 * c.stemWidth * (c.stem == .cifar ? 9 : 49) * (c.stem == .cifar ? s * s : (size / 2) * (size / 2))
+        var inp = c.stemWidth
+        for (i, (n, w)) in zip(c.layers, c.channels).enumerated() {
+            for b in 0..<n {
+                if b == 0 && i > 0 { s = max(1, s / 2) }
+                let out = c.block == .basic ? w : 4 * w
+                let px = s * s
+                total += c.block == .basic ? 2 * px * (inp * w * 9 + w * w * 9)
+                                           : 2 * px * (inp * w + w * w * 9 + w * out)
+                if inp != out || (b == 0 && i > 0) { total += 2 * px * inp * out }
+                inp = out
+            }
+        }
+        return total + 2 * inp * c.classes
+    case let .vit(c):
+        let t = c.tokens, d = c.dim, hidden = Int(Double(d) * c.mlpRatio)
+        let perBlock = 2 * t * (3 * d * d + d * d + 2 * d * hidden) + 2 * 2 * t * t * d
+        return 2 * (t - 1) * 3 * c.patch * c.patch * d + c.depth * perBlock + 2 * d * c.classes
+    }
+}
+
+/// A short label: "ResNet-18 w0.25 +SE · crop+flip+AA · SGD 0.1".
+func label(_ spec: ExperimentSpec, name: String) -> String {
+    name
+}

@@ -1,0 +1,132 @@
+// Report assembly: the document's prose and cells, with each cell's outputs from the store.
+import Foundation
+import Notebook
+
+/// Builds the report model (pure apart from store reads and output computations).
+struct ReportAssembler {
+    let plan: NotebookPlan
+    let workspace: Workspace
+    let notebook: String
+    /// Run keys trained in this invocation.
+    let fresh: Set<String>
+    /// Failure messages by run key (this invocation).
+    let failures: [String: String]
+    let data: DataCache
+    let executed: Bool
+
+    var builder: OutputBuilder { OutputBuilder(plan: plan, workspace: workspace, notebook: notebook) }
+
+    func html() -> String {
+        let doc = plan.document
+        var blocks: [ReportBlock] = []
+        let checked = Dictionary(plan.check.cells.map { ($0.cell.index, $0) }, uniquingKeysWith: { a, _ in a })
+        for segment in doc.segments {
+            switch segment {
+            case let .prose(p): blocks.append(.prose(p.text))
+            case let .cell(cell): blocks.append(.cell(reportCell(cell, checked[cell.index])))
+            }
+        }
+        let title = doc.frontMatter?.title ?? firstHeading(doc) ?? notebook
+        let report = Report(title: title, author: doc.frontMatter?.author, date: doc.frontMatter?.date, blocks: blocks)
+        return ReportRenderer.render(report, resolve: inlineValue)
+    }
+
+    func firstHeading(_ doc: Document) -> String? {
+        for p in doc.prose {
+            for line in p.text.split(separator: "\n") where line.hasPrefix("# ") { return String(line.dropFirst(2)) }
+        }
+        return nil
+    }
+
+    func errorBox(_ d: Diagnostic, hint: String? = nil) -> ReportOutput {
+        let line = d.range.start.line, col = d.range.start.column
+        let length = d.range.end.line == line ? max(1, d.range.end.column - col) : 1
+        let message = d.suggestion.map { d.message.contains("did you mean") ? d.message : d.message + " (did you mean `\($0)`?)" } ?? d.message
+        return ReportOutput(.error(ReportError(message: message, file: plan.document.source.fileName, line: line, column: col,
+                                               length: length, sourceLine: plan.document.source.line(line), hint: hint)))
+    }
+
+    func reportCell(_ cell: Cell, _ checked: CheckedCell?) -> ReportCell {
+        var outputs: [ReportOutput] = []
+        var states = Set<ReportCell.State>()
+        for d in (checked?.diagnostics ?? []) + (plan.cellErrors[cell.index] ?? []) where d.severity == .error {
+            outputs.append(errorBox(d, hint: "fix the cell; the other cells still ran"))
+        }
+        for st in checked?.statements ?? [] {
+            do {
+                switch st.kind {
+                case Vocabulary.Kind.experiment, Vocabulary.Kind.sweep:
+                    guard let binding = st.binding else { continue }
+                    let (o, s) = experimentOutputs(binding, at: st.range)
+                    outputs += o
+                    states.formUnion(s)
+                default:
+                    if let o = try output(st.value) { outputs.append(o) }
+                }
+            } catch {
+                outputs.append(errorBox(Diagnostic(.error, "\(st.value.name ?? "output"): \(error)", at: st.range)))
+            }
+        }
+        let state: ReportCell.State? = states.contains(.stale) ? .stale : states.contains(.fresh) ? .fresh : states.isEmpty ? nil : .cached
+        return ReportCell(id: checked?.statements.first?.binding ?? "cell-\(cell.index + 1)", source: cell.source,
+                          line: cell.line, state: state, outputs: outputs)
+    }
+
+    /// A one-row-per-experiment status table for an Experiment or Sweep binding, plus failures.
+    func experimentOutputs(_ binding: String, at range: SourceRange) -> ([ReportOutput], Set<ReportCell.State>) {
+        var outputs: [ReportOutput] = []
+        var states = Set<ReportCell.State>()
+        var rows: [[TableValue]] = []
+        var provenance: [Provenance] = []
+        for e in plan.runs(of: binding) {
+            let r = builder.result(e)
+            for run in e.runs {
+                if let f = failures[run.key] ?? r.records.first(where: { $0.key == run.key && $0.status != .succeeded && $0.status != .running })?.error {
+                    outputs.append(errorBox(Diagnostic(.error, "\(e.name) (seed \(run.seed)) failed: \(f)", at: range),
+                                            hint: "the run is retried on the next `loom run`"))
+                }
+                states.insert(fresh.contains(run.key) ? .fresh : (r.records.contains { $0.key == run.key && $0.status == .succeeded } ? .cached : .stale))
+            }
+            let status = r.complete ? (e.runs.allSatisfy { fresh.contains($0.key) } ? "trained" : "cached")
+                                    : (executed ? "not finished" : "stale: run `loom run`")
+            rows.append([.text(e.name), .text(Labels.model(e.spec.model)), .text(Labels.data(e.spec.data)),
+                         .text("\(e.spec.epochs)"), r.complete ? r.metric("top1") : .missing,
+                         r.complete ? r.metric("trainTime") : .missing, .text(status)])
+            provenance += builder.provenance(r, cached: Set(e.runs.map(\.key)).subtracting(fresh))
+        }
+        let table = ReportTable(columns: [TableColumn("run"), TableColumn("model"), TableColumn("data"), TableColumn("epochs"),
+                                          TableColumn("top-1", unit: "%", better: .higher, format: .percent(1)),
+                                          TableColumn("train time", format: .duration), TableColumn("status")], rows: rows)
+        outputs.insert(ReportOutput(.table(table), provenance: provenance), at: 0)
+        return (outputs, states)
+    }
+
+    func output(_ value: ResolvedValue) throws -> ReportOutput? {
+        switch value.name {
+        case "Table": return builder.table(value, cached: cachedKeys)
+        case "Curves": return builder.curves(value)
+        case "Bars": return builder.bars(value)
+        case "Samples": return try builder.samples(value, data: data)
+        case "Confusion": return try builder.confusion(value, data: data)
+        default: return nil
+        }
+    }
+
+    var cachedKeys: Set<String> { Set(plan.experiments.flatMap { $0.runs.map(\.key) }).subtracting(fresh) }
+
+    /// `= name.metric` → the formatted mean over seeds, linked to the run.
+    func inlineValue(_ expression: String) -> InlineValue? {
+        let parts = expression.trimmingCharacters(in: .whitespaces).split(separator: ".").map(String.init)
+        guard parts.count == 2, let e = plan.runs(of: parts[0]).first else { return nil }
+        let r = builder.result(e)
+        guard r.complete else { return nil }
+        let format = OutputBuilder.metricColumns[parts[1]]?.3 ?? .automatic
+        let text: String
+        switch r.metric(parts[1]) {
+        case let .number(v): text = format.format(v) + (format == .percent(1) ? " %" : "")
+        case let .meanStd(m, s): text = format.format(m) + " ± " + format.format(s) + (format == .percent(1) ? " %" : "")
+        default: return nil
+        }
+        return InlineValue(text: text, anchor: Provenance(runKey: e.key, cached: false).anchor)
+    }
+}

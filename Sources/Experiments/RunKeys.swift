@@ -1,0 +1,81 @@
+// Run keys: the hash of everything that determines a result (DESIGN.md "Execution, cache").
+import Engine
+import Foundation
+import Notebook
+
+/// Computes result keys: the canonical resolved value (defaults filled, formatting ignored)
+/// with references replaced by the referenced results' keys, the engine's numerics version,
+/// and the dataset manifest.
+public struct RunKeys {
+    /// Keys of already-keyed bindings (experiments), by binding name.
+    public private(set) var experimentKeys: [String: String] = [:]
+    let manifest: (ExperimentSpec) -> String
+
+    public init(manifest: @escaping (ExperimentSpec) -> String) { self.manifest = manifest }
+
+    /// The value with every reference replaced by the referenced binding's key.
+    func substituted(_ v: ResolvedValue) -> ResolvedValue {
+        switch v {
+        case let .reference(name, path):
+            return .string("result:" + (experimentKeys[name] ?? "unresolved:\(name)") + (path.isEmpty ? "" : "." + path.joined(separator: ".")))
+        case let .array(items): return .array(items.map(substituted))
+        case let .call(n, args): return .call(n, args.map { ResolvedArgument($0.label, substituted($0.value)) })
+        case let .enumCase(n, args): return .enumCase(n, args.map { ResolvedArgument($0.label, substituted($0.value)) })
+        default: return v
+        }
+    }
+
+    /// The experiment's key (all seeds), recorded for later references.
+    public mutating func experimentKey(binding: String, value: ResolvedValue, spec: ExperimentSpec) -> String {
+        let k = hash(substituted(value).canonicalJSON, spec)
+        experimentKeys[binding] = k
+        return k
+    }
+
+    /// The key of one seed's run: the experiment with `seed` set and `seeds` removed, so adding
+    /// seeds keeps the runs already done.
+    public func runKey(value: ResolvedValue, spec: ExperimentSpec, seed: Int) -> String {
+        var v = substituted(value)
+        if case let .call(n, args) = v {
+            v = .call(n, args.filter { $0.label != "seeds" }.map { $0.label == "seed" ? ResolvedArgument("seed", .int(seed)) : $0 })
+        }
+        return hash(v.canonicalJSON, spec)
+    }
+
+    /// Key of any other result (an output that computes something, e.g. a confusion matrix).
+    public func resultKey(value: ResolvedValue) -> String {
+        ContentHash.sha256Hex(Data((substituted(value).canonicalJSON + "|" + engineNumericsVersion).utf8))
+    }
+
+    private func hash(_ canonical: String, _ spec: ExperimentSpec) -> String {
+        ContentHash.sha256Hex(Data((canonical + "|" + engineNumericsVersion + "|" + manifest(spec)).utf8))
+    }
+}
+
+/// A description of a dataset's files that changes when they do (names, sizes, times).
+public func dataManifest(_ spec: DataSpec, root: String) -> String {
+    switch spec {
+    case .shapes: return "shapes-generator-1"
+    default:
+        guard let dir = dataDirectory(spec, root: root) else { return "none" }
+        let fm = FileManager.default
+        let files = ((try? fm.subpathsOfDirectory(atPath: dir)) ?? []).sorted()
+        return files.map { f -> String in
+            let a = try? fm.attributesOfItem(atPath: dir + "/" + f)
+            let size = (a?[.size] as? NSNumber)?.intValue ?? -1
+            let mtime = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(f):\(size):\(Int(mtime))"
+        }.joined(separator: ";")
+    }
+}
+
+/// The folder a file-backed dataset reads, resolved against the data root.
+func dataDirectory(_ spec: DataSpec, root: String) -> String? {
+    let path: String
+    switch spec {
+    case .shapes: return nil
+    case let .cifar10(p), let .cifar100(p): path = p
+    case let .imageFolder(p, _): path = p
+    }
+    return path.hasPrefix("/") ? path : (root as NSString).appendingPathComponent(path)
+}

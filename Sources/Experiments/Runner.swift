@@ -1,0 +1,135 @@
+// Runner: `loom run` as a literal pipeline — parse → check → plan → execute → render.
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+/// What `runNotebook` should do.
+public struct RunOptions {
+    public var notebookPath: String
+    public var outputDirectory = "output"
+    /// Bindings whose runs execute again even when cached.
+    public var force: Set<String> = []
+    /// Train what is missing (`loom run`) or only render from the store (`loom render`).
+    public var execute = true
+    /// Exit 0 even when cells fail.
+    public var keepGoing = false
+    public var stop = StopFlag()
+    /// Step lines ("[1/5] parse …") and notes.
+    public var log: (String) -> Void = { print($0) }
+    /// Training progress of the run in flight: (experiment, seed index, run count, event).
+    public var progress: (PlannedExperiment, Int, Int, TrainingEvent) -> Void = { _, _, _, _ in }
+    /// Extra cell vocabulary (e.g. analyses) and how to build their outputs.
+    public var extraCalls: [CallSchema] = []
+
+    public init(notebookPath: String) { self.notebookPath = notebookPath }
+}
+
+/// What a run of the pipeline did.
+public struct RunSummary {
+    public var reportPath: String
+    public var trained = 0
+    public var cached = 0
+    public var failed = 0
+    public var errors = 0
+    public var interrupted = false
+    public var seconds = 0.0
+    /// 0 when everything rendered; 1 when a cell failed (unless keep-going); 130 when interrupted.
+    public func exitCode(keepGoing: Bool) -> Int32 {
+        if interrupted { return 130 }
+        return (errors > 0 || failed > 0) && !keepGoing ? 1 : 0
+    }
+}
+
+/// A notebook that cannot be read at all.
+public struct NotebookError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// The registry used by `loom run`, `plan` and `render`.
+public func notebookRegistry(extra: [CallSchema] = []) -> SchemaRegistry { Vocabulary.registry(adding: extra) }
+
+/// Opens the notebook and its workspace (output folder, store, data root).
+public func openNotebook(_ path: String, outputDirectory: String) throws -> (Document, Workspace) {
+    let url = URL(fileURLWithPath: path)
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw NotebookError(message: "\(path): no such notebook; the default is notebooks/study.md")
+    }
+    let document = try Document(contentsOf: url, fileName: path)
+    var root = FileManager.default.currentDirectoryPath
+    if let d = document.frontMatter?.data {
+        root = d.hasPrefix("/") ? d : (url.deletingLastPathComponent().path as NSString).appendingPathComponent(d)
+    }
+    return (document, try Workspace(outputDirectory: outputDirectory, dataRoot: root))
+}
+
+/// Runs the whole pipeline and writes `output/<name>.html`.
+public func runNotebook(_ o: RunOptions) throws -> RunSummary {
+    let t0 = Date()
+    let name = URL(fileURLWithPath: o.notebookPath).deletingPathExtension().lastPathComponent
+    o.log("[1/5] parse   \(o.notebookPath)")
+    let (document, ws) = try openNotebook(o.notebookPath, outputDirectory: o.outputDirectory)
+    o.log("[2/5] check   \(document.cells.count) cells")
+    var plan = try makePlan(document: document, registry: notebookRegistry(extra: o.extraCalls), workspace: ws, force: o.force)
+    let diagnostics = plan.check.diagnostics.filter { $0.severity == .error } + plan.cellErrors.values.flatMap { $0 }
+    for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) { o.log(d.rendered(in: document.source)) }
+    let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached } }
+    o.log("[3/5] plan    \(plan.experiments.count) experiments, \(plan.experiments.reduce(0) { $0 + $1.runs.count }) runs: "
+          + "\(pending.count) to run (~\(formatSeconds(pending.reduce(0) { $0 + $1.estimate }))), rest cached")
+    var summary = RunSummary(reportPath: (o.outputDirectory as NSString).appendingPathComponent(name + ".html"))
+    summary.errors = diagnostics.count
+    var fresh = Set<String>(), failures: [String: String] = [:]
+    let data = DataCache()
+    if o.execute {
+        o.log("[4/5] execute")
+        outer: for (ei, e) in plan.experiments.enumerated() {
+            for (ri, run) in e.runs.enumerated() where run.state != .cached {
+                if let t = e.teacher, let failure = teacherProblem(plan: plan, teacher: t, failures: failures) {
+                    failures[run.key] = failure
+                    continue
+                }
+                let teacherWeights = e.teacher.flatMap { plan.runs(of: $0).first?.runs.first.map { ws.finalWeights($0.key) } }
+                do {
+                    try executeRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON, spec: e.spec,
+                                   seed: run.seed, teacherWeights: teacherWeights, workspace: ws, data: data, stop: o.stop,
+                                   progress: { p in o.progress(e, ri, e.runs.count, p.event) })
+                    fresh.insert(run.key)
+                    plan.experiments[ei].runs[ri].state = .cached
+                    summary.trained += 1
+                } catch is Interrupted {
+                    summary.interrupted = true
+                    o.log("stopped: \(e.name) seed \(run.seed) keeps its checkpoint; `loom run` resumes it")
+                    break outer
+                } catch {
+                    failures[run.key] = "\(error)"
+                    summary.failed += 1
+                    o.log("error: \(e.name) (seed \(run.seed)) failed: \(error)")
+                }
+            }
+        }
+    } else {
+        o.log("[4/5] execute (skipped: rendering from the store)")
+    }
+    summary.cached = plan.experiments.reduce(0) { $0 + $1.runs.filter { $0.state == .cached }.count } - summary.trained
+    o.log("[5/5] render  \(summary.reportPath)")
+    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, fresh: fresh, failures: failures, data: data,
+                               executed: o.execute).html()
+    try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
+    try Data(html.utf8).write(to: URL(fileURLWithPath: summary.reportPath), options: .atomic)
+    summary.seconds = Date().timeIntervalSince(t0)
+    return summary
+}
+
+/// Why a teacher cannot be used yet (failed or missing), or nil.
+func teacherProblem(plan: NotebookPlan, teacher: String, failures: [String: String]) -> String? {
+    guard let t = plan.runs(of: teacher).first, let run = t.runs.first else { return "teacher \(teacher) is not a planned experiment" }
+    if let f = failures[run.key] { return "teacher \(teacher) failed: \(f)" }
+    return run.state == .cached ? nil : "teacher \(teacher) has not finished training"
+}
+
+func formatSeconds(_ s: Double) -> String {
+    if s < 60 { return String(format: "%.0f s", s) }
+    if s < 3600 { return String(format: "%.0f min", s / 60) }
+    return String(format: "%.1f h", s / 3600)
+}

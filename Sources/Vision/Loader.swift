@@ -1,0 +1,98 @@
+// Loader: seeded shuffling, per-image augmentation and batching, prefetched on another thread.
+import Engine
+import Foundation
+
+/// One mini-batch: normalised images (N, C, H, W) and integer labels.
+public struct Batch {
+    public let images: Tensor
+    public let labels: [Int]
+    /// Dataset indices of the images, in batch order.
+    public let indices: [Int]
+}
+
+/// Iterates a labelled image set in batches. The order of epoch `e` is a permutation drawn
+/// from (seed, e); image i of epoch e is augmented with `AugmentPipeline.rng(seed, e, i)`,
+/// so every batch is reproducible on its own — a run can resume at any batch.
+public struct DataLoader {
+    public let data: LabeledImages
+    public let pipeline: AugmentPipeline
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let seed: UInt64
+
+    public init(_ data: LabeledImages, pipeline: AugmentPipeline, batchSize: Int, shuffle: Bool, dropLast: Bool = false, seed: UInt64) {
+        precondition(batchSize > 0, "batch size must be positive")
+        self.data = data; self.pipeline = pipeline; self.batchSize = batchSize
+        self.shuffle = shuffle; self.dropLast = dropLast; self.seed = seed
+    }
+
+    /// Batches per epoch.
+    public var batchCount: Int {
+        dropLast ? data.count / batchSize : (data.count + batchSize - 1) / batchSize
+    }
+
+    /// The dataset order for an epoch.
+    public func order(epoch: Int) -> [Int] {
+        guard shuffle else { return Array(0..<data.count) }
+        var rng = SeededRNG(seed: seed, stream: 0x5348_5546 ^ UInt64(epoch))
+        return rng.permutation(data.count)
+    }
+
+    /// Builds batch `b` of `epoch` (augmenting its images across the engine's threads).
+    public func batch(_ b: Int, epoch: Int, order: [Int]) -> Batch {
+        let lo = b * batchSize, hi = min(lo + batchSize, data.count)
+        let idx = Array(order[lo..<hi])
+        let first = data.images[idx[0]]
+        let c = 3, h = first.height, w = first.width
+        let x = Tensor(uninitialized: [idx.count, c, h, w])
+        let xp = SendPtr(x.ptr), plane = c * h * w
+        let pipeline = self.pipeline, seed = self.seed, images = data.images
+        parallelFor(idx.count, costPerItem: plane * 50) { s, e in
+            for k in s..<e {
+                var rng = AugmentPipeline.rng(seed: seed, epoch: epoch, index: idx[k])
+                let p = pipeline(images[idx[k]], rng: &rng)
+                precondition(p.data.count == plane, "image \(idx[k]) is \(p.width)×\(p.height), batch expects \(w)×\(h)")
+                p.data.withUnsafeBufferPointer { (xp.p + k * plane).update(from: $0.baseAddress!, count: plane) }
+            }
+        }
+        return Batch(images: x, labels: idx.map { data.labels[$0] }, indices: idx)
+    }
+
+    /// Batches `start..<batchCount` of an epoch, each prepared on a background thread while
+    /// the previous one is consumed.
+    public func batches(epoch: Int, from start: Int = 0) -> PrefetchingSequence {
+        PrefetchingSequence(loader: self, epoch: epoch, start: start)
+    }
+}
+
+/// A sequence of batches with one batch of look-ahead built on a background queue.
+public struct PrefetchingSequence: Sequence, IteratorProtocol {
+    let loader: DataLoader
+    let epoch: Int
+    let order: [Int]
+    var upcoming: Int
+    var pending: (DispatchGroup, Box)?
+
+    final class Box: @unchecked Sendable { var batch: Batch? }
+
+    init(loader: DataLoader, epoch: Int, start: Int) {
+        self.loader = loader; self.epoch = epoch; self.upcoming = start
+        order = loader.order(epoch: epoch)
+        pending = start < loader.batchCount ? Self.launch(loader, start, epoch, order) : nil
+    }
+
+    static func launch(_ loader: DataLoader, _ b: Int, _ epoch: Int, _ order: [Int]) -> (DispatchGroup, Box) {
+        let g = DispatchGroup(), box = Box()
+        DispatchQueue.global(qos: .userInitiated).async(group: g) { box.batch = loader.batch(b, epoch: epoch, order: order) }
+        return (g, box)
+    }
+
+    public mutating func next() -> Batch? {
+        guard let (g, box) = pending else { return nil }
+        g.wait()
+        upcoming += 1
+        pending = upcoming < loader.batchCount ? Self.launch(loader, upcoming, epoch, order) : nil
+        return box.batch
+    }
+}

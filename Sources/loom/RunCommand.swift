@@ -1,0 +1,141 @@
+// `loom run`, `loom render`: the notebook pipeline with a progress bar and Ctrl-C handling.
+import ArgumentParser
+import Dispatch
+import Engine
+import Experiments
+import Foundation
+import Vision
+
+/// Options shared by the notebook commands.
+struct NotebookOptions: ParsableArguments {
+    @Argument(help: "The notebook (Markdown with `swift config` cells).")
+    var notebook: String = "notebooks/study.md"
+
+    @Option(name: .long, help: "Folder for the report, results store and checkpoints.")
+    var output: String = "output"
+
+    @Option(name: .long, help: "Threads for OpenBLAS and the engine (default: LOOM_THREADS or all cores).")
+    var threads: Int?
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Check, plan, train what is missing, and render the notebook to output/<name>.html.",
+        discussion: "Only cells whose meaning changed run again. Ctrl-C stops at a batch boundary with a checkpoint; "
+            + "the next `loom run` resumes there.")
+
+    @OptionGroup var options: NotebookOptions
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Re-run these bindings even when cached.")
+    var force: [String] = []
+
+    @Flag(name: .long, help: "Exit 0 even when cells fail (the report shows the errors).")
+    var keepGoing = false
+
+    func run() throws {
+        if let t = options.threads { Threads.set(t) }
+        var o = RunOptions(notebookPath: options.notebook)
+        o.outputDirectory = options.output
+        o.force = Set(force)
+        o.keepGoing = keepGoing
+        let bar = ProgressBar()
+        o.log = { bar.log($0) }
+        o.progress = { e, seedIndex, seeds, event in bar.update(e, seedIndex, seeds, event) }
+        let stop = o.stop
+        installInterruptHandler { stop.request(); bar.log("stopping at the next batch boundary (Ctrl-C again to abort)…") }
+        let summary = try runNotebook(o)
+        bar.finish()
+        print("report: \(summary.reportPath)  (\(summary.trained) trained, \(summary.cached) cached, "
+              + "\(summary.failed) failed, \(summary.errors) cell errors, \(String(format: "%.1f", summary.seconds)) s)")
+        let code = summary.exitCode(keepGoing: keepGoing)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render the notebook from the results store only (nothing trains; stale cells are marked).")
+
+    @OptionGroup var options: NotebookOptions
+
+    func run() throws {
+        var o = RunOptions(notebookPath: options.notebook)
+        o.outputDirectory = options.output
+        o.execute = false
+        o.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let summary = try runNotebook(o)
+        print("report: \(summary.reportPath)")
+        if summary.errors > 0 { throw ExitCode(1) }
+    }
+}
+
+/// SIGINT → `handler` once; a second Ctrl-C exits at once.
+func installInterruptHandler(_ handler: @escaping () -> Void) {
+    signal(SIGINT, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    var count = 0
+    source.setEventHandler {
+        count += 1
+        if count > 1 { exit(130) }
+        handler()
+    }
+    source.resume()
+    interruptSource = source
+}
+
+nonisolated(unsafe) private var interruptSource: DispatchSourceSignal?
+
+/// A one-line progress bar on a terminal (stderr), plain log lines otherwise.
+final class ProgressBar: @unchecked Sendable {
+    let tty = isatty(STDERR_FILENO) != 0
+    private var lastLine = Date.distantPast
+    private var active = false
+    private let lock = NSLock()
+
+    func log(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        if active { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); active = false }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    func update(_ e: PlannedExperiment, _ seedIndex: Int, _ seeds: Int, _ event: TrainingEvent) {
+        let seedText = seeds > 1 ? " seed \(seedIndex + 1)/\(seeds)" : ""
+        switch event {
+        case let .batch(epoch, batch, of, loss, ips):
+            lock.lock(); defer { lock.unlock() }
+            guard tty else { return }
+            let now = Date()
+            guard now.timeIntervalSince(lastLine) > 0.2 || batch + 1 == of else { return }
+            lastLine = now
+            let epochs = e.spec.epochs
+            let done = Double(epoch) + Double(batch + 1) / Double(of)
+            let width = 24, filled = Int(done / Double(max(epochs, 1)) * Double(width))
+            let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
+            let remaining = (Double(epochs) - done) * Double(of) * Double(e.spec.batchSize) / max(ips, 1e-9)
+            let text = String(format: "%@%@ [%@] epoch %d/%d batch %d/%d loss %.3f %.0f img/s ETA %@",
+                              e.name, seedText, bar, epoch + 1, epochs, batch + 1, of, loss, ips, eta(remaining))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            active = true
+        case let .epoch(m):
+            log(String(format: "%@%@ epoch %d/%d  train loss %.4f  test loss %.4f  top-1 %.2f%%  top-5 %.2f%%  lr %.4g  %.0f img/s  %.1f s",
+                       e.name, seedText, m.epoch + 1, e.spec.epochs, m.trainLoss, m.testLoss, m.top1 * 100, m.top5 * 100,
+                       m.learningRate, m.imagesPerSecond, m.seconds))
+        case let .resumed(epoch, batch):
+            log("\(e.name)\(seedText): resuming at epoch \(epoch + 1), batch \(batch + 1)")
+        case let .warning(w):
+            log("warning: \(e.name)\(seedText): \(w)")
+        }
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if active { FileHandle.standardError.write(Data("\n".utf8)); active = false }
+    }
+
+    private func eta(_ s: Double) -> String {
+        s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60)
+            : String(format: "%dh%02dm", Int(s) / 3600, Int(s) % 3600 / 60)
+    }
+}
