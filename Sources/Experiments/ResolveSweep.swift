@@ -43,13 +43,14 @@ extension Resolver {
         for assignment in grid {
             var value = base
             for (label, item) in assignment { value = Self.assign(label, item, in: value) }
+            // Enum cases show by name only: the full value would spell out every default.
+            let point = assignment.map { "\($0.0) " + ($0.1.name.map { ".\($0)" } ?? "\($0.1)") }.joined(separator: ", ")
             let spec: ExperimentSpec
             do { spec = try experiment(value) } catch let error as ResolveError {
-                let where_ = assignment.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
-                throw ResolveError("`Sweep` point \(where_): \(error.message)")
+                throw ResolveError("`Sweep` point \(points.count + 1) (\(point)): \(error.message)")
             }
             if points.contains(where: { $0.value == value }) {
-                throw ResolveError("`Sweep` repeats the point \(assignment.map { "\($0.0): \($0.1)" }.joined(separator: ", "))")
+                throw ResolveError("`Sweep` repeats the point \(point)")
             }
             let label = assignment.map { Self.pointLabel($0.0, $0.1, spec: spec) }.joined(separator: ", ")
             points.append(SweepPoint(label: label, value: value, spec: spec))

@@ -1,0 +1,246 @@
+// Tests of the vocabulary: every entry checks in a minimal cell and suggests the right name for a typo;
+// DESIGN.md's cells check; range, choice and unknown-name errors.
+import Testing
+@testable import Experiments
+import Notebook
+
+/// Checks `cells` (one config cell each) against the vocabulary.
+func checkCells(_ cells: String...) -> NotebookCheck {
+    checkCells(cells)
+}
+
+func checkCells(_ cells: [String]) -> NotebookCheck {
+    Checker(registry: Vocabulary.registry()).check(Document(
+        text: cells.map { "```swift config\n\($0)\n```\n" }.joined(separator: "Prose.\n"), fileName: "study.md"))
+}
+
+let baseCell = "let base = Experiment(model: .resnet(depth: 18, width: 16))"
+
+/// One entry of the vocabulary: a minimal cell using it, and a cell with a typo and the name suggested for it.
+struct Entry: CustomTestStringConvertible, Sendable {
+    var name: String
+    var minimal: String
+    var typo: String
+    var suggestion: String
+    var testDescription: String { name }
+
+    /// An enum case used as `label:` of an Experiment (the typo cell misspells `typoLabel` as `typoAs`).
+    static func experimentArgument(_ name: String, _ label: String, _ value: String, typo: String, _ suggestion: String) -> Entry {
+        Entry(name: name, minimal: "let e = Experiment(model: .resnet(depth: 18), \(label): \(value))",
+              typo: "let e = Experiment(model: .resnet(depth: 18), \(label): \(typo))", suggestion: suggestion)
+    }
+
+    static func model(_ name: String, _ value: String, typo: String, _ suggestion: String) -> Entry {
+        Entry(name: name, minimal: "let e = Experiment(model: \(value))", typo: "let e = Experiment(model: \(typo))",
+              suggestion: suggestion)
+    }
+
+    static func augment(_ name: String, _ value: String, typo: String, _ suggestion: String) -> Entry {
+        experimentArgument(name, "augment", "[\(value)]", typo: "[\(typo)]", suggestion)
+    }
+}
+
+let entries: [Entry] = [
+    // Calls.
+    Entry(name: "Experiment", minimal: "let e = Experiment(model: .resnet(depth: 18))",
+          typo: "let e = Experiment(model: .resnet(depth: 18), batchsize: 64)", suggestion: "batchSize"),
+    Entry(name: "Sweep", minimal: baseCell + "\nlet s = Sweep(base, lr: [0.05, 0.1])",
+          typo: baseCell + "\nlet s = Sweep(base, lrs: [0.05, 0.1])", suggestion: "lr"),
+    Entry(name: "Table", minimal: baseCell + "\nTable(base)", typo: baseCell + "\nTable(base, colums: [.top1])",
+          suggestion: "columns"),
+    Entry(name: "Curves", minimal: baseCell + "\nCurves(base)", typo: baseCell + "\nCurves(base, metrc: .lr)",
+          suggestion: "metric"),
+    Entry(name: "Bars", minimal: baseCell + "\nBars(base)", typo: baseCell + "\nBars(base, metic: .top5)",
+          suggestion: "metric"),
+    Entry(name: "Samples", minimal: baseCell + "\nSamples(base)", typo: baseCell + "\nSamples(base, cont: 4)",
+          suggestion: "count"),
+    Entry(name: "Confusion", minimal: baseCell + "\nConfusion(base)", typo: baseCell + "\nConfusoin(base)",
+          suggestion: "Confusion"),
+    // Models.
+    .model("resnet", ".resnet(depth: 50)", typo: ".resnet(dept: 50)", "depth"),
+    .model("vit", ".vit(dim: 96, heads: 3)", typo: ".vit(dim: 96, haeds: 3)", "heads"),
+    // Data.
+    .experimentArgument("shapes", "data", ".shapes", typo: ".shapes(textureCeu: 0.5)", "textureCue"),
+    .experimentArgument("cifar10", "data", ".cifar10", typo: ".cifar10(pth: \"x\")", "path"),
+    .experimentArgument("cifar100", "data", ".cifar100", typo: ".cifar100(paht: \"x\")", "path"),
+    Entry(name: "imageFolder", minimal: "let e = Experiment(model: .resnet(depth: 18, classes: 37), data: .imageFolder(path: \"pets\"))",
+          typo: "let e = Experiment(model: .resnet(depth: 18, classes: 37), data: .imageFolder(path: \"pets\", tset: \"v\"))",
+          suggestion: "test"),
+    // Augmentations.
+    .augment("randomCrop", ".randomCrop", typo: ".randomCrop(paddin: 2)", "padding"),
+    .augment("horizontalFlip", ".horizontalFlip", typo: ".horizontalFlp", "horizontalFlip"),
+    .augment("randomResizedCrop", ".randomResizedCrop(size: 32)", typo: ".randomResizedCrop(sise: 32)", "size"),
+    .augment("resize", ".resize(size: 32)", typo: ".resise(size: 32)", "resize"),
+    .augment("colorJitter", ".colorJitter(0.4)", typo: ".colorJitter(brightnes: 0.2)", "brightness"),
+    .augment("autoAugment", ".autoAugment(.v0)", typo: ".autoAugment(.cifar01)", "cifar10"),
+    .augment("randAugment", ".randAugment(\"rand-m9-n2-mstd0.5\")", typo: ".randAugmnt(\"rand-m9\")", "randAugment"),
+    .augment("trivialAugment", ".trivialAugment", typo: ".trivialAugmnt", "trivialAugment"),
+    .augment("cutout", ".cutout", typo: ".cutout(sze: 8)", "size"),
+    .augment("randomErasing", ".randomErasing(p: 0.5, mode: .const)", typo: ".randomErasing(pp: 0.5)", "p"),
+    // Mixing.
+    .experimentArgument("none", "mix", ".none", typo: ".nne", "none"),
+    .experimentArgument("mixup", "mix", ".mixup", typo: ".mixup(alfa: 0.2)", "alpha"),
+    .experimentArgument("cutmix", "mix", ".cutmix(alpha: 1)", typo: ".cutmix(alpha: 1, prb: 0.5)", "prob"),
+    .experimentArgument("mixupCutmix", "mix", ".mixupCutmix", typo: ".mixupCutmix(swichProb: 0.2)", "switchProb"),
+    // Optimisers.
+    .experimentArgument("sgd", "optimizer", ".sgd(lr: 0.05)", typo: ".sgd(lr: 0.05, momentm: 0.8)", "momentum"),
+    .experimentArgument("adamw", "optimizer", ".adamw(lr: 1e-3)", typo: ".adamw(lr: 1e-3, weightDecy: 0.05)", "weightDecay"),
+    .experimentArgument("lion", "optimizer", ".lion(lr: 1e-4)", typo: ".lion(lr: 1e-4, beta: 0.95)", "beta1"),
+    // Schedules.
+    .experimentArgument("constant", "schedule", ".constant", typo: ".constnt", "constant"),
+    .experimentArgument("cosine", "schedule", ".cosine(warmupEpochs: 2)", typo: ".cosine(minLr: 1e-5)", "minLR"),
+    .experimentArgument("step", "schedule", ".step(decayEpochs: 3)", typo: ".step(decayEpochs: 3, decayrate: 0.5)", "decayRate"),
+    .experimentArgument("multiStep", "schedule", ".multiStep(milestones: [3, 6])",
+                        typo: ".multiStep(milestones: [3, 6], decayrate: 0.5)", "decayRate"),
+    // Distillation.
+    Entry(name: "distill", minimal: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temperature: 2))",
+          typo: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temprature: 2))", suggestion: "temperature"),
+]
+
+@Suite struct VocabularyTests {
+    @Test func registryIsSound() {
+        #expect(Vocabulary.registry().validate() == [])
+    }
+
+    @Test(arguments: entries)
+    func minimalCellChecks(entry: Entry) {
+        let result = checkCells(entry.minimal)
+        #expect(result.diagnostics == [], "\(result.diagnostics)")
+        #expect(Vocabulary.diagnostics(for: result) == [])
+    }
+
+    @Test(arguments: entries)
+    func typoSuggestsName(entry: Entry) throws {
+        let result = checkCells(entry.typo)
+        let d = try #require(result.diagnostics.first, "no error for \(entry.typo)")
+        #expect(result.diagnostics.count == 1, "\(result.diagnostics)")
+        #expect(d.suggestion == entry.suggestion, "\(d.message)")
+        #expect(d.message.contains("did you mean"), "\(d.message)")
+    }
+
+    /// Every call and every enum case of the vocabulary has an entry above (adding one without a test fails here).
+    @Test func everyNameIsTested() {
+        var names = Set<String>()
+        func visit(_ type: ValueType) {
+            switch type {
+            case .enumeration(let e):
+                for c in e.cases where !["Stem", "Attention", "Block", "Policy", "ErasingMode", "Column", "CurveMetric",
+                                        "BarMetric"].contains(e.name) {
+                    names.insert(c.name)
+                    c.signature.parameters.forEach { visit($0.type) }
+                }
+            case .array(let element, _): visit(element)
+            case .oneOf(let types): types.forEach(visit)
+            default: break
+            }
+        }
+        for call in Vocabulary.calls {
+            names.insert(call.name)
+            call.signature.parameters.forEach { visit($0.type) }
+        }
+        #expect(names == Set(entries.map(\.name)))
+    }
+
+    @Test func designExampleChecksCleanly() {
+        let result = checkCells("""
+            let base = Experiment(
+                model: .resnet(depth: 18, width: 16),
+                data: .shapes(classes: 10, train: 8_000, test: 2_000),
+                augment: [.randomCrop(padding: 4), .horizontalFlip],
+                optimizer: .sgd(lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true),
+                schedule: .cosine(warmupEpochs: 1, warmupLR: 1e-4),
+                epochs: 15, batchSize: 128, seed: 0)
+            let se = base.with(model: .resnet(depth: 18, width: 16, attention: .se))
+            let aa = se.with(augment: [.randomCrop(padding: 4), .horizontalFlip, .autoAugment(.cifar10)])
+            """, """
+            Table(base, se, aa, columns: [.model, .augment, .top1, .top5, .params, .trainTime])
+            Curves(base, se, aa, metric: .testTop1)
+            """)
+        #expect(result.diagnostics == [], "\(result.diagnostics)")
+        #expect(Vocabulary.diagnostics(for: result) == [])
+        #expect(result.cells.flatMap(\.statements).map(\.kind) == ["experiment", "experiment", "experiment", "output", "output"])
+    }
+
+    @Test func fullVocabularyChecks() {
+        let result = checkCells("let teacher = Experiment(model: .resnet(depth: 34), data: .cifar100)", """
+            let big = Experiment(
+                model: .resnet(layers: [2, 2], block: .bottleneck, channels: [16, 32], stem: .imagenet, attention: .cbam, classes: 100),
+                data: .cifar100,
+                augment: [.randomResizedCrop(size: 32), .horizontalFlip, .colorJitter(0.3, hue: 0.1),
+                          .randAugment("rand-m9-n2-mstd0.5"), .trivialAugment, .randomErasing(p: 0.25, mode: .rand, count: 2),
+                          .cutout(size: 8)],
+                mix: .mixupCutmix(mixup: 0.8, cutmix: 1.0, switchProb: 0.5, prob: 1.0),
+                optimizer: .adamw(lr: 1e-3, beta1: 0.9, beta2: 0.95, weightDecay: 0.05),
+                schedule: .multiStep(milestones: [60, 120, 160], decayRate: 0.2, warmupEpochs: 5, warmupLR: 1e-4),
+                epochs: 200, batchSize: 256, seed: 1, seeds: 3, labelSmoothing: 0.1,
+                teacher: teacher, weights: "weights/r18.safetensors", clipGrad: 1.0)
+            let sweep = Sweep(big, optimizer: [.sgd(lr: 0.1), .lion(lr: 1e-4)], lr: [0.1, 0.2], batchSize: [64, 128])
+            Table(big, sweep, columns: [.model, .data, .augment, .mix, .optimizer, .schedule, .epochs, .batchSize, .top1,
+                                        .top5, .testLoss, .trainLoss, .params, .flops, .trainTime, .imagesPerSecond])
+            Bars(big, sweep, metric: .flops)
+            Curves(sweep, metric: .lr)
+            Samples(big, count: 4, images: 2)
+            """)
+        #expect(result.diagnostics == [], "\(result.diagnostics)")
+        #expect(Vocabulary.diagnostics(for: result) == [])
+    }
+
+    @Test(arguments: [
+        ("optimizer: .sgd(lr: 0)", "`lr` of `.sgd` must be > 0, found 0"),
+        ("optimizer: .adamw(lr: -1e-3)", "`lr` of `.adamw` must be > 0, found -0.001"),
+        ("batchSize: 0", "`batchSize` of `Experiment` must be >= 1, found 0"),
+        ("model: .resnet(depth: 19)", "`depth` of `.resnet` must be one of 18, 34, 50, 101, 152, found 19"),
+        ("augment: [.autoAugmnt]", "`.autoAugmnt` is not a `Augment` case; did you mean `.autoAugment`?"),
+        ("augment: [.mixup]", "`.mixup` is not a `Augment` case"),
+        ("augment: [.randomErasing(p: 1.5)]", "`p` of `.randomErasing` must be in 0...1, found 1.5"),
+        ("data: .shapes(classes: 13)", "`classes` of `.shapes` must be in 2...12, found 13"),
+        ("labelSmoothing: 1", "`labelSmoothing` of `Experiment` must be in 0..<1, found 1"),
+        ("teacher: nobody", "unknown binding `nobody`"),
+    ] as [(String, String)])
+    func checkErrors(argument: String, message: String) throws {
+        let arguments = argument.hasPrefix("model:") ? argument : "model: .resnet(depth: 18), " + argument
+        let result = checkCells("let e = Experiment(\(arguments))")
+        #expect(result.diagnostics.map(\.message) == [message])
+    }
+
+    @Test func membersAreReadable() {
+        let result = checkCells(baseCell, "Table(base, columns: [.top1, .flops])")
+        #expect(result.diagnostics == [])
+        let registry = Vocabulary.registry()
+        #expect(registry.schema(ofKind: Vocabulary.Kind.experiment)?.members.map(\.name)
+                == ["top1", "top5", "testLoss", "trainLoss", "params", "flops", "trainTime", "imagesPerSecond"])
+        let wrong = checkCells(baseCell, "let t = Table(base)\nTable(t)")
+        #expect(wrong.diagnostics.count == 1)
+    }
+
+    @Test func extraSchemasJoinTheRegistry() {
+        let analysis = CallSchema("FrequencyAnalysis", variadic: VariadicSchema("runs", Vocabulary.runs, minCount: 1),
+                                  kind: Vocabulary.Kind.output, derivable: false)
+        let registry = Vocabulary.registry(adding: [analysis])
+        #expect(registry.validate() == [])
+        #expect(registry.calls.map(\.name).last == "FrequencyAnalysis")
+        let result = Checker(registry: registry).check(Document(
+            text: "```swift config\n\(baseCell)\nFrequencyAnalysis(base)\n```\n", fileName: "study.md"))
+        #expect(result.diagnostics == [])
+    }
+
+    @Test func everyParameterIsDocumented() {
+        var undocumented: [String] = []
+        func visit(_ signature: Signature, owner: String) {
+            for p in signature.parameters {
+                if p.doc.isEmpty { undocumented.append("\(owner).\(p.name)") }
+                visitType(p.type)
+            }
+        }
+        func visitType(_ type: ValueType) {
+            switch type {
+            case .enumeration(let e): e.cases.forEach { visit($0.signature, owner: ".\($0.name)") }
+            case .array(let element, _): visitType(element)
+            case .oneOf(let types): types.forEach(visitType)
+            default: break
+            }
+        }
+        Vocabulary.calls.forEach { visit($0.signature, owner: $0.name) }
+        #expect(undocumented == [])
+    }
+}
