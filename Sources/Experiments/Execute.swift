@@ -96,10 +96,16 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
                 progress: (RunProgress) -> Void) throws {
     let store = ws.store
     let started = Date()
+    // Missing data is not a failed run: the report says how to get it and nothing is stored.
+    let d: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
+    do { d = try data.load(spec.data, root: ws.dataRoot) } catch {
+        if case CIFARError.missingFile = error { throw DataMissing(message: "\(error)") }
+        if case ImageFolderError.missingRoot = error { throw DataMissing(message: "\(error)") }
+        throw ExecuteError("\(error)")
+    }
     try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
                                  environment: Workspace.environment, startedAt: started))
     do {
-        let d = try data.load(spec.data, root: ws.dataRoot)
         let model = spec.model.build(seed: UInt64(seed))
         if let w = spec.weights {
             let path = w.hasPrefix("/") ? w : (ws.dataRoot as NSString).appendingPathComponent(w)
@@ -169,6 +175,12 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         try? store.finishRun(key: key, outcome: .failed("\(error)"), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
         throw ExecuteError("\(error)")
     }
+}
+
+/// The dataset's files are not there; the message names the file and where to get it.
+public struct DataMissing: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// A run that failed, with the message the report shows.

@@ -11,6 +11,8 @@ struct ReportAssembler {
     let fresh: Set<String>
     /// Failure messages by run key (this invocation).
     let failures: [String: String]
+    /// Data-missing notes by run key (this invocation).
+    let missing: [String: String]
     let data: DataCache
     let executed: Bool
 
@@ -81,6 +83,13 @@ struct ReportAssembler {
         for e in plan.runs(of: binding) {
             let r = builder.result(e)
             for run in e.runs {
+                if let m = missing[run.key] {
+                    if !outputs.contains(where: { $0.title == "data missing" }) {
+                        outputs.append(ReportOutput(title: "data missing", .text("\(m)\nPut the files there and run `loom run` again; "
+                            + "the rest of the notebook rendered without this experiment.")))
+                    }
+                    continue
+                }
                 if let f = failures[run.key] ?? r.records.first(where: { $0.key == run.key && $0.status != .succeeded && $0.status != .running })?.error {
                     outputs.append(errorBox(Diagnostic(.error, "\(e.name) (seed \(run.seed)) failed: \(f)", at: range),
                                             hint: "the run is retried on the next `loom run`"))

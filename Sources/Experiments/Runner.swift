@@ -33,6 +33,8 @@ public struct RunSummary {
     public var failed = 0
     public var errors = 0
     public var interrupted = false
+    /// Runs skipped because their dataset files are absent (reported, not failed).
+    public var missingData = 0
     public var seconds = 0.0
     /// 0 when everything rendered; 1 when a cell failed (unless keep-going); 130 when interrupted.
     public func exitCode(keepGoing: Bool) -> Int32 {
@@ -79,7 +81,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
           + "\(pending.count) to run (~\(formatSeconds(pending.reduce(0) { $0 + $1.estimate }))), rest cached")
     var summary = RunSummary(reportPath: (o.outputDirectory as NSString).appendingPathComponent(name + ".html"))
     summary.errors = diagnostics.count
-    var fresh = Set<String>(), failures: [String: String] = [:]
+    var fresh = Set<String>(), failures: [String: String] = [:], missing: [String: String] = [:]
     let data = DataCache()
     if o.execute {
         o.log("[4/5] execute")
@@ -97,6 +99,10 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                     fresh.insert(run.key)
                     plan.experiments[ei].runs[ri].state = .cached
                     summary.trained += 1
+                } catch let e as DataMissing {
+                    missing[run.key] = e.message
+                    summary.missingData += 1
+                    o.log("data missing: \(e.message)")
                 } catch is Interrupted {
                     summary.interrupted = true
                     o.log("stopped: \(e.name) seed \(run.seed) keeps its checkpoint; `loom run` resumes it")
@@ -113,7 +119,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     }
     summary.cached = plan.experiments.reduce(0) { $0 + $1.runs.filter { $0.state == .cached }.count } - summary.trained
     o.log("[5/5] render  \(summary.reportPath)")
-    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, fresh: fresh, failures: failures, data: data,
+    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, fresh: fresh, failures: failures, missing: missing, data: data,
                                executed: o.execute).html()
     try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
     try Data(html.utf8).write(to: URL(fileURLWithPath: summary.reportPath), options: .atomic)
