@@ -115,7 +115,9 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
             do { try model.load(stateDict: state) } catch { throw ExecuteError("\(path): \(error)") }
         }
         let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: d.normalization),
-                               batchSize: spec.batchSize, shuffle: true, dropLast: false, seed: UInt64(seed))
+                               batchSize: spec.batchSize, shuffle: true,
+                               // timm drops the last partial batch; Mixup pairs a batch with its reverse and needs it even.
+                               dropLast: spec.mix != nil && d.train.count >= spec.batchSize, seed: UInt64(seed))
         let test = DataLoader(d.test, pipeline: spec.testPipeline(normalization: d.normalization),
                               batchSize: max(spec.batchSize, 100), shuffle: false, seed: 0)
         var setup = TrainingSetup(model: model, train: train, test: test, classes: spec.classes,

@@ -124,7 +124,7 @@ struct OutputBuilder {
         let pipe = try e.spec.trainPipeline(normalization: d.normalization)
         let png = try pipe.sampleGridPNG(Array(d.train.images.prefix(imagesN)), samples: count, seed: UInt64(e.spec.seeds[0]))
         return ReportOutput(title: "augmented samples of \(e.name) (first column: original)",
-                            .images([ReportImage(png: Data(png), caption: Labels.augment(e.spec), alt: "augmentation samples")]))
+                            .images([ReportImage(png: Data(png), caption: e.spec.augmentLabel, alt: "augmentation samples")]))
     }
 
     /// The test-set confusion matrix of the first seed's final model (computed once, cached as a result).

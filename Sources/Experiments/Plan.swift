@@ -70,11 +70,15 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
     for cell in check.cells where !cell.hasErrors {
         for st in cell.statements {
             guard let binding = st.binding else { continue }
-            let points: [(String, ResolvedValue)]
+            var points: [(String, ResolvedValue)] = []
             switch st.kind {
             case Vocabulary.Kind.experiment: points = [(binding, st.value)]
             case Vocabulary.Kind.sweep:
-                points = expandSweep(st.value, bindings: check.bindings).enumerated().map { ("\(binding)[\($0.offset)]", $0.element) }
+                do {
+                    points = try resolver.sweep(st.value).enumerated().map { ("\(binding)[\($0.offset)]", $0.element.value) }
+                } catch {
+                    plan.cellErrors[cell.cell.index, default: []].append(Diagnostic(.error, "\(binding): \(error)", at: st.range))
+                }
             default: continue
             }
             var names: [String] = []
@@ -96,7 +100,7 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
                         return nil
                     }
                     plan.experiments.append(PlannedExperiment(name: name, cellIndex: cell.cell.index, value: value, spec: spec,
-                                                              key: key, runs: runs, label: label(spec, name: name), teacher: teacher))
+                                                              key: key, runs: runs, label: spec.modelLabel, teacher: teacher))
                     names.append(name)
                 } catch {
                     plan.cellErrors[cell.cell.index, default: []].append(
@@ -107,29 +111,6 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
         }
     }
     return plan
-}
-
-/// The grid of `base.with(...)` variants of a Sweep value (first axis outermost).
-func expandSweep(_ sweep: ResolvedValue, bindings: Bindings) -> [ResolvedValue] {
-    guard case let .call(_, args) = sweep, case let .reference(baseName, _)? = sweep["base"],
-          let base = bindings[baseName]?.value, case let .call(callName, baseArgs) = base else { return [] }
-    var grid: [[ResolvedArgument]] = [baseArgs]
-    for arg in args where arg.label != "base" {
-        guard case let .array(options) = arg.value else { continue }
-        grid = grid.flatMap { current in options.map { option in override(current, arg.label, option) } }
-    }
-    return grid.map { .call(callName, $0) }
-}
-
-/// Replaces one axis of an Experiment's arguments; `lr`/`weightDecay` go inside the optimizer.
-private func override(_ args: [ResolvedArgument], _ label: String, _ value: ResolvedValue) -> [ResolvedArgument] {
-    if label == "lr" || label == "weightDecay" {
-        return args.map { a in
-            guard a.label == "optimizer", case let .enumCase(n, oargs) = a.value else { return a }
-            return ResolvedArgument("optimizer", .enumCase(n, oargs.map { $0.label == label ? ResolvedArgument(label, value) : $0 }))
-        }
-    }
-    return args.map { $0.label == label ? ResolvedArgument(label, value) : $0 }
 }
 
 /// Achieved training GFLOP/s on this machine: from earlier runs in the store, else a default.
@@ -179,9 +160,4 @@ func forwardFLOPs(_ model: ModelSpec, size: Int) -> Int {
         let perBlock = 2 * t * (3 * d * d + d * d + 2 * d * hidden) + 2 * 2 * t * t * d
         return 2 * (t - 1) * 3 * c.patch * c.patch * d + c.depth * perBlock + 2 * d * c.classes
     }
-}
-
-/// A short label: "ResNet-18 w0.25 +SE · crop+flip+AA · SGD 0.1".
-func label(_ spec: ExperimentSpec, name: String) -> String {
-    name
 }

@@ -98,7 +98,7 @@ struct ReportAssembler {
             }
             let status = r.complete ? (e.runs.allSatisfy { fresh.contains($0.key) } ? "trained" : "cached")
                                     : (executed ? "not finished" : "stale: run `loom run`")
-            rows.append([.text(e.name), .text(Labels.model(e.spec.model)), .text(Labels.data(e.spec.data)),
+            rows.append([.text(e.name), .text(e.spec.modelLabel), .text(e.spec.dataLabel),
                          .text("\(e.spec.epochs)"), r.complete ? r.metric("top1") : .missing,
                          r.complete ? r.metric("trainTime") : .missing, .text(status)])
             provenance += builder.provenance(r, cached: Set(e.runs.map(\.key)).subtracting(fresh))
