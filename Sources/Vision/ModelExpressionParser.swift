@@ -165,20 +165,20 @@ struct ExpressionParser {
     }
 }
 
-/// Levenshtein distance, for did-you-mean suggestions.
+/// Edit distance counting insertions, deletions, substitutions and adjacent transpositions
+/// (optimal string alignment), case-insensitive, for did-you-mean suggestions.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.lowercased()), b = Array(b.lowercased())
-    var row = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var prev = row[0]
-        row[0] = i
+    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { d[i][0] = i }
+    for j in 0...b.count { d[0][j] = j }
+    for i in stride(from: 1, through: a.count, by: 1) {
         for j in stride(from: 1, through: b.count, by: 1) {
-            let cur = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-            prev = cur
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
         }
     }
-    return a.isEmpty ? b.count : row[b.count]
+    return d[a.count][b.count]
 }
 
 /// " (did you mean 'x'?)" for the nearest candidate within a small distance, else "".

@@ -116,6 +116,11 @@ struct ModelExpressionTests {
         for f in fragments { #expect(message.contains(f), "\(message) lacks \(f)") }
     }
 
+    @Test func editDistanceCountsTranspositionsOnce() {
+        #expect(editDistance("dpeth", "depth") == 1 && editDistance("resnt", "resnet") == 1 && editDistance("", "vit") == 3)
+        #expect(editDistance("Depth", "depth") == 0 && editDistance("kitten", "sitting") == 3)
+    }
+
     @Test func errorsGiveTheColumn() throws {
         let e = try #require(throws: ModelExpressionError.self) { try ModelExpression.parse(".resnet(depth: 18, stem: .x)") }
         #expect(e.column == 20)
@@ -169,10 +174,12 @@ struct PredictTests {
     }
 
     @Test func softmaxProbabilitiesSumToOne() {
-        let logits = Tensor(shape: [1, 4], data: [1, 2, 3, 1000])
-        let p = Predictor.top(4, of: logits, sources: [])[0]
-        #expect(p.source == "input[0]" && p.top[0].index == 3 && abs(p.top.map(\.probability).reduce(0, +) - 1) < 1e-12)
+        let p = Predictor.top(4, of: Tensor(shape: [1, 4], data: [1, 2, 3, 10]), sources: [])[0]
+        #expect(p.source == "input[0]" && abs(p.top.map(\.probability).reduce(0, +) - 1) < 1e-12)
         #expect(p.top.map(\.index) == [3, 2, 1, 0])
+        #expect(abs(p.top[1].probability / p.top[2].probability - M_E) < 1e-9)
+        let big = Predictor.top(2, of: Tensor(shape: [1, 3], data: [1000, 999, -1000]), sources: [])[0]  // no overflow
+        #expect(big.top.map(\.index) == [0, 1] && abs(big.top[0].probability - 1 / (1 + exp(-1))) < 1e-12)
     }
 
     @Test func imagesAreNormalisedIntoOneBatch() throws {
