@@ -97,7 +97,8 @@ struct ReportAssembler {
                 states.insert(fresh.contains(run.key) ? .fresh : (r.records.contains { $0.key == run.key && $0.status == .succeeded } ? .cached : .stale))
             }
             let status = r.complete ? (e.runs.allSatisfy { fresh.contains($0.key) } ? "trained" : "cached")
-                                    : (executed ? "not finished" : "stale: run `loom run`")
+                : e.runs.contains(where: { missing[$0.key] != nil }) ? "data missing"
+                : (executed ? "not finished" : "stale: run `loom run`")
             rows.append([.text(e.name), .text(e.spec.modelLabel), .text(e.spec.dataLabel),
                          .text("\(e.spec.epochs)"), r.complete ? r.metric("top1") : .missing,
                          r.complete ? r.metric("trainTime") : .missing, .text(status)])

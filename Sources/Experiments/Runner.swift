@@ -86,7 +86,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     if o.execute {
         o.log("[4/5] execute")
         outer: for (ei, e) in plan.experiments.enumerated() {
-            for (ri, run) in e.runs.enumerated() where run.state != .cached {
+            seeds: for (ri, run) in e.runs.enumerated() where run.state != .cached {
                 if let t = e.teacher, let failure = teacherProblem(plan: plan, teacher: t, failures: failures) {
                     failures[run.key] = failure
                     continue
@@ -99,10 +99,11 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                     fresh.insert(run.key)
                     plan.experiments[ei].runs[ri].state = .cached
                     summary.trained += 1
-                } catch let e as DataMissing {
-                    missing[run.key] = e.message
-                    summary.missingData += 1
-                    o.log("data missing: \(e.message)")
+                } catch let error as DataMissing {
+                    for r in e.runs { missing[r.key] = error.message }
+                    summary.missingData += e.runs.count
+                    o.log("data missing for \(e.name): \(error.message)")
+                    break seeds
                 } catch is Interrupted {
                     summary.interrupted = true
                     o.log("stopped: \(e.name) seed \(run.seed) keeps its checkpoint; `loom run` resumes it")
