@@ -91,6 +91,13 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                     failures[run.key] = failure
                     continue
                 }
+                if run.state == .resume, o.force.contains(e.name) || plan.members.contains(where: { o.force.contains($0.key) && $0.value.contains(e.name) }),
+                   (try? ws.store.run(key: run.key))??.status == .succeeded {
+                    // Forced re-run of a finished run: train from scratch, not "resume" its last checkpoint.
+                    for f in ["checkpoint.safetensors", "checkpoint.prev.safetensors"] {
+                        try? FileManager.default.removeItem(atPath: ws.checkpointDirectory(run.key) + "/" + f)
+                    }
+                }
                 let teacherWeights = e.teacher.flatMap { plan.runs(of: $0).first?.runs.first.map { ws.finalWeights($0.key) } }
                 do {
                     try executeRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON, spec: e.spec,
