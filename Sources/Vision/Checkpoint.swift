@@ -47,7 +47,7 @@ public enum Checkpoint {
         let progressJSON = String(data: try JSONEncoder().encode(progress), encoding: .utf8)!
         let meta = ["progress": progressJSON, "checksum": checksum(tensors), "fingerprint": fingerprint, "format": "loom-checkpoint-1"]
         let current = directory + "/checkpoint.safetensors", previous = directory + "/checkpoint.prev.safetensors"
-        let tmp = directory + "/checkpoint.tmp"
+        let tmp = directory + "/checkpoint.\(getpid()).\(UUID().uuidString).tmp"
         let data = SafeTensors.serialize(tensors, metadata: meta)
         guard FileManager.default.createFile(atPath: tmp, contents: data) else {
             throw CheckpointError(path: tmp, reason: "cannot write (disk full or no permission?)")
