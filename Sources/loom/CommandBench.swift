@@ -67,7 +67,7 @@ struct BenchCommand: ParsableCommand {
         }
         var table = TextTable([("layer", .left), ("batch", .right), ("thr", .right), ("fwd_GF/s", .right),
                                ("bwd_GF/s", .right), ("sgemm_GF/s", .right), ("(f+b)/sgemm", .right)], minimumWidth: 5)
-        table.minimumWidths[0] = 13
+        table.minimumWidths[0] = 14  // "128→128 @16×16"
         let layers = [(64, 32), (128, 16), (256, 8), (512, 4)]
         for t in threads {
             for b in batches {

@@ -66,7 +66,8 @@ struct PredictCommand: ParsableCommand {
         let out = Predictor.logits(model, batch)
         print("# \(spec)")
         print("# \(batch.dim(0)) input\(batch.dim(0) == 1 ? "" : "s") \(batch.dim(2))×\(batch.dim(3))"
-              + (input == nil ? ", normalisation \(normalize)" : ", pre-normalised tensor"))
+              + (input == nil ? ", normalisation \(normalize)" : ", pre-normalised tensor")
+              + "; per input: class:probability, most probable first")
         for p in Predictor.top(min(top, spec.classes), of: out, sources: sources) {
             print(p.source + "  " + p.top.map { "\($0.index):\(String(format: "%.4f", $0.probability))" }.joined(separator: "  "))
         }

@@ -54,10 +54,11 @@ enum LoomProcess {
     }
 }
 
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized) final class CLITests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loom-cli-\(UUID().uuidString)").path
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     // MARK: predict
 

@@ -127,10 +127,11 @@ struct ModelExpressionTests {
     }
 }
 
-struct PredictTests {
+final class PredictTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loom-predict-\(UUID().uuidString)").path
 
     init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     /// A tiny trained-looking model: random init with BN statistics moved off their defaults.
     func saveModel(_ expression: String, seed: UInt64) throws -> (ModelExpression, Classifier, String) {
