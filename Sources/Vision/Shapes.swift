@@ -12,9 +12,11 @@ public struct ShapesConfig: Sendable, Equatable {
     public var trainCount: Int
     /// Images in the test split and in the cue-conflict split.
     public var testCount: Int
-    /// Probability that a training image's shape carries its class's own texture
+    /// Probability that an image's shape carries its class's own texture
     /// (`Texture.catalogue[class]`); otherwise the texture is uniform over the catalogue.
-    /// The test split always draws textures at random, so it measures shape recognition.
+    /// Train and test splits share this distribution (as a dataset's splits do); the
+    /// cue-conflict split pairs every shape with another class's texture, so comparing the
+    /// two measures how much a model relies on texture rather than shape.
     public var textureCue: Double
     /// Soft (one-pixel) edges for shapes and textures; off gives hard, aliased edges.
     public var antialias: Bool
@@ -89,10 +91,8 @@ public struct ShapesDataset: Sendable {
         var textureClass: Int? = nil
         let fgTexture: Int
         switch split {
-        case .train:
+        case .train, .test:
             fgTexture = rng.bernoulli(config.textureCue) ? label : rng.int(below: textures)
-        case .test:
-            fgTexture = rng.int(below: textures)
         case .cueConflict:
             let other = (label + 1 + rng.int(below: n - 1)) % n
             textureClass = other

@@ -42,6 +42,9 @@ struct ShapesTests {
         for i in 0..<100 {
             let s = ds.sample(.train, index: i)
             #expect(s.textureIndex == s.label)
+            // The test split follows the same distribution.
+            let t = ds.sample(.test, index: i)
+            #expect(t.textureIndex == t.label)
         }
         // Without the cue, textures are spread over the catalogue independently of the class.
         let free = ShapesDataset(config)
