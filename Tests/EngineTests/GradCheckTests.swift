@@ -91,3 +91,18 @@ func gradCheck(_ inputs: [Tensor], seed: UInt64 = 1, eps: Float = 1e-2, _ f: ([T
         #expect(gradCheck([logits]) { distillationLoss(student: $0[0], teacher: teacher, temperature: 2) } < 2e-2)
     }
 }
+
+@Suite struct DropoutTests {
+    @Test func dropoutScalesKeptValuesAndRoutesGradients() {
+        var rng = RandomGenerator(seed: 5)
+        let x = Tensor.ones([10_000], requiresGrad: true)
+        let y = dropout(x, p: 0.25, training: true, rng: &rng)
+        let zeros = y.scalars.filter { $0 == 0 }.count
+        #expect(abs(Double(zeros) / 10_000 - 0.25) < 0.02, "dropped \(zeros)")
+        #expect(y.scalars.allSatisfy { $0 == 0 || abs($0 - 1 / 0.75) < 1e-6 })
+        y.sum().backward()
+        #expect(zip(x.grad!.scalars, y.scalars).allSatisfy { $0 == $1 })
+        // Evaluation mode is the identity.
+        #expect(dropout(x, p: 0.25, training: false, rng: &rng) === x)
+    }
+}
