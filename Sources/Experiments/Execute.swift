@@ -108,11 +108,7 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
     do {
         let model = spec.model.build(seed: UInt64(seed))
         if let w = spec.weights {
-            let path = w.hasPrefix("/") ? w : (ws.dataRoot as NSString).appendingPathComponent(w)
-            let f = try SafeTensors.read(path)
-            var state: [String: Tensor] = [:]
-            for n in f.names { state[n] = try f.tensor(n) }
-            do { try model.load(stateDict: state) } catch { throw ExecuteError("\(path): \(error)") }
+            try model.load(safetensors: w.hasPrefix("/") ? w : (ws.dataRoot as NSString).appendingPathComponent(w))
         }
         let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: d.normalization),
                                batchSize: spec.batchSize, shuffle: true,
@@ -130,10 +126,7 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         if let kd = spec.distillation {
             let teacher = kd.teacher.model.build(seed: 0)
             guard let tw = teacherWeights else { throw ExecuteError("the teacher has no trained weights") }
-            let f = try SafeTensors.read(tw)
-            var state: [String: Tensor] = [:]
-            for n in f.names { state[n] = try f.tensor(n) }
-            try teacher.load(stateDict: state)
+            try teacher.load(safetensors: tw)
             setup.distillation = Distillation(teacher: teacher, temperature: Float(kd.temperature),
                                               alpha: Float(kd.alpha), gamma: Float(1 - kd.alpha))
         }

@@ -140,10 +140,7 @@ struct OutputBuilder {
             let weights = workspace.finalWeights(run.key)
             guard FileManager.default.fileExists(atPath: weights) else { throw ExecuteError("\(e.name) has no trained weights yet") }
             let model = e.spec.model.build(seed: 0)
-            let f = try SafeTensors.read(weights)
-            var state: [String: Tensor] = [:]
-            for n in f.names { state[n] = try f.tensor(n) }
-            try model.load(stateDict: state)
+            try model.load(safetensors: weights)
             model.eval()
             let k = d.classNames.count
             var m = Array(repeating: Array(repeating: 0, count: k), count: k)

@@ -164,3 +164,16 @@ public struct SafeTensors {
         }
     }
 }
+
+extension Module {
+    /// Loads parameters and buffers from a safetensors file with timm's state-dict names.
+    /// Errors name the file and the offending tensors.
+    public func load(safetensors path: String, strict: Bool = true) throws {
+        let f = try SafeTensors.read(path)
+        var state: [String: Tensor] = [:]
+        for n in f.names { state[n] = try f.tensor(n) }
+        do { try load(stateDict: state, strict: strict) } catch {
+            throw SafeTensorsError(path: path, message: "\(error)")
+        }
+    }
+}
