@@ -39,7 +39,7 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Engine"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook"], exclude: ["Snapshots"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Notebook", "Vision", "Engine"]),
     ],
     swiftLanguageModes: [.v5]
