@@ -101,7 +101,7 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func update(_ e: PlannedExperiment, _ seedIndex: Int, _ seeds: Int, _ event: TrainingEvent) {
-        let seedText = seeds > 1 ? " seed \(seedIndex + 1)/\(seeds)" : ""
+        let seedText = (seeds > 1 ? " seed \(seedIndex + 1)/\(seeds)" : "") + " (cell \(e.cellIndex + 1))"
         switch event {
         case let .batch(epoch, batch, of, loss, ips):
             lock.lock(); defer { lock.unlock() }
