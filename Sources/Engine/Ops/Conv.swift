@@ -35,52 +35,114 @@ public struct ConvGeometry: Hashable, Sendable {
         return (lo, hi)
     }
 
-    /// Writes one image's columns: col[row·ldc + pixel], rows (c, kh, kw), pixels (oh, ow).
-    public func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ldc: Int) {
-        for c in 0..<c {
-            let xc = x + c * h * w
-            for i in 0..<kh {
-                let (ohLo, ohHi) = validRange(i, stride: sh, pad: pad.top, size: h, out: oh)
-                for j in 0..<kw {
-                    let dst = col + ((c * kh + i) * kw + j) * ldc
-                    let (owLo, owHi) = validRange(j, stride: sw, pad: pad.left, size: w, out: ow)
+    /// One kernel tap (i, j): the output rows [ohLo, ohHi) and columns [owLo, owHi) whose input
+    /// pixel lies inside the image, and the input offset `delta` of output pixel 0 (span path only).
+    struct Tap { let i, j, ohLo, ohHi, owLo, owHi, delta: Int; var isEmpty: Bool { ohLo >= ohHi || owLo >= owHi } }
+
+    func taps() -> [Tap] {
+        var t: [Tap] = []
+        t.reserveCapacity(kh * kw)
+        for i in 0..<kh {
+            let (ohLo, ohHi) = validRange(i, stride: sh, pad: pad.top, size: h, out: oh)
+            for j in 0..<kw {
+                let (owLo, owHi) = validRange(j, stride: sw, pad: pad.left, size: w, out: ow)
+                t.append(Tap(i: i, j: j, ohLo: ohLo, ohHi: ohHi, owLo: owLo, owHi: owHi,
+                             delta: (i - pad.top) * w + j - pad.left))
+            }
+        }
+        return t
+    }
+
+    /// Stride 1 with output width = input width ("same" convs): output and input rows have the same
+    /// stride, so each tap's valid pixels are one contiguous span of the plane shifted by `delta`.
+    var spanPath: Bool { sh == 1 && sw == 1 && ow == w }
+
+    /// The tap that covers every input pixel exactly once with delta 0 (the centre of a "same"
+    /// conv), so col2im can write it instead of zero-filling dx first; nil if there is none.
+    func coveringTap(_ taps: [Tap]) -> Int? {
+        guard spanPath && oh == h else { return nil }
+        return taps.firstIndex { $0.delta == 0 && $0.ohLo == 0 && $0.ohHi == oh && $0.owLo == 0 && $0.owHi == ow }
+    }
+
+    /// Sets positions of a tap's span that wrap past a row edge (columns outside [owLo, owHi)).
+    @inline(__always) func fillWrapped(_ row: UnsafeMutablePointer<Float>, _ t: Tap) {
+        if t.owLo == 0 && t.owHi == ow { return }
+        for o in t.ohLo..<t.ohHi {
+            let r = row + o * ow
+            if t.owLo == 1 { r[0] = 0 } else { for q in 0..<t.owLo { r[q] = 0 } }
+            if t.owHi == ow - 1 { r[ow - 1] = 0 } else { for q in t.owHi..<ow { r[q] = 0 } }
+        }
+    }
+
+    /// Writes the columns of `images` consecutive images for channels `cs`:
+    /// col[row·ldc + image·P + pixel], rows (c, kh, kw), pixels (oh, ow). x is (images, C, H, W);
+    /// col has K rows of ldc ≥ images·OH·OW floats. Images run innermost, so each column row is
+    /// written front to back.
+    public func im2col(_ x: UnsafePointer<Float>, images: Int, _ col: UnsafeMutablePointer<Float>, ldc: Int,
+                       channels cs: Range<Int>? = nil) {
+        let taps = taps(), p = outPixels, plane = h * w, inSize = c * plane
+        for c in cs ?? 0..<c {
+            for (ti, t) in taps.enumerated() {
+                let rowStart = col + (c * kh * kw + ti) * ldc
+                for img in 0..<images {
+                    let xc = x + img * inSize + c * plane, dst = rowStart + img * p
+                    if t.isEmpty { dst.update(repeating: 0, count: p); continue }
+                    if spanPath {
+                        let a = t.ohLo * ow + t.owLo, b = (t.ohHi - 1) * ow + t.owHi
+                        if a > 0 { dst.update(repeating: 0, count: a) }
+                        (dst + a).update(from: xc + a + t.delta, count: b - a)
+                        if b < p { (dst + b).update(repeating: 0, count: p - b) }
+                        fillWrapped(dst, t)
+                        continue
+                    }
                     for o in 0..<oh {
                         let row = dst + o * ow
-                        if o < ohLo || o >= ohHi {
+                        if o < t.ohLo || o >= t.ohHi {
                             row.update(repeating: 0, count: ow)
                             continue
                         }
-                        let src = xc + (o * sh - pad.top + i) * w - pad.left + j
-                        if owLo > 0 { row.update(repeating: 0, count: owLo) }
+                        let src = xc + (o * sh - pad.top + t.i) * w - pad.left + t.j
+                        if t.owLo > 0 { row.update(repeating: 0, count: t.owLo) }
                         if sw == 1 {
-                            (row + owLo).update(from: src + owLo, count: owHi - owLo)
+                            (row + t.owLo).update(from: src + t.owLo, count: t.owHi - t.owLo)
                         } else {
-                            for q in owLo..<owHi { row[q] = src[q * sw] }
+                            for q in t.owLo..<t.owHi { row[q] = src[q * sw] }
                         }
-                        if owHi < ow { (row + owHi).update(repeating: 0, count: ow - owHi) }
+                        if t.owHi < ow { (row + t.owHi).update(repeating: 0, count: ow - t.owHi) }
                     }
                 }
             }
         }
     }
 
-    /// Adds one image's column gradients back into dx (the adjoint of `im2col`).
-    public func col2im(_ col: UnsafePointer<Float>, ldc: Int, _ dx: UnsafeMutablePointer<Float>) {
-        for c in 0..<c {
-            let xc = dx + c * h * w
-            for i in 0..<kh {
-                let (ohLo, ohHi) = validRange(i, stride: sh, pad: pad.top, size: h, out: oh)
-                for j in 0..<kw {
-                    let src = col + ((c * kh + i) * kw + j) * ldc
-                    let (owLo, owHi) = validRange(j, stride: sw, pad: pad.left, size: w, out: ow)
-                    if owLo >= owHi { continue }
-                    for o in ohLo..<ohHi {
+    /// Folds the column gradients of `images` consecutive images (layout as `im2col`) into dx
+    /// (images, C, H, W) for channels `cs`, overwriting dx, which need not be initialised (the
+    /// adjoint of `im2col`). Clobbers the wrapped positions of `col`.
+    public func col2im(_ col: UnsafeMutablePointer<Float>, ldc: Int, images: Int, _ dx: UnsafeMutablePointer<Float>,
+                       channels cs: Range<Int>? = nil) {
+        let taps = taps(), p = outPixels, plane = h * w, inSize = c * plane
+        let first = coveringTap(taps)
+        for c in cs ?? 0..<c {
+            let rows = col + c * kh * kw * ldc
+            for img in 0..<images {
+                let xc = dx + img * inSize + c * plane, off = img * p
+                if let first { xc.update(from: rows + first * ldc + off, count: plane) } else { xc.update(repeating: 0, count: plane) }
+                for (ti, t) in taps.enumerated() where ti != first && !t.isEmpty {
+                    let src = rows + ti * ldc + off
+                    if spanPath {
+                        fillWrapped(src, t)
+                        let a = t.ohLo * ow + t.owLo, b = (t.ohHi - 1) * ow + t.owHi
+                        let d = xc + t.delta
+                        for q in a..<b { d[q] += src[q] }
+                        continue
+                    }
+                    for o in t.ohLo..<t.ohHi {
                         let row = src + o * ow
-                        let d = xc + (o * sh - pad.top + i) * w - pad.left + j
+                        let d = xc + (o * sh - pad.top + t.i) * w - pad.left + t.j
                         if sw == 1 {
-                            for q in owLo..<owHi { d[q] += row[q] }
+                            for q in t.owLo..<t.owHi { d[q] += row[q] }
                         } else {
-                            for q in owLo..<owHi { d[q * sw] += row[q] }
+                            for q in t.owLo..<t.owHi { d[q * sw] += row[q] }
                         }
                     }
                 }
@@ -110,24 +172,27 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let g = convGroupSize(batch: n, k: k, pixels: p)
     let col = Storage(uninitialized: k * g * p)
     let res = Storage(uninitialized: o * g * p)
-    let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr)
+    let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr), outP = SendPtr(out.ptr), resP = SendPtr(res.ptr)
+    let biasP = bias.map { SendPtr($0.ptr) }
     var start = 0
     while start < n {
         let cnt = Swift.min(g, n - start), ldc = cnt * p
-        parallelFor(cnt, costPerItem: k * p) { a, b in
-            for i in a..<b { geo.im2col(xP.p + (start + i) * inSize, colP.p + i * p, ldc: ldc) }
+        parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
+            geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
         }
         // (O, K) · (K, cnt·P) → (O, cnt·P), then scatter into NCHW.
         gemm(m: o, n: ldc, k: k, a: weight.ptr, lda: k, b: col.ptr, ldb: ldc, c: res.ptr, ldc: ldc)
-        for i in 0..<cnt {
-            for oc in 0..<o {
-                let dst = out.ptr + ((start + i) * o + oc) * p
-                let src = res.ptr + oc * ldc + i * p
-                if let bias {
-                    let bv = bias.ptr[oc]
-                    for q in 0..<p { dst[q] = src[q] + bv }
-                } else {
-                    dst.update(from: src, count: p)
+        parallelFor(cnt, costPerItem: o * p) { a, b in
+            for i in a..<b {
+                for oc in 0..<o {
+                    let dst = outP.p + ((start + i) * o + oc) * p
+                    let src = resP.p + oc * ldc + i * p
+                    if let biasP {
+                        let bv = biasP.p[oc]
+                        for q in 0..<p { dst[q] = src[q] + bv }
+                    } else {
+                        dst.update(from: src, count: p)
+                    }
                 }
             }
         }
@@ -143,7 +208,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
 /// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW).
 func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int) -> [Tensor?] {
     let n = x.dim(0), o = weight.dim(0), k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
-    let dx: Tensor? = x.requiresGrad ? Tensor.zeros(x.shape) : nil
+    let dx: Tensor? = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil  // col2im writes every element
     let dw: Tensor? = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
     var db: Tensor? = nil
     if let bias, bias.requiresGrad {
@@ -160,19 +225,21 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
     }
     let col = Storage(uninitialized: k * g * p)
     let gcol = Storage(uninitialized: o * g * p)
-    let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr)
+    let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr), gcolP = SendPtr(gcol.ptr), gOutP = SendPtr(gOut.ptr)
     var start = 0
     while start < n {
         let cnt = Swift.min(g, n - start), ldc = cnt * p
         // Gather dOut for the group into (O, cnt·P).
-        for i in 0..<cnt {
-            for oc in 0..<o {
-                (gcol.ptr + oc * ldc + i * p).update(from: gOut.ptr + ((start + i) * o + oc) * p, count: p)
+        parallelFor(cnt, costPerItem: o * p) { a, b in
+            for i in a..<b {
+                for oc in 0..<o {
+                    (gcolP.p + oc * ldc + i * p).update(from: gOutP.p + ((start + i) * o + oc) * p, count: p)
+                }
             }
         }
         if let dw {
-            parallelFor(cnt, costPerItem: k * p) { a, b in
-                for i in a..<b { geo.im2col(xP.p + (start + i) * inSize, colP.p + i * p, ldc: ldc) }
+            parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
+                geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
             }
             // dW += dOut (O, cnt·P) · colᵀ (cnt·P, K)
             gemm(transB: true, m: o, n: k, k: ldc, a: gcol.ptr, lda: ldc, b: col.ptr, ldb: ldc,
@@ -182,8 +249,8 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
             // dcol = Wᵀ (K, O) · dOut (O, cnt·P), then fold back per image.
             gemm(transA: true, m: k, n: ldc, k: o, a: weight.ptr, lda: k, b: gcol.ptr, ldb: ldc, c: col.ptr, ldc: ldc)
             let dxP = SendPtr(dx.ptr)
-            parallelFor(cnt, costPerItem: k * p) { a, b in
-                for i in a..<b { geo.col2im(colP.p + i * p, ldc: ldc, dxP.p + (start + i) * inSize) }
+            parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
+                geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)
             }
         }
         start += cnt
