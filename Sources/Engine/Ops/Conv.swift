@@ -55,6 +55,9 @@ public struct ConvGeometry: Hashable, Sendable {
 
     /// Stride 1 with output width = input width ("same" convs): output and input rows have the same
     /// stride, so each tap's valid pixels are one contiguous span of the plane shifted by `delta`.
+    /// A 1×1, stride-1, unpadded conv: each image's (C, H·W) input already is its column matrix.
+    var isPointwise: Bool { kh == 1 && kw == 1 && sh == 1 && sw == 1 && pad == Padding(0) }
+
     var spanPath: Bool { sh == 1 && sw == 1 && ow == w }
 
     /// The tap that covers every input pixel exactly once with delta 0 (the centre of a "same"
@@ -151,8 +154,14 @@ public struct ConvGeometry: Hashable, Sendable {
     }
 }
 
+/// Output pixels per image from which each image gets its own GEMM: N = OH·OW is already wide
+/// enough, and the GEMM then reads and writes NCHW in place (no scatter of the output, no gather
+/// of dOut, and the column buffer of one image stays in cache).
+let convDirectPixels = 256  // measured: 64@32 and 128@16 gain, 256@8 (64 pixels) loses
+
 /// Images per GEMM group: enough columns for an efficient GEMM, bounded column memory.
 func convGroupSize(batch: Int, k: Int, pixels: Int) -> Int {
+    if pixels >= convDirectPixels { return 1 }
     let byMemory = Swift.max(1, (4 << 20) / Swift.max(1, k * pixels))  // ≤ 4M floats of columns
     let wanted = Swift.max(1, (4096 + pixels - 1) / pixels)               // ≥ ~4096 columns
     return Swift.max(1, Swift.min(batch, Swift.min(byMemory, Swift.max(wanted, Threads.count))))
@@ -170,13 +179,30 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     FLOPCounter.add(2 * n * o * k * p)
     let out = Tensor(uninitialized: [n, o, geo.oh, geo.ow])
     let g = convGroupSize(batch: n, k: k, pixels: p)
-    let col = Storage(uninitialized: k * g * p)
-    let res = Storage(uninitialized: o * g * p)
+    // Per image (g = 1) the GEMM writes NCHW directly; a 1×1 stride-1 unpadded conv also reads x
+    // directly (x of one image is its column matrix).
+    let pointwise = g == 1 && geo.isPointwise
+    let col = Storage(uninitialized: pointwise ? 0 : k * g * p)
+    let res = Storage(uninitialized: g == 1 ? 0 : o * g * p)
     let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr), outP = SendPtr(out.ptr), resP = SendPtr(res.ptr)
     let biasP = bias.map { SendPtr($0.ptr) }
     var start = 0
     while start < n {
         let cnt = Swift.min(g, n - start), ldc = cnt * p
+        if g == 1 {
+            // (O, K) · (K, P) → out[start] (O, P)
+            let colImage = pointwise ? x.ptr + start * inSize : col.ptr
+            if !pointwise {
+                parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
+                    geo.im2col(xP.p + start * inSize, images: 1, colP.p, ldc: p, channels: a..<b)
+                }
+            }
+            let dst = out.ptr + start * o * p
+            gemm(m: o, n: p, k: k, a: weight.ptr, lda: k, b: colImage, ldb: p, c: dst, ldc: p)
+            if let bias { for oc in 0..<o { let bv = bias.ptr[oc], r = dst + oc * p; for q in 0..<p { r[q] += bv } } }
+            start += 1
+            continue
+        }
         parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
             geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
         }
@@ -223,10 +249,38 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         }
         db = t
     }
-    let col = Storage(uninitialized: k * g * p)
-    let gcol = Storage(uninitialized: o * g * p)
+    let pointwise = g == 1 && geo.isPointwise
+    let col = Storage(uninitialized: pointwise ? 0 : k * g * p)
+    let gcol = Storage(uninitialized: g == 1 ? 0 : o * g * p)
     let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr), gcolP = SendPtr(gcol.ptr), gOutP = SendPtr(gOut.ptr)
     var start = 0
+    while g == 1 && start < n {
+        // One image: dOut[start] (O, P) is read in place.
+        let gImage = gOut.ptr + start * o * p
+        if let dw {
+            if !pointwise {
+                parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
+                    geo.im2col(xP.p + start * inSize, images: 1, colP.p, ldc: p, channels: a..<b)
+                }
+            }
+            // dW += dOut (O, P) · colᵀ (P, K)
+            gemm(transB: true, m: o, n: k, k: p, a: gImage, lda: p, b: pointwise ? x.ptr + start * inSize : col.ptr,
+                 ldb: p, beta: 1, c: dw.ptr, ldc: k)
+        }
+        if let dx {
+            // dcol = Wᵀ (K, O) · dOut (O, P), folded into dx (or, pointwise, written there directly).
+            let dxImage = dx.ptr + start * inSize
+            gemm(transA: true, m: k, n: p, k: o, a: weight.ptr, lda: k, b: gImage, ldb: p,
+                 c: pointwise ? dxImage : col.ptr, ldc: p)
+            if !pointwise {
+                let dxP = SendPtr(dxImage)
+                parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
+                    geo.col2im(colP.p, ldc: p, images: 1, dxP.p, channels: a..<b)
+                }
+            }
+        }
+        start += 1
+    }
     while start < n {
         let cnt = Swift.min(g, n - start), ldc = cnt * p
         // Gather dOut for the group into (O, cnt·P).
