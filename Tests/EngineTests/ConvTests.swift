@@ -37,6 +37,7 @@ func referenceConvBackward(x: Tensor, weight: Tensor, g: Tensor, stride: (Int, I
         [2, 3, 5, 5, 2, 3, 1, 0, 0, 0, 0],     // "valid" conv: stride 1, ow ≠ w, generic path
         [1, 2, 2, 2, 2, 5, 1, 2, 2, 2, 2],     // kernel larger than the image: taps with no valid pixel
         [40, 3, 12, 12, 4, 3, 1, 1, 1, 1, 1],  // several GEMM groups, last one partial
+        [80, 2, 12, 12, 3, 3, 1, 1, 1, 1, 1],  // several groups per thread when images are split over threads
         [3, 3, 17, 16, 5, 3, 1, 1, 1, 1, 1],   // ≥ 256 output pixels: one GEMM per image, in place
         [2, 4, 16, 16, 3, 1, 1, 0, 0, 0, 0],   // pointwise per image: x is the column matrix
         [2, 2, 33, 32, 3, 3, 2, 1, 0, 1, 1],   // per image, stride 2, asymmetric

@@ -1,4 +1,5 @@
-// Conv2d: im2col + GEMM forward and backward (NCHW), grouped over images for large GEMMs.
+// Conv2d: im2col + GEMM forward and backward (NCHW): one GEMM per image on large maps, grouped
+// images on small ones; images split over threads, each with single-threaded OpenBLAS.
 import CBLAS
 import Dispatch
 import Foundation
@@ -178,6 +179,11 @@ func convImagesPerThread(_ n: Int, _ body: (Int, Range<Int>) -> Void) -> Bool {
     return true
 }
 
+/// `parallelFor`, or the body on the calling thread when `parallel` is false.
+@inline(__always) func convLoop(_ n: Int, costPerItem: Int, parallel: Bool, _ body: (Int, Int) -> Void) {
+    if parallel { parallelFor(n, costPerItem: costPerItem, body) } else { body(0, n) }
+}
+
 /// Images per GEMM group: enough columns for an efficient GEMM, bounded column memory.
 func convGroupSize(batch: Int, k: Int, pixels: Int) -> Int {
     if pixels >= convDirectPixels { return 1 }
@@ -201,61 +207,75 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     // Per image (g = 1) the GEMM writes NCHW directly; a 1×1 stride-1 unpadded conv also reads x
     // directly (x of one image is its column matrix).
     let pointwise = g == 1 && geo.isPointwise
-    let col = Storage(uninitialized: g == 1 ? 0 : k * g * p)  // per image: allocated below
-    let res = Storage(uninitialized: g == 1 ? 0 : o * g * p)
-    let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr), outP = SendPtr(out.ptr), resP = SendPtr(res.ptr)
+    let xP = SendPtr(x.ptr), outP = SendPtr(out.ptr)
     let biasP = bias.map { SendPtr($0.ptr) }
-    var start = 0
-    while start < n {
-        let cnt = Swift.min(g, n - start), ldc = cnt * p
-        if g == 1 {
-            // (O, K) · (K, P) → out[i] (O, P)
-            func image(_ i: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
-                let colImage = pointwise ? x.ptr + i * inSize : col
-                if !pointwise {
-                    let colP = SendPtr(col)
-                    if parallel {
-                        parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
-                            geo.im2col(xP.p + i * inSize, images: 1, colP.p, ldc: p, channels: a..<b)
+    if g == 1 {
+        // (O, K) · (K, P) → out[i] (O, P)
+        func image(_ i: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
+            let colImage = pointwise ? x.ptr + i * inSize : col
+            if !pointwise {
+                let colP = SendPtr(col)
+                if parallel {
+                    parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
+                        geo.im2col(xP.p + i * inSize, images: 1, colP.p, ldc: p, channels: a..<b)
+                    }
+                } else {
+                    geo.im2col(x.ptr + i * inSize, images: 1, col, ldc: p)
+                }
+            }
+            let dst = out.ptr + i * o * p
+            gemm(m: o, n: p, k: k, a: weight.ptr, lda: k, b: colImage, ldb: p, c: dst, ldc: p)
+            if let bias { for oc in 0..<o { let bv = bias.ptr[oc], r = dst + oc * p; for q in 0..<p { r[q] += bv } } }
+        }
+        let split = convImagesPerThread(n) { _, images in
+            let own = Storage(uninitialized: pointwise ? 0 : k * p)
+            for i in images { image(i, col: own.ptr, parallel: false) }
+        }
+        if !split {
+            let one = Storage(uninitialized: pointwise ? 0 : k * p)
+            for i in 0..<n { image(i, col: one.ptr, parallel: true) }
+        }
+    } else {
+        // A group of cnt images from `start`: (O, K) · (K, cnt·P) → (O, cnt·P), then scatter into NCHW.
+        func group(_ start: Int, _ cnt: Int, col: UnsafeMutablePointer<Float>, res: UnsafeMutablePointer<Float>, parallel: Bool) {
+            let ldc = cnt * p, colP = SendPtr(col), resP = SendPtr(res)
+            convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
+                geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
+            }
+            gemm(m: o, n: ldc, k: k, a: weight.ptr, lda: k, b: col, ldb: ldc, c: res, ldc: ldc)
+            convLoop(cnt, costPerItem: o * p, parallel: parallel) { a, b in
+                for i in a..<b {
+                    for oc in 0..<o {
+                        let dst = outP.p + ((start + i) * o + oc) * p
+                        let src = resP.p + oc * ldc + i * p
+                        if let biasP {
+                            let bv = biasP.p[oc]
+                            for q in 0..<p { dst[q] = src[q] + bv }
+                        } else {
+                            dst.update(from: src, count: p)
                         }
-                    } else {
-                        geo.im2col(x.ptr + i * inSize, images: 1, col, ldc: p)
-                    }
-                }
-                let dst = out.ptr + i * o * p
-                gemm(m: o, n: p, k: k, a: weight.ptr, lda: k, b: colImage, ldb: p, c: dst, ldc: p)
-                if let bias { for oc in 0..<o { let bv = bias.ptr[oc], r = dst + oc * p; for q in 0..<p { r[q] += bv } } }
-            }
-            let split = convImagesPerThread(n) { _, images in
-                let own = Storage(uninitialized: pointwise ? 0 : k * p)
-                for i in images { image(i, col: own.ptr, parallel: false) }
-            }
-            if !split {
-                let one = Storage(uninitialized: pointwise ? 0 : k * p)
-                for i in 0..<n { image(i, col: one.ptr, parallel: true) }
-            }
-            break
-        }
-        parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
-            geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
-        }
-        // (O, K) · (K, cnt·P) → (O, cnt·P), then scatter into NCHW.
-        gemm(m: o, n: ldc, k: k, a: weight.ptr, lda: k, b: col.ptr, ldb: ldc, c: res.ptr, ldc: ldc)
-        parallelFor(cnt, costPerItem: o * p) { a, b in
-            for i in a..<b {
-                for oc in 0..<o {
-                    let dst = outP.p + ((start + i) * o + oc) * p
-                    let src = resP.p + oc * ldc + i * p
-                    if let biasP {
-                        let bv = biasP.p[oc]
-                        for q in 0..<p { dst[q] = src[q] + bv }
-                    } else {
-                        dst.update(from: src, count: p)
                     }
                 }
             }
         }
-        start += cnt
+        let split = convImagesPerThread(n) { _, images in
+            let ownCol = Storage(uninitialized: k * g * p), ownRes = Storage(uninitialized: o * g * p)
+            var s = images.lowerBound
+            while s < images.upperBound {
+                let cnt = Swift.min(g, images.upperBound - s)
+                group(s, cnt, col: ownCol.ptr, res: ownRes.ptr, parallel: false)
+                s += cnt
+            }
+        }
+        if !split {
+            let col = Storage(uninitialized: k * g * p), res = Storage(uninitialized: o * g * p)
+            var start = 0
+            while start < n {
+                let cnt = Swift.min(g, n - start)
+                group(start, cnt, col: col.ptr, res: res.ptr, parallel: true)
+                start += cnt
+            }
+        }
     }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
@@ -283,10 +303,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         db = t
     }
     let pointwise = g == 1 && geo.isPointwise
-    let col = Storage(uninitialized: g == 1 ? 0 : k * g * p)  // per image: allocated below
-    let gcol = Storage(uninitialized: g == 1 ? 0 : o * g * p)
-    let colP = SendPtr(col.ptr), xP = SendPtr(x.ptr), gcolP = SendPtr(gcol.ptr), gOutP = SendPtr(gOut.ptr)
-    var start = 0
+    let xP = SendPtr(x.ptr), gOutP = SendPtr(gOut.ptr)
     if g == 1 {
         // One image: dOut[i] (O, P) is read in place; dW accumulates into `dwAcc`.
         func image(_ i: Int, col: UnsafeMutablePointer<Float>, dwAcc: UnsafeMutablePointer<Float>?, parallel: Bool) {
@@ -337,35 +354,59 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
             let one = Storage(uninitialized: pointwise ? 0 : k * p)
             for i in 0..<n { image(i, col: one.ptr, dwAcc: dw?.ptr, parallel: true) }
         }
-        start = n
     }
-    while start < n {
-        let cnt = Swift.min(g, n - start), ldc = cnt * p
-        // Gather dOut for the group into (O, cnt·P).
-        parallelFor(cnt, costPerItem: o * p) { a, b in
-            for i in a..<b {
-                for oc in 0..<o {
-                    (gcolP.p + oc * ldc + i * p).update(from: gOutP.p + ((start + i) * o + oc) * p, count: p)
+    if g > 1 {
+        func group(_ start: Int, _ cnt: Int, col: UnsafeMutablePointer<Float>, gcol: UnsafeMutablePointer<Float>,
+                   dwAcc: UnsafeMutablePointer<Float>?, parallel: Bool) {
+            let ldc = cnt * p, colP = SendPtr(col), gcolP = SendPtr(gcol)
+            // Gather dOut for the group into (O, cnt·P).
+            convLoop(cnt, costPerItem: o * p, parallel: parallel) { a, b in
+                for i in a..<b {
+                    for oc in 0..<o {
+                        (gcolP.p + oc * ldc + i * p).update(from: gOutP.p + ((start + i) * o + oc) * p, count: p)
+                    }
+                }
+            }
+            if let dwAcc {
+                convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
+                    geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
+                }
+                // dW += dOut (O, cnt·P) · colᵀ (cnt·P, K)
+                gemm(transB: true, m: o, n: k, k: ldc, a: gcol, lda: ldc, b: col, ldb: ldc, beta: 1, c: dwAcc, ldc: k)
+            }
+            if let dx {
+                // dcol = Wᵀ (K, O) · dOut (O, cnt·P), then fold back per image.
+                gemm(transA: true, m: k, n: ldc, k: o, a: weight.ptr, lda: k, b: gcol, ldb: ldc, c: col, ldc: ldc)
+                let dxP = SendPtr(dx.ptr)
+                convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
+                    geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)
                 }
             }
         }
-        if let dw {
-            parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
-                geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
-            }
-            // dW += dOut (O, cnt·P) · colᵀ (cnt·P, K)
-            gemm(transB: true, m: o, n: k, k: ldc, a: gcol.ptr, lda: ldc, b: col.ptr, ldb: ldc,
-                 beta: 1, c: dw.ptr, ldc: k)
-        }
-        if let dx {
-            // dcol = Wᵀ (K, O) · dOut (O, cnt·P), then fold back per image.
-            gemm(transA: true, m: k, n: ldc, k: o, a: weight.ptr, lda: k, b: gcol.ptr, ldb: ldc, c: col.ptr, ldc: ldc)
-            let dxP = SendPtr(dx.ptr)
-            parallelFor(geo.c, costPerItem: cnt * geo.kh * geo.kw * p) { a, b in
-                geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)
+        let chunks = Swift.min(Threads.count, n)
+        let partials = (0..<(chunks > 1 ? chunks - 1 : 0)).map { _ in dw.map { _ in Storage(zeros: o * k) } }
+        let split = convImagesPerThread(n) { c, images in
+            let ownCol = Storage(uninitialized: k * g * p), ownG = Storage(uninitialized: o * g * p)
+            let acc = c == 0 ? dw?.ptr : partials[c - 1]?.ptr
+            var s = images.lowerBound
+            while s < images.upperBound {
+                let cnt = Swift.min(g, images.upperBound - s)
+                group(s, cnt, col: ownCol.ptr, gcol: ownG.ptr, dwAcc: acc, parallel: false)
+                s += cnt
             }
         }
-        start += cnt
+        if split, let dw {
+            for part in partials { if let part { for j in 0..<o * k { dw.ptr[j] += part.ptr[j] } } }
+        }
+        if !split {
+            let col = Storage(uninitialized: k * g * p), gcol = Storage(uninitialized: o * g * p)
+            var start = 0
+            while start < n {
+                let cnt = Swift.min(g, n - start)
+                group(start, cnt, col: col.ptr, gcol: gcol.ptr, dwAcc: dw?.ptr, parallel: true)
+                start += cnt
+            }
+        }
     }
     var result: [Tensor?] = [dx, dw]
     if bias != nil { result.append(db) }
