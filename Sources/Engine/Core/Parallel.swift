@@ -62,4 +62,4 @@ public func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Int, Int) -> Vo
 
 /// The engine's numerics version: part of every cached result's key. Bump it whenever a
 /// change alters computed values (an op's arithmetic, an initialiser, a default).
-public let engineNumericsVersion = "loom-engine-1"
+public let engineNumericsVersion = "loom-engine-2"
