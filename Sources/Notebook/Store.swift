@@ -57,7 +57,7 @@ public final class ResultsStore: Sendable {
         config.foreignKeysEnabled = true
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try Self.openPool(path: path, configuration: config)
             do {
                 try StoreSchema.migrator.migrate(pool)
             } catch {
@@ -67,6 +67,20 @@ public final class ResultsStore: Sendable {
             }
         } catch {
             throw StoreError.cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Opens the pool, retrying while another process holds the lock that switching a new
+    /// file to WAL needs (SQLite does not apply the busy timeout to that step).
+    static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100 {
+                attempt += 1
+                usleep(useconds_t(20_000 + 10_000 * min(attempt, 10)))
+            }
         }
     }
 
