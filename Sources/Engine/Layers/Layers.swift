@@ -1,4 +1,4 @@
-// Basic layers: Linear, Conv2d, BatchNorm2d, LayerNorm, Sequential, activations, pooling.
+// Basic layers: Linear, Conv2d, BatchNorm2d, LayerNorm, Attention.
 import Foundation
 
 /// y = x·Wᵀ + b; weight (out, in) as PyTorch.
@@ -79,19 +79,6 @@ public final class LayerNorm: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { layerNorm(x, weight: weight, bias: bias, eps: eps) }
-}
-
-/// A chain of layers named "0", "1", … as `nn.Sequential`.
-public final class Sequential: Module {
-    public let layers: [(Tensor) -> Tensor]
-
-    public init(_ modules: [(Module, (Tensor) -> Tensor)]) {
-        layers = modules.map(\.1)
-        super.init()
-        for (i, m) in modules.enumerated() { addChild(String(i), m.0) }
-    }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor { layers.reduce(x) { $1($0) } }
 }
 
 /// Multi-head self-attention with timm's parameter names (`qkv`, `proj`).
