@@ -60,18 +60,9 @@ extension Tensor {
         let ax = axis < 0 ? rank + axis : axis
         let (outer, red, inner) = (shape[..<ax].reduce(1, *), shape[ax], shape[(ax + 1)...].reduce(1, *))
         let out = Tensor(uninitialized: reducedShape([ax], keepDims: keepDims))
-        var arg = [Int](repeating: 0, count: outer * inner)
-        let o = out.ptr, x = ptr
+        let arg = argmax(axis: ax)
         for a in 0..<outer {
-            for i in 0..<inner {
-                var best = x[a * red * inner + i], bi = 0
-                for r in 1..<Swift.max(red, 1) {
-                    let v = x[(a * red + r) * inner + i]
-                    if v > best { best = v; bi = r }
-                }
-                o[a * inner + i] = best
-                arg[a * inner + i] = bi
-            }
+            for i in 0..<inner { out.ptr[a * inner + i] = ptr[(a * red + arg[a * inner + i]) * inner + i] }
         }
         let inShape = shape
         return out.recorded([self]) { g in
