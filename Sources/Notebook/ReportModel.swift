@@ -75,6 +75,8 @@ public enum ReportContent: Equatable, Sendable {
     case table(ReportTable)
     case lineChart(LineChart)
     case barChart(BarChart)
+    /// A grid of values as coloured cells with a colour bar (e.g. a Fourier heat map).
+    case heatmap(HeatmapChart)
     /// One image or a grid of them (e.g. augmentation samples).
     case images([ReportImage])
     /// Preformatted plain text.

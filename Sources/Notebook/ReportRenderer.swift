@@ -117,6 +117,7 @@ struct RenderContext {
         case let .table(table): return table.html()
         case let .lineChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
         case let .barChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
+        case let .heatmap(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
         case let .images(images):
             return "<div class=\"images\">" + images.map { self.images.figure($0) }.joined() + "</div>"
         case let .text(text): return "<pre class=\"text-output\">" + HTML.escape(text) + "</pre>"
