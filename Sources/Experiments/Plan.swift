@@ -50,6 +50,8 @@ public struct NotebookPlan {
     public var cellErrors: [Int: [Diagnostic]]
     /// Data root for file-backed datasets.
     public let dataRoot: String
+    /// Analysis statements in notebook order, each with one result per analysed run.
+    public var analyses: [PlannedAnalysis] = []
 
     public func experiment(_ name: String) -> PlannedExperiment? { experiments.first { $0.name == name } }
 
@@ -110,6 +112,7 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
             plan.members[binding] = names
         }
     }
+    planAnalyses(&plan, store: ws.store, force: force, gflops: gflops)
     return plan
 }
 

@@ -1,4 +1,5 @@
 // Report assembly: the document's prose and cells, with each cell's outputs from the store.
+import Engine
 import Foundation
 import Notebook
 
@@ -63,7 +64,11 @@ struct ReportAssembler {
                     outputs += o
                     states.formUnion(s)
                 default:
-                    if let o = try output(st.value) { outputs.append(o) }
+                    if let a = plan.analysis(cell: cell.index, range: st.range) {
+                        let (o, s) = analysisOutputs(a)
+                        outputs += o
+                        states.formUnion(s)
+                    } else if let o = try output(st.value) { outputs.append(o) }
                 }
             } catch {
                 outputs.append(errorBox(Diagnostic(.error, "\(st.value.name ?? "output"): \(error)", at: st.range)))
@@ -109,6 +114,36 @@ struct ReportAssembler {
                                           TableColumn("train time", format: .duration), TableColumn("status")], rows: rows)
         outputs.insert(ReportOutput(.table(table), provenance: provenance), at: 0)
         return (outputs, states)
+    }
+
+    /// An analysis' outputs from its stored results; a missing result says why (failure, untrained run, stale).
+    func analysisOutputs(_ a: PlannedAnalysis) -> ([ReportOutput], Set<ReportCell.State>) {
+        var stored: [StoredAnalysis] = [], notes: [ReportOutput] = [], states = Set<ReportCell.State>()
+        for t in a.targets {
+            if let record = (try? workspace.store.result(key: t.key)) ?? nil {
+                stored.append(StoredAnalysis(target: t, record: record, store: workspace.store))
+                states.insert(fresh.contains(t.key) ? .fresh : .cached)
+            } else if let m = missing[t.key] {
+                notes.append(ReportOutput(title: "data missing", .text("\(a.call) of \(t.experiment.name): \(m)")))
+            } else {
+                states.insert(.stale)
+                let why = failures[t.key] ?? (executed ? "\(t.experiment.name) has not finished training" : "not computed yet: run `loom run`")
+                notes.append(errorBox(Diagnostic(.error, "\(a.call) of \(t.experiment.name): \(why)", at: a.range),
+                                      hint: "it is computed on the next `loom run` once its run has trained"))
+            }
+        }
+        guard !stored.isEmpty else { return (notes, states) }
+        do {
+            var outputs = try AnalysisKinds.outputs(a.call, stored, args: Arguments(a.value, owner: a.call))
+            let provenance = stored.map { s in
+                Provenance(runKey: s.target.key, label: "\(a.call)(\(s.target.experiment.name))", seeds: [s.target.experiment.runs[0].seed],
+                           gitCommit: nil, engineVersion: engineNumericsVersion, wallSeconds: s.seconds, cached: !fresh.contains(s.target.key))
+            }
+            if !outputs.isEmpty { outputs[outputs.count - 1].provenance += provenance }
+            return (outputs + notes, states)
+        } catch {
+            return ([errorBox(Diagnostic(.error, "\(a.call): \(error)", at: a.range))] + notes, states)
+        }
     }
 
     func output(_ value: ResolvedValue) throws -> ReportOutput? {

@@ -21,6 +21,8 @@ public struct RunOptions {
     public var progress: (PlannedExperiment, Int, Int, TrainingEvent) -> Void = { _, _, _, _ in }
     /// Extra cell vocabulary (e.g. analyses) and how to build their outputs.
     public var extraCalls: [CallSchema] = []
+    /// Progress of the analysis in flight: (call, analysed experiment, done, total).
+    public var analysisProgress: (String, String, Int, Int) -> Void = { _, _, _, _ in }
 
     public init(notebookPath: String) { self.notebookPath = notebookPath }
 }
@@ -31,6 +33,8 @@ public struct RunSummary {
     public var trained = 0
     public var cached = 0
     public var failed = 0
+    /// Analysis results computed in this run.
+    public var analysed = 0
     public var errors = 0
     public var interrupted = false
     /// Runs skipped because their dataset files are absent (reported, not failed).
@@ -81,6 +85,11 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
           + "\(pending.count) to run (~\(formatSeconds(pending.reduce(0) { $0 + $1.estimate }))), rest cached")
     var summary = RunSummary(reportPath: (o.outputDirectory as NSString).appendingPathComponent(name + ".html"))
     summary.errors = diagnostics.count
+    let pendingAnalyses = plan.analyses.flatMap { a in a.targets.filter { $0.state != .cached } }
+    if !plan.analyses.isEmpty {
+        o.log("        \(plan.analyses.count) analyses, \(plan.analyses.reduce(0) { $0 + $1.targets.count }) results: "
+              + "\(pendingAnalyses.count) to compute (~\(formatSeconds(pendingAnalyses.reduce(0) { $0 + $1.estimate }))), rest cached")
+    }
     var fresh = Set<String>(), failures: [String: String] = [:], missing: [String: String] = [:]
     let data = DataCache()
     if o.execute {
@@ -119,6 +128,35 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                     failures[run.key] = "\(error)"
                     summary.failed += 1
                     o.log("error: \(e.name) (seed \(run.seed)) failed: \(error)")
+                }
+            }
+        }
+        if !summary.interrupted {
+            for (ai, a) in plan.analyses.enumerated() {
+                for (ti, t) in a.targets.enumerated() where t.state != .cached {
+                    guard !o.stop.isSet else { summary.interrupted = true; break }
+                    let run = t.experiment.runs.first
+                    if run?.state != .cached {
+                        if let m = missing[t.runKey] { missing[t.key] = m; continue }
+                        failures[t.key] = failures[t.runKey].map { "\(t.experiment.name) failed: \($0)" }
+                            ?? "\(t.experiment.name) has not finished training"
+                        summary.failed += 1
+                        continue
+                    }
+                    o.log("analysis \(a.call)(\(t.experiment.name))")
+                    let started = Date()
+                    do {
+                        try executeAnalysis(a, t, notebook: name, workspace: ws, data: data,
+                                            progress: { done, total in o.analysisProgress(a.call, t.experiment.name, done, total) })
+                        fresh.insert(t.key)
+                        plan.analyses[ai].targets[ti].state = .cached
+                        summary.analysed += 1
+                        o.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
+                    } catch {
+                        failures[t.key] = "\(error)"
+                        summary.failed += 1
+                        o.log("error: \(a.call)(\(t.experiment.name)) failed: \(error)")
+                    }
                 }
             }
         }

@@ -89,7 +89,7 @@ public enum Vocabulary {
     ], kind: Kind.sweep, doc: "The grid of `base.with(...)` variants over every given axis (first axis outermost).")
 
     /// The vocabulary's own calls, in registration order.
-    public static let calls: [CallSchema] = [experiment, sweep] + outputs
+    public static let calls: [CallSchema] = [experiment, sweep] + outputs + analyses
 
     /// A registry of ``calls`` followed by `extra` (e.g. analysis cells); names must stay unique.
     public static func registry(adding extra: [CallSchema] = []) -> SchemaRegistry {

@@ -4,27 +4,45 @@ extension LineChart {
     /// The chart as an `<svg>` element sized by its view box (640 wide).
     public func svg() -> String {
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let xs = finite.map(\.x), ys = finite.map(\.y)
+        let xs = finite.map(\.x) + bands.flatMap { [$0.from, $0.to] }, ys = finite.map(\.y) + (reference.map { [$0] } ?? [])
         let xScale = ChartScale(low: x.min ?? xs.min() ?? 0, high: x.max ?? xs.max() ?? 1, count: 6)
         let yScale = ChartScale(low: y.min ?? ys.min() ?? 0, high: y.max ?? ys.max() ?? 1, count: 5)
 
         let left = ChartSVG.leftMargin(yScale)
-        let legend = ChartSVG.legend(series.map(\.name), left: left, right: ChartSVG.width - 16, top: 8, bars: false)
+        var bandLabels: [String] = []
+        for b in bands where !bandLabels.contains(b.label) { bandLabels.append(b.label) }
+        let legend = ChartSVG.legend(series.map(\.name), left: left, right: ChartSVG.width - 16, top: 8, bars: false,
+                                     colours: series.enumerated().map { $0.element.colour ?? $0.offset },
+                                     dashed: series.map(\.dashed), bands: bandLabels)
         let plotHeight = 240.0
         let plot = PlotArea(left: left, top: 14 + legend.height, right: ChartSVG.width - 16,
                             bottom: 14 + legend.height + plotHeight)
         var body = legend.svg
+        if !bands.isEmpty {
+            body += "<g class=\"bands\">"
+            for b in bands {
+                let x0 = xScale.position(b.from, from: plot.left, to: plot.right)
+                let x1 = xScale.position(b.to, from: plot.left, to: plot.right)
+                body += "<rect class=\"band\" x=\"\(ChartSVG.n(min(x0, x1)))\" y=\"\(ChartSVG.n(plot.top))\" width=\"\(ChartSVG.n(abs(x1 - x0)))\" "
+                    + "height=\"\(ChartSVG.n(plot.bottom - plot.top))\"><title>\(HTML.escape(b.label))</title></rect>"
+            }
+            body += "</g>"
+        }
         body += ChartSVG.yAxis(yScale, plot, title: y.title)
+        if let r = reference {
+            let ry = ChartSVG.n(yScale.position(r, from: plot.bottom, to: plot.top))
+            body += "<line class=\"reference\" x1=\"\(ChartSVG.n(plot.left))\" x2=\"\(ChartSVG.n(plot.right))\" y1=\"\(ry)\" y2=\"\(ry)\"/>"
+        }
         body += ChartSVG.xAxis(xScale, plot, title: x.title)
         body += "<g class=\"series\">"
         for (i, line) in series.enumerated() {
-            let c = i % ChartSVG.colours
+            let c = (line.colour ?? i) % ChartSVG.colours
             let points = line.points.map { p -> (Double, Double)? in
                 guard p.x.isFinite, p.y.isFinite else { return nil }
                 return (xScale.position(p.x, from: plot.left, to: plot.right),
                         yScale.position(p.y, from: plot.bottom, to: plot.top))
             }
-            body += "<path class=\"s\(c)\" d=\"" + path(points) + "\"/>"
+            body += "<path class=\"s\(c)\(line.dashed ? " dashed" : "")\" d=\"" + path(points) + "\"/>"
             // Markers with native tooltips; skipped for dense series where they would blur the line.
             if line.points.count <= 40 {
                 for (p, xy) in zip(line.points, points) {

@@ -37,10 +37,30 @@ public struct LineSeries: Equatable, Sendable {
     public var name: String
     /// Drawn in order; non-finite points break the line.
     public var points: [ChartPoint]
+    /// Drawn dashed (e.g. the high-pass twin of a low-pass series).
+    public var dashed: Bool
+    /// Palette index; nil takes the series' position (so twins can share a colour).
+    public var colour: Int?
 
-    public init(_ name: String, _ points: [ChartPoint]) {
+    public init(_ name: String, _ points: [ChartPoint], dashed: Bool = false, colour: Int? = nil) {
         self.name = name
         self.points = points
+        self.dashed = dashed
+        self.colour = colour
+    }
+}
+
+/// A shaded x range behind the lines (e.g. the downsampling blocks of a depth plot), with a legend entry.
+public struct ChartBand: Equatable, Sendable {
+    public var from: Double
+    public var to: Double
+    /// Legend text shared by bands with the same label (shown once).
+    public var label: String
+
+    public init(from: Double, to: Double, label: String) {
+        self.from = from
+        self.to = to
+        self.label = label
     }
 }
 
@@ -49,11 +69,17 @@ public struct LineChart: Equatable, Sendable {
     public var x: ChartAxis
     public var y: ChartAxis
     public var series: [LineSeries]
+    /// Shaded x ranges drawn under the grid lines.
+    public var bands: [ChartBand]
+    /// A horizontal reference line (e.g. zero change), drawn solid; nil for none.
+    public var reference: Double?
 
-    public init(x: ChartAxis, y: ChartAxis, series: [LineSeries]) {
+    public init(x: ChartAxis, y: ChartAxis, series: [LineSeries], bands: [ChartBand] = [], reference: Double? = nil) {
         self.x = x
         self.y = y
         self.series = series
+        self.bands = bands
+        self.reference = reference
     }
 }
 

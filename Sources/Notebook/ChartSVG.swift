@@ -64,20 +64,27 @@ enum ChartSVG {
         return 30 + Double(widest) * charWidth
     }
 
-    /// Legend entries laid out in rows from `left` to `right`, starting at `top`.
-    /// Returns the SVG and its height (zero for a single unnamed series).
-    static func legend(_ names: [String], left: Double, right: Double, top: Double, bars: Bool) -> (svg: String, height: Double) {
-        guard names.count > 1 || names.first.map({ !$0.isEmpty }) == true else { return ("", 0) }
+    /// Legend entries laid out in rows from `left` to `right`, starting at `top`: one per series (palette index
+    /// `colours[i]`, default the position; a dashed stroke where `dashed[i]`), then one swatch per band label.
+    /// Returns the SVG and its height (zero for a single unnamed series and no bands).
+    static func legend(_ names: [String], left: Double, right: Double, top: Double, bars: Bool,
+                       colours palette: [Int]? = nil, dashed: [Bool]? = nil, bands: [String] = []) -> (svg: String, height: Double) {
+        guard names.count > 1 || names.first.map({ !$0.isEmpty }) == true || !bands.isEmpty else { return ("", 0) }
         var out = "<g class=\"legend\">"
         var (x, row) = (left, 0.0)
-        for (i, name) in names.enumerated() {
+        let entries = names.enumerated().map { (i, name) in (name, Optional((palette?[i] ?? i) % colours), dashed?[i] ?? false) }
+            + bands.map { ($0, Optional<Int>.none, false) }
+        for (name, colour, dash) in entries {
             let advance = 22 + Double(name.count) * charWidth + 14
             if x > left, x + advance - 14 > right { x = left; row += 1 }
             let y = top + row * 18 + 6
-            let c = i % colours
-            out += bars
-                ? "<rect class=\"f\(c)\" x=\"\(n(x))\" y=\"\(n(y - 5))\" width=\"14\" height=\"10\" rx=\"2\"/>"
-                : "<line class=\"s\(c)\" x1=\"\(n(x))\" x2=\"\(n(x + 16))\" y1=\"\(n(y))\" y2=\"\(n(y))\"/>"
+            if let c = colour {
+                out += bars
+                    ? "<rect class=\"f\(c)\" x=\"\(n(x))\" y=\"\(n(y - 5))\" width=\"14\" height=\"10\" rx=\"2\"/>"
+                    : "<line class=\"s\(c)\(dash ? " dashed" : "")\" x1=\"\(n(x))\" x2=\"\(n(x + 16))\" y1=\"\(n(y))\" y2=\"\(n(y))\"/>"
+            } else {
+                out += "<rect class=\"band\" x=\"\(n(x))\" y=\"\(n(y - 6))\" width=\"16\" height=\"12\"/>"
+            }
             out += "<text x=\"\(n(x + 22))\" y=\"\(n(y))\" dy=\"0.32em\">" + HTML.escape(name) + "</text>"
             x += advance
         }

@@ -64,7 +64,8 @@ enum ReportStyle {
     .chart .grid{stroke:var(--border);stroke-width:1;stroke-dasharray:2 3}
     .chart .baseline,.chart .tick-mark{stroke:var(--muted);stroke-width:1}
     .chart path[class^=s]{fill:none;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
-    .chart .legend line{stroke-width:3}
+    .chart .legend line{stroke-width:3}.chart .dashed{stroke-dasharray:6 4}
+    .chart .band{fill:var(--muted);fill-opacity:.14;stroke:none}.chart .reference{stroke:var(--muted);stroke-width:1.2}
     .chart .error-bar{fill:none;stroke:var(--fg);stroke-width:1.3}
     .s0{stroke:var(--c0)}.s1{stroke:var(--c1)}.s2{stroke:var(--c2)}.s3{stroke:var(--c3)}.s4{stroke:var(--c4)}
     .s5{stroke:var(--c5)}.s6{stroke:var(--c6)}.s7{stroke:var(--c7)}.s8{stroke:var(--c8)}.s9{stroke:var(--c9)}

@@ -27,10 +27,18 @@ struct PlanCommand: ParsableCommand {
                            r.state.rawValue, est, String(r.key.prefix(12))])
             }
         }
+        for a in plan.analyses {
+            for t in a.targets {
+                if t.state != .cached { total += t.estimate }
+                table.add([String(document.cells.first { $0.index == a.cellIndex }?.line ?? 0), "\(a.call)(\(t.experiment.name))", "-",
+                           t.state == .cached ? "cached" : "will compute", t.state == .cached ? "-" : formatDuration(t.estimate),
+                           String(t.key.prefix(12))])
+            }
+        }
         for line in table.lines { print(line) }
         print("to run: ~\(formatDuration(total)) (estimated from FLOPs, data size, epochs and measured throughput)")
-        let outputs = plan.check.cells.flatMap { $0.statements }.filter { $0.binding == nil }.count
-        print("\(plan.experiments.count) experiments, \(outputs) outputs; backend: embedded (Loom engine)")
+        let outputs = plan.check.cells.flatMap { $0.statements }.filter { $0.binding == nil }.count - plan.analyses.count
+        print("\(plan.experiments.count) experiments, \(plan.analyses.count) analyses, \(outputs) other outputs; backend: embedded (Loom engine)")
         if plan.check.hasErrors || !plan.cellErrors.isEmpty { throw ExitCode(1) }
     }
 

@@ -42,6 +42,7 @@ struct RunCommand: ParsableCommand {
         let bar = ProgressBar()
         o.log = { bar.log($0) }
         o.progress = { e, seedIndex, seeds, event in bar.update(e, seedIndex, seeds, event) }
+        o.analysisProgress = { call, name, done, total in bar.analysis(call, name, done, total) }
         let stop = o.stop
         installInterruptHandler { stop.request(); bar.log("stopping at the next batch boundary (Ctrl-C again to abort)…") }
         let summary = try runNotebook(o)
@@ -127,6 +128,19 @@ final class ProgressBar: @unchecked Sendable {
         case let .warning(w):
             log("warning: \(e.name)\(seedText): \(w)")
         }
+    }
+
+    /// The bar of an analysis in flight (terminal only; the runner logs start and end lines).
+    func analysis(_ call: String, _ name: String, _ done: Int, _ total: Int) {
+        lock.lock(); defer { lock.unlock() }
+        guard tty, total > 0 else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastLine) > 0.2 || done == total else { return }
+        lastLine = now
+        let width = 24, filled = done * width / total
+        let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K\(call)(\(name)) [\(bar)] \(done)/\(total)").utf8))
+        active = true
     }
 
     func finish() {

@@ -92,6 +92,31 @@ let entries: [Entry] = [
     .experimentArgument("step", "schedule", ".step(decayEpochs: 3)", typo: ".step(decayEpochs: 3, decayrate: 0.5)", "decayRate"),
     .experimentArgument("multiStep", "schedule", ".multiStep(milestones: [3, 6])",
                         typo: ".multiStep(milestones: [3, 6], decayrate: 0.5)", "decayRate"),
+    // Analyses.
+    Entry(name: "FrequencyAnalysis", minimal: baseCell + "\nFrequencyAnalysis(base)",
+          typo: baseCell + "\nFrequencyAnalysis(base, exampels: 64)", suggestion: "examples"),
+    Entry(name: "FilteredAccuracy", minimal: baseCell + "\nFilteredAccuracy(base, cutoffs: [4, 8])",
+          typo: baseCell + "\nFilteredAccuracy(base, cutofs: [4, 8])", suggestion: "cutoffs"),
+    Entry(name: "radial", minimal: baseCell + "\nFilteredAccuracy(base, filter: .radial)",
+          typo: baseCell + "\nFilteredAccuracy(base, filter: .radail)", suggestion: "radial"),
+    Entry(name: "square", minimal: baseCell + "\nFilteredAccuracy(base, filter: .square)",
+          typo: baseCell + "\nFilteredAccuracy(base, filter: .sqaure)", suggestion: "square"),
+    Entry(name: "FrequencyNoise", minimal: baseCell + "\nFrequencyNoise(base, epsilon: 0.5)",
+          typo: baseCell + "\nFrequencyNoise(base, epsilom: 0.5)", suggestion: "epsilon"),
+    Entry(name: "sign", minimal: baseCell + "\nFrequencyNoise(base, noise: .sign)",
+          typo: baseCell + "\nFrequencyNoise(base, noise: .sing)", suggestion: "sign"),
+    Entry(name: "gaussian", minimal: baseCell + "\nFrequencyNoise(base, noise: .gaussian)",
+          typo: baseCell + "\nFrequencyNoise(base, noise: .gausian)", suggestion: "gaussian"),
+    Entry(name: "FourierHeatmap", minimal: baseCell + "\nFourierHeatmap(base, examples: 100)",
+          typo: baseCell + "\nFourierHeatmap(base, nrom: 4)", suggestion: "norm"),
+    Entry(name: "GradCAM", minimal: baseCell + "\nGradCAM(base, images: 4, layer: \"layer3\")",
+          typo: baseCell + "\nGradCam(base)", suggestion: "GradCAM"),
+    Entry(name: "predicted", minimal: baseCell + "\nGradCAM(base, target: .predicted)",
+          typo: baseCell + "\nGradCAM(base, target: .predicte)", suggestion: "predicted"),
+    Entry(name: "label", minimal: baseCell + "\nGradCAM(base, target: .label)",
+          typo: baseCell + "\nGradCAM(base, target: .lable)", suggestion: "label"),
+    Entry(name: "ShapeBias", minimal: baseCell + "\nShapeBias(base, radii: [4])",
+          typo: baseCell + "\nShapeBias(base, radius: [4])", suggestion: "radii"),
     // Distillation.
     Entry(name: "distill", minimal: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temperature: 2))",
           typo: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temprature: 2))", suggestion: "temperature"),
@@ -214,13 +239,13 @@ let entries: [Entry] = [
     }
 
     @Test func extraSchemasJoinTheRegistry() {
-        let analysis = CallSchema("FrequencyAnalysis", variadic: VariadicSchema("runs", Vocabulary.runs, minCount: 1),
+        let analysis = CallSchema("LayerProbe", variadic: VariadicSchema("runs", Vocabulary.runs, minCount: 1),
                                   kind: Vocabulary.Kind.output, derivable: false)
         let registry = Vocabulary.registry(adding: [analysis])
         #expect(registry.validate() == [])
-        #expect(registry.calls.map(\.name).last == "FrequencyAnalysis")
+        #expect(registry.calls.map(\.name).last == "LayerProbe")
         let result = Checker(registry: registry).check(Document(
-            text: "```swift config\n\(baseCell)\nFrequencyAnalysis(base)\n```\n", fileName: "study.md"))
+            text: "```swift config\n\(baseCell)\nLayerProbe(base)\n```\n", fileName: "study.md"))
         #expect(result.diagnostics == [])
     }
 

@@ -87,6 +87,13 @@ func sampleReport() -> (Report, [String: InlineValue]) {
             ChartPoint(Double(e), 100 * (0.76 + 0.01 * Double(i)) * (1 - exp(-Double(e) / 4)))
         })
     })
+    // A depth plot: shaded bands, twin series sharing a colour (solid and dashed), a zero reference line.
+    let depth = LineChart(x: ChartAxis("normalised depth", min: 0, max: 1), y: ChartAxis("ΔlogA"), series: [
+        LineSeries("last diagonal point", (0...8).map { ChartPoint(Double($0) / 8, sin(Double($0)) - 0.5) }, colour: 1),
+        LineSeries("fixed frequency π/2", (0...8).map { ChartPoint(Double($0) / 8, $0 < 2 ? .nan : cos(Double($0)) - 1) },
+                   dashed: true, colour: 1),
+    ], bands: [ChartBand(from: 2.0 / 8, to: 3.0 / 8, label: "downsampling blocks"),
+               ChartBand(from: 5.0 / 8, to: 6.0 / 8, label: "downsampling blocks")], reference: 0)
     let bars = BarChart(categories: ["none", "low-pass 8", "high-pass 8"], y: ChartAxis("accuracy", unit: "%"), series: [
         BarSeries("ResNet-18", values: [73.1, 41.5, 22.8], errors: [0.4, 1.2, 2.1]),
         BarSeries("ViT-Tiny", values: [68.4, 55.0, 11.3], errors: [0.6, 0.9, 1.5]),
@@ -134,6 +141,7 @@ func sampleReport() -> (Report, [String: InlineValue]) {
         .cell(ReportCell(id: "base", source: source, line: 24, state: .cached, outputs: [
             ReportOutput(anchor: "table-top1", title: "Top-1 by model", .table(table), provenance: provenance),
             ReportOutput(title: "Test top-1 per epoch", .lineChart(curves), provenance: provenance),
+            ReportOutput(title: "ΔlogA against depth", .lineChart(depth)),
         ])),
         .prose("## Frequency robustness\n\nLow-pass filtering hurts the CNN more than the ViT."),
         .cell(ReportCell(id: "filtered", source: "FilteredAccuracy(base, vit, cutoffs: [8])", line: 55, state: .stale, outputs: [

@@ -1,0 +1,145 @@
+// Analyses: planning, caching and execution of the analysis cells (one cached result per analysed run).
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+/// One analysis statement, planned: the experiments it reads and one result per experiment.
+///
+/// Results are keyed per run, so adding a run to `FrequencyAnalysis(a, b)` computes only the new one, and
+/// retraining `a` recomputes only `a`'s.
+public struct PlannedAnalysis {
+    /// The call, e.g. "FrequencyAnalysis".
+    public let call: String
+    public let cellIndex: Int
+    public let range: SourceRange
+    public let value: ResolvedValue
+    public var targets: [AnalysisTarget]
+}
+
+/// One analysed run: its experiment, the result key and whether it must be computed.
+public struct AnalysisTarget {
+    public let experiment: PlannedExperiment
+    /// The analysed run (the experiment's first seed).
+    public let runKey: String
+    /// Key of the analysis result in the store.
+    public let key: String
+    public var state: RunState
+    /// Estimated seconds to compute.
+    public var estimate: Double
+}
+
+/// The version of the analysis algorithms; part of every analysis key.
+let analysisNumericsVersion = "loom-analysis-1"
+
+/// A computed result: JSON for the numbers, named PNGs for the pictures.
+struct AnalysisPayload {
+    var json: Data
+    var artifacts: [NamedArtifact] = []
+}
+
+/// What an analysis computes from: one run's trained model and its test data.
+struct AnalysisContext {
+    let experiment: PlannedExperiment
+    let model: Classifier
+    let args: Arguments
+    /// The test split as loaded (raw images, labels, class names).
+    let test: LabeledImages
+    let normalization: Normalization
+    let classNames: [String]
+    /// Progress within this analysis: (done, total).
+    let progress: (Int, Int) -> Void
+
+    /// The first `count` test images (all when nil) at the model's input size in [0, 1], not normalised:
+    /// the evaluation pipeline (resizes included) with unit normalisation.
+    func pixels(_ images: LabeledImages? = nil, count: Int? = nil) throws -> (pixels: Tensor, labels: [Int]) {
+        let source = images ?? test
+        let n = min(count ?? source.count, source.count)
+        guard n > 0 else { throw AnalysisError("\(experiment.name): the test split has no images to analyse") }
+        let subset = LabeledImages(images: Array(source.images.prefix(n)), labels: Array(source.labels.prefix(n)),
+                                   classNames: source.classNames)
+        let loader = DataLoader(subset, pipeline: experiment.spec.testPipeline(normalization: .unit), batchSize: max(n, 1),
+                                shuffle: false, seed: 0)
+        let batch = loader.batch(0, epoch: 0, order: loader.order(epoch: 0))
+        return (batch.images, batch.labels)
+    }
+}
+
+extension NotebookPlan {
+    /// The planned analysis of the statement at `range` in cell `cell`.
+    func analysis(cell: Int, range: SourceRange) -> PlannedAnalysis? {
+        analyses.first { $0.cellIndex == cell && $0.range == range }
+    }
+}
+
+/// Plans every analysis statement of checked cells: targets, keys, cache state, estimates.
+func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<String>, gflops: Double) {
+    for cell in plan.check.cells where !cell.hasErrors {
+        for st in cell.statements {
+            guard let call = st.value.name, Vocabulary.analysisNames.contains(call) else { continue }
+            let references: [ResolvedValue]
+            if case let .array(items)? = st.value["runs"] { references = items } else { references = st.value["run"].map { [$0] } ?? [] }
+            var params = st.value
+            if case let .call(n, args) = params { params = .call(n, args.filter { $0.label != "runs" && $0.label != "run" }) }
+            var targets: [AnalysisTarget] = []
+            for ref in references {
+                guard case let .reference(name, _) = ref else { continue }
+                for e in plan.runs(of: name) {
+                    guard let run = e.runs.first else { continue }
+                    let key = ContentHash.sha256Hex(Data([call, params.canonicalJSON, run.key, engineNumericsVersion,
+                                                          analysisNumericsVersion].joined(separator: "|").utf8))
+                    let done = ((try? store.result(key: key)) ?? nil) != nil
+                    let forced = force.contains(st.binding ?? "") || force.contains(call)
+                    let passes = Double(AnalysisKinds.forwardPasses(call, Arguments(st.value, owner: call), spec: e.spec))
+                    let estimate = passes * Double(forwardFLOPs(e.spec.model, size: e.spec.imageSize ?? 32)) / (gflops * 1e9)
+                    targets.append(AnalysisTarget(experiment: e, runKey: run.key, key: key,
+                                                  state: done && !forced ? .cached : .willRun, estimate: estimate))
+                }
+            }
+            plan.analyses.append(PlannedAnalysis(call: call, cellIndex: cell.cell.index, range: st.range, value: st.value,
+                                                 targets: targets))
+        }
+    }
+}
+
+/// Computes one analysis target from its run's final weights and stores the result.
+func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, notebook: String, workspace ws: Workspace,
+                     data: DataCache, progress: @escaping (Int, Int) -> Void) throws {
+    let e = target.experiment
+    let weights = ws.finalWeights(target.runKey)
+    guard FileManager.default.fileExists(atPath: weights) else {
+        throw AnalysisError("\(e.name) has no trained weights (\(weights)); it must finish training first")
+    }
+    let model = e.spec.model.build(seed: 0)
+    do { try model.load(safetensors: weights) } catch {
+        throw AnalysisError("\(e.name): cannot load its weights \(weights): \(error)")
+    }
+    model.eval()
+    let d = try data.load(e.spec.data, root: ws.dataRoot)
+    let context = AnalysisContext(experiment: e, model: model, args: Arguments(analysis.value, owner: analysis.call),
+                                  test: d.test, normalization: d.normalization, classNames: d.classNames, progress: progress)
+    let started = Date()
+    var payload = try AnalysisKinds.compute(analysis.call, context)
+    // Provenance rides along with the numbers.
+    if var object = try JSONSerialization.jsonObject(with: payload.json) as? [String: Any] {
+        object["_seconds"] = Date().timeIntervalSince(started)
+        object["_run"] = target.runKey
+        payload.json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+    try ws.store.saveResult(ResultRecord(key: target.key, kind: analysis.call, notebook: notebook, cell: e.name,
+                                         payload: String(decoding: payload.json, as: UTF8.self)),
+                            artifacts: payload.artifacts)
+}
+
+/// A stored analysis result of one target, read back for the report.
+struct StoredAnalysis {
+    let target: AnalysisTarget
+    let record: ResultRecord
+    let store: ResultsStore
+    var json: Data { Data(record.payload.utf8) }
+    /// Seconds the computation took.
+    var seconds: Double? { (try? JSONSerialization.jsonObject(with: json) as? [String: Any])?["_seconds"] as? Double }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: json) }
+    /// A named PNG artifact of this result.
+    func artifact(_ name: String) -> Data? { (try? store.artifact(named: name, of: record.key))??.bytes }
+}

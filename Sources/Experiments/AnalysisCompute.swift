@@ -1,0 +1,118 @@
+// Analysis computation: each analysis call mapped onto Vision's functions for one trained run.
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+extension AnalysisKinds {
+    /// Images per forward pass of an analysis.
+    static let batchSize = 100
+
+    /// Computes `call` for the run in `c` and returns its payload.
+    static func compute(_ call: String, _ c: AnalysisContext) throws -> AnalysisPayload {
+        let a = c.args
+        let examples = a.optional("examples").map { Arguments.int($0, "examples") }
+        let seed = UInt64(a.optional("seed").map { Arguments.int($0, "seed") } ?? 0)
+        let progress: AnalysisProgress = { c.progress($0, $1) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        switch call {
+        case "FrequencyAnalysis":
+            let (x, _) = try c.pixels(count: examples)
+            let s = try FourierAnalyses.latentSpectra(model: c.model, pixels: x, normalization: c.normalization,
+                                                      batchSize: batchSize, progress: progress)
+            let payload = FrequencyPayload(layers: s.layers.map {
+                FrequencyPayload.Layer(name: $0.name, kind: $0.kind.rawValue, size: $0.size, depth: $0.depth, shaded: $0.shaded,
+                                       curve: $0.delta, deltaLast: $0.deltaLast, lastFrequency: $0.lastFrequency,
+                                       deltaHalfPi: $0.deltaAtHalfPi)
+            }, examples: s.images)
+            return AnalysisPayload(json: try encoder.encode(payload),
+                                   artifacts: [NamedArtifact(name: "spectra.png", mime: "image/png", bytes: try spectraPNG(s))])
+        case "FilteredAccuracy":
+            let (x, y) = try c.pixels(count: examples)
+            let shape = FourierFilter.Shape(rawValue: a.caseName("filter")) ?? .radial
+            let r = try FourierAnalyses.filteredAccuracy(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                                        batchSize: batchSize, cutoffs: a.array("cutoffs").map { Arguments.double($0, "cutoffs") },
+                                                        shape: shape, progress: progress)
+            return AnalysisPayload(json: try encoder.encode(FilteredPayload(filter: shape.rawValue, clean: r.clean, cutoffs: r.cutoffs,
+                                                                            lowPass: r.lowPass, highPass: r.highPass, examples: r.images)))
+        case "FrequencyNoise":
+            let (x, y) = try c.pixels(count: examples)
+            let r = try FourierAnalyses.frequencyNoise(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                                      batchSize: batchSize, epsilon: a.double("epsilon"), halfWidth: a.double("width"),
+                                                      noise: FourierFilter.NoiseKind(rawValue: a.caseName("noise")) ?? .sign,
+                                                      seed: seed, progress: progress)
+            return AnalysisPayload(json: try encoder.encode(NoisePayload(frequencies: r.frequencies, clean: r.clean,
+                                                                         accuracy: r.accuracy, examples: r.images)))
+        case "FourierHeatmap":
+            let (x, y) = try c.pixels(count: examples)
+            let r = try FourierAnalyses.fourierHeatmap(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                                      batchSize: batchSize, norm: a.double("norm"), seed: seed, progress: progress)
+            return AnalysisPayload(json: try encoder.encode(HeatmapPayload(height: r.height, width: r.width, errors: r.errors,
+                                                                           cleanError: r.cleanError, norm: r.norm, examples: r.examples)))
+        case "GradCAM":
+            let (x, y) = try c.pixels(count: a.int("images"))
+            let target: GradCAMTarget = a.caseName("target") == "label" ? .trueLabel : .predicted
+            let r = try GradCAM.compute(model: c.model, pixels: x, labels: y, normalization: c.normalization, batchSize: 16,
+                                        layer: a.optionalString("layer"), target: target)
+            let payload = GradCAMPayload(layer: r.layer, items: r.maps.map {
+                GradCAMPayload.Item(label: $0.trueLabel, predicted: $0.predicted, probability: $0.probability, target: $0.target)
+            }, classNames: c.classNames)
+            let artifacts = r.maps.enumerated().map { NamedArtifact(name: "cam-\($0.offset).png", mime: "image/png", bytes: $0.element.overlayPNG) }
+            return AnalysisPayload(json: try encoder.encode(payload), artifacts: artifacts)
+        case "ShapeBias":
+            return AnalysisPayload(json: try encoder.encode(try shapeBias(c, examples: examples, seed: seed, progress: progress)))
+        default:
+            throw AnalysisError("unknown analysis \(call)")
+        }
+    }
+
+    /// Cue-conflict shape bias on `.shapes` data (its own split, same generator settings), the frequency-hybrid
+    /// proxy on the test split, and the patch-shuffle proxy.
+    static func shapeBias(_ c: AnalysisContext, examples: Int?, seed: UInt64, progress: @escaping AnalysisProgress) throws -> ShapeBiasPayload {
+        let a = c.args
+        var cue: ShapeBiasPayload.Counts? = nil
+        if case let .shapes(classes, size, train, test, textureCue, dataSeed) = c.experiment.spec.data {
+            let set = ShapesDataset(ShapesConfig(classes: classes, size: size, trainCount: train, testCount: test,
+                                                 textureCue: textureCue, seed: UInt64(dataSeed)))
+            let conflict = set.load(.cueConflict)
+            let (x, _) = try c.pixels(conflict, count: examples)
+            let n = x.dim(0)
+            let r = try ShapeBias.measure(model: c.model, pixels: x, shapeLabels: Array(conflict.labels.prefix(n)),
+                                          textureLabels: Array(conflict.textureLabels!.prefix(n)), normalization: c.normalization,
+                                          batchSize: batchSize)
+            cue = .init(shape: r.shapeDecisions, texture: r.textureDecisions, neither: r.neither)
+        }
+        let (x, y) = try c.pixels(count: examples)
+        let radii = a.array("radii").map { Arguments.double($0, "radii") }
+        let h = try FourierAnalyses.hybridShapeBias(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                                   batchSize: batchSize, radii: radii, seed: seed, progress: progress)
+        let hybrid = (0..<h.radii.count).map { i in
+            ShapeBiasPayload.Counts(shape: h.shapeMatches[i], texture: h.textureMatches[i],
+                                    neither: h.pairs - h.shapeMatches[i] - h.textureMatches[i])
+        }
+        let grids = a.array("grids").map { Arguments.int($0, "grids") }
+        var patches: [ShapeBiasPayload.Patch] = []
+        if !grids.isEmpty {
+            let side = x.dim(2)
+            if let bad = grids.first(where: { side % $0 != 0 }) {
+                throw AnalysisError("ShapeBias: grid \(bad) does not divide the \(side)-pixel images; use divisors of \(side), "
+                                    + "e.g. \((2...min(side, 8)).filter { side % $0 == 0 })")
+            }
+            let p = try PatchShuffle.measure(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                             batchSize: batchSize, grids: grids, seed: seed)
+            patches = p.points.map { .init(grid: $0.grid, accuracy: $0.n > 0 ? Double($0.correct) / Double($0.n) : 0) }
+        }
+        return ShapeBiasPayload(cueConflict: cue, radii: h.radii, hybrid: hybrid, patches: patches, examples: x.dim(0))
+    }
+
+    /// Each layer's mean log-amplitude spectrum (its own colour range), upscaled to a common size and tiled in depth order.
+    static func spectraPNG(_ s: LatentSpectra) throws -> Data {
+        let largest = s.layers.map(\.size).max() ?? 1
+        let target = max(largest, 48)
+        let tiles = try s.layers.map { l in
+            try ColorMap.sequential.render(l.meanLogAmplitude, width: l.size, height: l.size, scale: max(1, target / l.size))
+        }
+        return Data(try PNG.encode(try Image.tiled(tiles, columns: min(tiles.count, 9), gap: 3)))
+    }
+}

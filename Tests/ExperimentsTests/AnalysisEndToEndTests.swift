@@ -1,0 +1,71 @@
+// End-to-end tests of the analysis cells: computed once per analysed run from its final weights, cached in the
+// store, recomputed only for what changed, and reported in place when their run cannot be analysed.
+
+import Experiments
+import Foundation
+import Notebook
+import Testing
+
+@Suite struct AnalysisEndToEndTests {
+    static let cell = """
+        FrequencyAnalysis(base, small, examples: 8)
+        FilteredAccuracy(base, cutoffs: [2, 4], examples: 16)
+        FrequencyNoise(base, examples: 16)
+        FourierHeatmap(base, examples: 4)
+        GradCAM(base, images: 3)
+        ShapeBias(base, radii: [3], examples: 16)
+        """
+
+    @Test func analysesRunOnceFromTheTrainedWeightsAndAreCached() throws {
+        var nb = TinyNotebook()
+        nb.extraCells = [Self.cell]
+        let (box, path) = try Baseline.copy(nb)
+        let (s1, c1, html1) = try box.run(path)
+        #expect(s1.trained == 0, "an analysis must never retrain: \(c1.text)")
+        #expect(s1.analysed == 7 && s1.failed == 0 && s1.errors == 0, "log: \(c1.text)")
+        for title in ["ΔlogA of base", "ΔlogA of small", "low-pass (solid) and high-pass (dashed)",
+                      "band-limited noise", "Fourier heat map of base", "Grad-CAM of base", "shape bias S / (S + T)"] {
+            #expect(html1.contains(title), "report lacks \(title)")
+        }
+        #expect(!html1.contains("class=\"error"), "an analysis rendered an error")
+        let store = try box.store()
+        #expect(try store.results().filter { $0.kind == "FrequencyAnalysis" }.count == 2)
+        let cam = try #require(try store.results().first { $0.kind == "GradCAM" })
+        #expect(try store.artifacts(of: cam.key).keys.sorted() == ["cam-0.png", "cam-1.png", "cam-2.png"])
+
+        let (s2, c2, html2) = try box.run(path)
+        #expect(s2.analysed == 0 && s2.trained == 0, "log: \(c2.text)")
+        #expect(html2.contains("Grad-CAM of base") && html2.contains("cached"))
+        let (_, _, html3) = try box.run(path)
+        #expect(html3 == html2, "the same store rendered different HTML")
+        let (_, _, html4) = try box.run(path) { $0.execute = false }
+        #expect(html4 == html2)
+    }
+
+    @Test func changingOneAnalysisRecomputesOnlyIt() throws {
+        var nb = TinyNotebook()
+        nb.extraCells = ["FrequencyAnalysis(base, examples: 8)\nFilteredAccuracy(base, cutoffs: [2, 4], examples: 16)"]
+        let (box, path) = try Baseline.copy(nb)
+        let (s1, _, _) = try box.run(path)
+        #expect(s1.analysed == 2)
+        nb.extraCells = ["FrequencyAnalysis(base, small, examples: 8)\nFilteredAccuracy(base, cutoffs: [2, 6], examples: 16)"]
+        try box.write(nb.text)
+        let (s2, c2, _) = try box.run(path)
+        // small's FrequencyAnalysis is new; base's is reused; the filtered accuracy changed its cutoffs.
+        #expect(s2.analysed == 2, "log: \(c2.text)")
+        #expect(c2.text.contains("analysis FrequencyAnalysis(small)") && !c2.text.contains("analysis FrequencyAnalysis(base)"))
+        #expect(c2.text.contains("analysis FilteredAccuracy(base)"))
+    }
+
+    @Test func anAnalysisOfARunWithoutDataIsReportedInPlace() throws {
+        var nb = TinyNotebook()
+        nb.extraCells = ["let far = Experiment(model: \(TinyNotebook.model), data: .cifar10(path: \"no-such-cifar\"), epochs: 1)\n"
+                         + "GradCAM(far, images: 2)"]
+        let (box, path) = try Baseline.copy(nb)
+        let (s, c, html) = try box.run(path)
+        #expect(s.analysed == 0 && s.missingData == 1, "log: \(c.text)")
+        let note = html.components(separatedBy: "GradCAM of far: ").dropFirst().first?.prefix(300) ?? ""
+        #expect(note.contains("no-such-cifar"), "the note names the missing folder: \(note)")
+        #expect(s.exitCode(keepGoing: false) == 0, "missing data is a note, as for experiments")
+    }
+}
