@@ -92,6 +92,12 @@ let entries: [Entry] = [
     .experimentArgument("step", "schedule", ".step(decayEpochs: 3)", typo: ".step(decayEpochs: 3, decayrate: 0.5)", "decayRate"),
     .experimentArgument("multiStep", "schedule", ".multiStep(milestones: [3, 6])",
                         typo: ".multiStep(milestones: [3, 6], decayrate: 0.5)", "decayRate"),
+    // Backends.
+    .experimentArgument("embedded", "backend", ".embedded", typo: ".embeded", "embedded"),
+    .experimentArgument("torch", "backend", ".torch(processes: 2)", typo: ".torch(procesess: 2)", "processes"),
+    .experimentArgument("local", "backend", ".torch(launcher: .local)", typo: ".torch(launcher: .locl)", "local"),
+    .experimentArgument("slurm", "backend", ".torch(launcher: .slurm(partition: \"gpu\"))",
+                        typo: ".torch(launcher: .slurm(partiton: \"gpu\"))", "partition"),
     // Distillation.
     Entry(name: "distill", minimal: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temperature: 2))",
           typo: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temprature: 2))", suggestion: "temperature"),
