@@ -16,7 +16,7 @@ func torchSpec(_ cell: String, frontMatter: String = "") throws -> (ExperimentSp
     #expect(check.diagnostics.isEmpty, "\(check.diagnostics)")
     let value = try #require(check.bindings["e"]?.value)
     let spec = try Resolver(bindings: check.bindings).experiment(value)
-    return (spec, value, try Backend.resolve(value["backend"], environment: [:]))
+    return (spec, value, (try? Backend.resolve(value["backend"], environment: [:])) ?? .embedded)
 }
 
 /// A temporary folder, removed at the end.
