@@ -20,10 +20,8 @@ python/README.md and Loom's README ("The torch backend") describe how every Expe
 import argparse
 import csv
 import json
-import math
 import os
 import random
-import sys
 import time
 import traceback
 
@@ -557,7 +555,7 @@ def train(config, resume):
         state = export_state(model)
         save_file(state, out["finalWeights"], metadata={"run": config["run"]["key"],
                                                         "engine": f"torch {torch.__version__} timm {timm.__version__}"})
-        write_probe(model, test_set, os.path.join(out["dir"], "probe.safetensors"))
+        write_probe(model, config["model"], test_set, os.path.join(out["dir"], "probe.safetensors"))
         params = sum(p.numel() for p in model.parameters())
         atomic_write(os.path.join(out["dir"], "status.json"),
                      json.dumps(dict(status="succeeded", params=params, world=world, device=str(device),
@@ -567,24 +565,17 @@ def train(config, resume):
         dist.destroy_process_group()
 
 
-def write_probe(model, test_set, path):
+def write_probe(model, model_config, test_set, path):
     """Up to 8 test images after the eval transform and the final model's eval-mode logits, computed in float64 on
     the CPU, so Loom can check that the weights mean the same in its engine."""
     count = min(8, len(test_set))
     x = torch.stack([test_set[i][0] for i in range(count)]).to(torch.float32)
-    reference = build_model_like(model)
+    reference = build_model(model_config)
     reference.load_state_dict(model.state_dict())
     reference = reference.to("cpu", torch.float64).eval()
     with torch.no_grad():
         logits = reference(x.to(torch.float64)).to(torch.float32)
     save_file({"input": x.contiguous(), "logits": logits.contiguous()}, path)
-
-
-_MODEL_CONFIG = {}
-
-
-def build_model_like(model):
-    return build_model(_MODEL_CONFIG["model"])
 
 
 def main():
@@ -596,7 +587,6 @@ def main():
         config = json.load(f)
     if config.get("format") != FORMAT:
         raise SystemExit(f"{args.config}: format {config.get('format')!r}, this trainer reads {FORMAT!r}")
-    _MODEL_CONFIG["model"] = config["model"]
     status_path = os.path.join(config["output"]["dir"], "status.json")
     try:
         train(config, args.resume or None)
