@@ -36,6 +36,8 @@ public struct PlannedExperiment {
     public let label: String
     /// The teacher's planned experiment name, when distilling.
     public let teacher: String?
+    /// The engine that trains it (`backend:`, else the front matter's, else embedded).
+    public var backend: Backend = .embedded
 }
 
 /// The notebook, checked and planned: every experiment with its runs, and per-cell errors.
@@ -69,6 +71,7 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
     let resolver = Resolver(bindings: check.bindings)
     var keys = RunKeys(manifest: { dataManifest($0.data, root: ws.dataRoot) })
     let gflops = throughput ?? measuredThroughput(ws.store)
+    let defaultBackend = Result { try NotebookBackend.value(document.frontMatter) }
     for cell in check.cells where !cell.hasErrors {
         for st in cell.statements {
             guard let binding = st.binding else { continue }
@@ -87,10 +90,13 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
             for (name, value) in points {
                 do {
                     let spec = try resolver.experiment(value)
-                    let key = keys.experimentKey(binding: name, value: value, spec: spec)
+                    let backend = try Backend.resolve(value["backend"], notebookDefault: defaultBackend.get())
+                    try backend.validate(spec)
+                    let keyValue = backend.keyValue(value)
+                    let key = keys.experimentKey(binding: name, value: keyValue, spec: spec)
                     var runs: [PlannedRun] = []
                     for seed in spec.seeds {
-                        let rk = keys.runKey(value: value, spec: spec, seed: seed)
+                        let rk = keys.runKey(value: keyValue, spec: spec, seed: seed)
                         let prior = try ws.store.run(key: rk)
                         var state: RunState = prior == nil ? .willRun : (prior!.status == .succeeded ? .cached : .resume)
                         if force.contains(binding) || force.contains(name) { state = prior == nil ? .willRun : .resume }
@@ -102,7 +108,8 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
                         return nil
                     }
                     plan.experiments.append(PlannedExperiment(name: name, cellIndex: cell.cell.index, value: value, spec: spec,
-                                                              key: key, runs: runs, label: spec.modelLabel, teacher: teacher))
+                                                              key: key, runs: runs, label: spec.modelLabel, teacher: teacher,
+                                                              backend: backend))
                     names.append(name)
                 } catch {
                     plan.cellErrors[cell.cell.index, default: []].append(

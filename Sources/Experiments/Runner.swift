@@ -109,9 +109,16 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                 }
                 let teacherWeights = e.teacher.flatMap { plan.runs(of: $0).first?.runs.first.map { ws.finalWeights($0.key) } }
                 do {
-                    try executeRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON, spec: e.spec,
-                                   seed: run.seed, teacherWeights: teacherWeights, workspace: ws, data: data, stop: o.stop,
-                                   progress: { p in o.progress(e, ri, e.runs.count, p.event) })
+                    if case .torch(let torch) = e.backend {
+                        try executeTorchRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON,
+                                            spec: e.spec, seed: run.seed, teacherWeights: teacherWeights, backend: torch,
+                                            workspace: ws, data: data, stop: o.stop,
+                                            progress: { p in o.progress(e, ri, e.runs.count, p.event) })
+                    } else {
+                        try executeRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON, spec: e.spec,
+                                       seed: run.seed, teacherWeights: teacherWeights, workspace: ws, data: data, stop: o.stop,
+                                       progress: { p in o.progress(e, ri, e.runs.count, p.event) })
+                    }
                     fresh.insert(run.key)
                     plan.experiments[ei].runs[ri].state = .cached
                     summary.trained += 1

@@ -65,6 +65,9 @@ public enum Vocabulary {
         ParameterSchema("weights", .string, default: .absent,
                         doc: "safetensors file (timm names) to start from, relative to the data root."),
         ParameterSchema("clipGrad", .number(.positive), default: .absent, doc: "Clip the global gradient norm to this."),
+        ParameterSchema("backend", .enumeration(backend), default: .absent,
+                        doc: "`.embedded` (Loom's engine) or `.torch(...)` (PyTorch/timm with DDP); omitted, the "
+                            + "front matter's `backend:`, else `.embedded`."),
     ], kind: Kind.experiment, members: members, doc: "Trains a model and records per-epoch metrics.")
 
     static let sweep = CallSchema("Sweep", [

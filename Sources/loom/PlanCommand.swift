@@ -17,14 +17,15 @@ struct PlanCommand: ParsableCommand {
         for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) {
             FileHandle.standardError.write(Data((d.rendered(in: document.source) + "\n").utf8))
         }
-        var table = TextTable([("cell", .right), ("run", .left), ("seed", .right), ("state", .left), ("estimate", .right), ("key", .left)])
+        var table = TextTable([("cell", .right), ("run", .left), ("seed", .right), ("state", .left), ("estimate", .right), ("backend", .left),
+                               ("key", .left)])
         var total = 0.0
         for e in plan.experiments {
             for r in e.runs {
                 let est = r.state == .cached ? "-" : formatDuration(r.estimate)
                 if r.state != .cached { total += r.estimate }
                 table.add([String(document.cells.first { $0.index == e.cellIndex }?.line ?? 0), e.name, String(r.seed),
-                           r.state.rawValue, est, String(r.key.prefix(12))])
+                           r.state.rawValue, est, e.backend.label, String(r.key.prefix(12))])
             }
         }
         for a in plan.analyses {
@@ -32,13 +33,15 @@ struct PlanCommand: ParsableCommand {
                 if t.state != .cached { total += t.estimate }
                 table.add([String(document.cells.first { $0.index == a.cellIndex }?.line ?? 0), "\(a.call)(\(t.experiment.name))", "-",
                            t.state == .cached ? "cached" : "will compute", t.state == .cached ? "-" : formatDuration(t.estimate),
-                           String(t.key.prefix(12))])
+                           "embedded", String(t.key.prefix(12))])
             }
         }
         for line in table.lines { print(line) }
         print("to run: ~\(formatDuration(total)) (estimated from FLOPs, data size, epochs and measured throughput)")
         let outputs = plan.check.cells.flatMap { $0.statements }.filter { $0.binding == nil }.count - plan.analyses.count
-        print("\(plan.experiments.count) experiments, \(plan.analyses.count) analyses, \(outputs) other outputs; backend: embedded (Loom engine)")
+        let backends = Dictionary(grouping: plan.experiments, by: { $0.backend.label }).map { "\($0.value.count) \($0.key)" }.sorted()
+        print("\(plan.experiments.count) experiments, \(plan.analyses.count) analyses, \(outputs) other outputs; backends: "
+              + (backends.isEmpty ? "none" : backends.joined(separator: ", ")))
         if plan.check.hasErrors || !plan.cellErrors.isEmpty { throw ExitCode(1) }
     }
 

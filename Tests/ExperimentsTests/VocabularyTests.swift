@@ -117,6 +117,12 @@ let entries: [Entry] = [
           typo: baseCell + "\nGradCAM(base, target: .lable)", suggestion: "label"),
     Entry(name: "ShapeBias", minimal: baseCell + "\nShapeBias(base, radii: [4])",
           typo: baseCell + "\nShapeBias(base, radius: [4])", suggestion: "radii"),
+    // Backends.
+    .experimentArgument("embedded", "backend", ".embedded", typo: ".embeded", "embedded"),
+    .experimentArgument("torch", "backend", ".torch(processes: 2)", typo: ".torch(procesess: 2)", "processes"),
+    .experimentArgument("local", "backend", ".torch(launcher: .local)", typo: ".torch(launcher: .locl)", "local"),
+    .experimentArgument("slurm", "backend", ".torch(launcher: .slurm(partition: \"gpu\"))",
+                        typo: ".torch(launcher: .slurm(partiton: \"gpu\"))", "partition"),
     // Distillation.
     Entry(name: "distill", minimal: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temperature: 2))",
           typo: baseCell + "\nlet s = base.with(teacher: .distill(teacher: base, temprature: 2))", suggestion: "temperature"),

@@ -1,0 +1,374 @@
+// Executing a run on the torch backend: launch (torchrun or Slurm), follow summary.csv and progress.jsonl for the
+// progress bar, ingest each epoch into the store, resume from last.pth.tar, and load the weights back into Loom.
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+/// What the torch execution takes from its surroundings; tests replace the environment (a fake `sbatch` on PATH).
+public struct TorchExecution: Sendable {
+    /// Environment of every child process (python, sbatch, squeue).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Seconds between looks at the trainer's files.
+    public var pollInterval: Double = 0.5
+    /// Seconds between `squeue` checks of a Slurm job.
+    public var squeueInterval: Double = 15
+    /// Largest |Loom − torch| logit difference accepted on the probe images, relative to max(1, max |logit|).
+    public var parityTolerance: Double = 1e-3
+
+    public init() {}
+}
+
+/// One row of a timm `summary.csv` (accuracies in percent, as timm writes them).
+public struct TimmSummaryRow: Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var evalLoss: Double
+    public var evalTop1: Double
+    public var evalTop5: Double
+    public var lr: Double
+
+    /// Rows of a `summary.csv` text; lines that do not parse (a partial last line) are skipped.
+    public static func parse(_ text: String) -> [TimmSummaryRow] {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) else { return [] }
+        func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+        guard let e = column("epoch"), let tl = column("train_loss"), let el = column("eval_loss"),
+              let t1 = column("eval_top1"), let t5 = column("eval_top5") else { return [] }
+        let lrColumn = column("lr")
+        return lines.dropFirst().compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count == header.count, let epoch = Int(f[e]), let evalLoss = Double(f[el]), let top1 = Double(f[t1]),
+                  let top5 = Double(f[t5]) else { return nil }
+            return TimmSummaryRow(epoch: epoch, trainLoss: Double(f[tl]) ?? .nan, evalLoss: evalLoss, evalTop1: top1,
+                                  evalTop5: top5, lr: lrColumn.flatMap { Double(f[$0]) } ?? .nan)
+        }
+    }
+}
+
+/// Follows a torch run's files: new batch lines of `progress.jsonl` become progress events, and each new
+/// `summary.csv` row (once its throughput line is there, or at the end) is stored as an epoch.
+final class TorchFollower {
+    let files: TorchRunFiles
+    let key: String
+    let seed: Int
+    let store: ResultsStore
+    private var offset: UInt64 = 0
+    private var partial = Data()
+    private var stats: [Int: (imagesPerSecond: Double, seconds: Double)] = [:]
+    private var ingested: [Int: TimmSummaryRow] = [:]
+    private(set) var history: [Int: EpochMetrics] = [:]
+
+    init(files: TorchRunFiles, key: String, seed: Int, store: ResultsStore) {
+        self.files = files; self.key = key; self.seed = seed; self.store = store
+    }
+
+    /// Reads what is new; `final` ingests rows even without their throughput line.
+    func poll(final: Bool = false, emit: (TrainingEvent) -> Void) throws {
+        for line in newProgressLines() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let event = object["event"] as? String else { continue }
+            let epoch = (object["epoch"] as? NSNumber)?.intValue ?? 0
+            switch event {
+            case "batch":
+                emit(.batch(epoch: epoch, batch: (object["batch"] as? NSNumber)?.intValue ?? 0,
+                            of: (object["of"] as? NSNumber)?.intValue ?? 1, loss: (object["loss"] as? NSNumber)?.floatValue ?? .nan,
+                            imagesPerSecond: (object["images_per_second"] as? NSNumber)?.doubleValue ?? 0))
+            case "epoch":
+                stats[epoch] = ((object["images_per_second"] as? NSNumber)?.doubleValue ?? 0,
+                                (object["seconds"] as? NSNumber)?.doubleValue ?? 0)
+            case "resumed":
+                emit(.resumed(epoch: epoch, batch: 0))
+            default: break
+            }
+        }
+        guard let data = FileManager.default.contents(atPath: files.summary), let text = String(data: data, encoding: .utf8) else {
+            return
+        }
+        for row in TimmSummaryRow.parse(text) where ingested[row.epoch] != row {
+            guard let s = stats[row.epoch] ?? (final ? (0, 0) : nil) else { continue }
+            let m = EpochMetrics(epoch: row.epoch, trainLoss: row.trainLoss, testLoss: row.evalLoss, top1: row.evalTop1 / 100,
+                                 top5: row.evalTop5 / 100, learningRate: row.lr, imagesPerSecond: s.imagesPerSecond,
+                                 seconds: s.seconds)
+            try store.appendEpoch(EpochRecord(runKey: key, seed: seed, epoch: m.epoch,
+                                              trainLoss: m.trainLoss.isFinite ? m.trainLoss : nil, testLoss: m.testLoss,
+                                              top1: m.top1, top5: m.top5, lr: m.learningRate,
+                                              imagesPerSecond: m.imagesPerSecond, wallSeconds: m.seconds))
+            ingested[row.epoch] = row
+            history[row.epoch] = m
+            emit(.epoch(m))
+        }
+    }
+
+    private func newProgressLines() -> [String] {
+        guard let h = FileHandle(forReadingAtPath: files.progress) else { return [] }
+        defer { try? h.close() }
+        let size = (try? h.seekToEnd()) ?? 0
+        if size < offset { offset = 0; partial = Data() }  // rewritten from scratch
+        guard size > offset else { return [] }
+        try? h.seek(toOffset: offset)
+        let chunk = (try? h.readToEnd()) ?? Data()
+        offset += UInt64(chunk.count)
+        partial.append(chunk)
+        guard let last = partial.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+        let complete = partial[partial.startIndex...last]
+        partial = Data(partial[(last + 1)...])
+        return String(decoding: complete, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
+
+/// The trainer's `status.json`.
+struct TorchStatus {
+    var succeeded: Bool
+    var kind: String
+    var message: String
+    var versions: String?
+
+    static func read(_ path: String) -> TorchStatus? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let status = o["status"] as? String else {
+            return nil
+        }
+        let versions = (o["torch"] as? String).map { "torch \($0), timm \(o["timm"] as? String ?? "?")" }
+        return TorchStatus(succeeded: status == "succeeded", kind: o["kind"] as? String ?? "", message: o["message"] as? String ?? "",
+                           versions: versions)
+    }
+}
+
+/// The last `lines` lines of a text file ("" when absent).
+func tail(of path: String, lines: Int = 30) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else { return "" }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        .suffix(lines).joined(separator: "\n")
+}
+
+/// Trains one seed of `spec` on the torch backend under `key`: the same store rows, epochs, summary and
+/// `final.safetensors` as ``executeRun``, checked by loading the weights into Loom's model and comparing its logits
+/// with the torch side's on probe images.
+func executeTorchRun(key: String, binding: String, notebook: String, config: String, spec: ExperimentSpec, seed: Int,
+                     teacherWeights: String?, backend: TorchBackend, workspace ws: Workspace, data: DataCache,
+                     stop: StopFlag, execution: TorchExecution = TorchExecution(),
+                     progress: (RunProgress) -> Void) throws {
+    let store = ws.store, started = Date()
+    let files = TorchRunFiles(workspace: ws, key: key)
+    let fm = FileManager.default
+    let torchData: TorchData
+    do {
+        torchData = try TorchData.prepare(spec.data, root: ws.dataRoot, outputDirectory: ws.outputDirectory) { d in
+            let loaded = try data.load(d, root: ws.dataRoot)
+            return (loaded.train, loaded.test, loaded.normalization)
+        }
+    } catch let e as DataMissing { throw e } catch { throw ExecuteError("\(error)") }
+    // A run that already succeeded is executed again only when forced: start it from scratch.
+    if (try? store.run(key: key))??.status == .succeeded {
+        for f in [files.checkpoint, files.summary, files.progress, files.slurmJob] { try? fm.removeItem(atPath: f) }
+    }
+    var environment = Workspace.environment
+    environment.engineVersion = "torch (timm), world \(backend.worldSize)"
+    environment.blasConfig = nil
+    environment.threads = backend.worldSize
+    try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
+                                 environment: environment, startedAt: started))
+    let follower = TorchFollower(files: files, key: key, seed: seed, store: store)
+    let emit: (TrainingEvent) -> Void = { progress(RunProgress(label: binding, seed: seed, event: $0)) }
+    do {
+        try fm.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
+        let trainer = try TorchLaunch.trainerScript(environment: execution.environment)
+        try? fm.removeItem(atPath: files.trainer)
+        try fm.copyItem(atPath: trainer, toPath: files.trainer)
+        let weights = spec.weights.map { DataSpec.path($0, root: ws.dataRoot) }
+        try TorchConfig.json(spec: spec, key: key, binding: binding, seed: seed, backend: backend, data: torchData,
+                             files: files, weights: weights, teacherWeights: teacherWeights)
+            .write(to: URL(fileURLWithPath: files.config), options: .atomic)
+        for f in [files.status, files.probe] { try? fm.removeItem(atPath: f) }
+        let resume = fm.fileExists(atPath: files.checkpoint) ? files.checkpoint : nil
+        let launch = TorchLaunch(backend: backend, files: files)
+        let failure: String?
+        switch backend.launcher {
+        case .local:
+            failure = try runLocal(launch, resume: resume, follower: follower, stop: stop, execution: execution, emit: emit)
+        case .slurm:
+            failure = try runSlurm(launch, resume: resume, follower: follower, stop: stop, execution: execution, emit: emit)
+        }
+        if let failure {
+            let status = TorchStatus.read(files.status)
+            let resumable = fm.fileExists(atPath: files.checkpoint) ? "; `loom run` again resumes from \(files.checkpoint)" : ""
+            let message = "torch run failed: \(failure)\(status.map { ": " + $0.message } ?? "")\(resumable)"
+            if status?.kind == "diverged" {
+                try? store.finishRun(key: key, outcome: .diverged(message), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+                throw ExecuteError(message)
+            }
+            throw ExecuteError(message)
+        }
+        try finishTorchRun(key: key, spec: spec, seed: seed, files: files, follower: follower, store: store, started: started,
+                           tolerance: execution.parityTolerance)
+    } catch let e as Interrupted {
+        throw e
+    } catch let e as ExecuteError {
+        if (try? store.run(key: key))??.status == .running {
+            try? store.finishRun(key: key, outcome: .failed(e.message), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+        }
+        throw e
+    } catch {
+        try? store.finishRun(key: key, outcome: .failed("\(error)"), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+        throw ExecuteError("\(error)")
+    }
+}
+
+/// Runs torchrun as a child process with its output in `train.log`; nil when it succeeded, else what went wrong
+/// with the log's tail.
+func runLocal(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, stop: StopFlag, execution: TorchExecution,
+              emit: (TrainingEvent) -> Void) throws -> String? {
+    let files = launch.files
+    _ = FileManager.default.createFile(atPath: files.log, contents: nil)
+    guard let log = FileHandle(forWritingAtPath: files.log) else { throw ExecuteError("cannot write \(files.log)") }
+    defer { try? log.close() }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = launch.torchrunArguments(resume: resume)
+    var env = execution.environment
+    env["PYTHONUNBUFFERED"] = "1"
+    p.environment = env
+    p.standardOutput = log
+    p.standardError = log
+    p.standardInput = FileHandle.nullDevice
+    do { try p.run() } catch {
+        throw ExecuteError("cannot start \(launch.backend.python) for the torch backend: \(error)")
+    }
+    while p.isRunning {
+        try follower.poll(emit: emit)
+        if stop.isSet {
+            p.terminate()
+            p.waitUntilExit()
+            try? follower.poll(emit: emit)
+            throw Interrupted()
+        }
+        Thread.sleep(forTimeInterval: execution.pollInterval)
+    }
+    p.waitUntilExit()
+    try follower.poll(final: true, emit: emit)
+    let status = TorchStatus.read(files.status)
+    if p.terminationReason == .exit && p.terminationStatus == 0 && status?.succeeded == true { return nil }
+    let how = p.terminationReason == .uncaughtSignal ? "killed by signal \(p.terminationStatus)"
+        : "exit status \(p.terminationStatus)"
+    return "`\(launch.torchrunArguments(resume: resume).joined(separator: " "))` ended with \(how)"
+        + (status == nil ? " and no status.json" : "") + "\n--- last lines of \(files.log) ---\n" + tail(of: files.log)
+}
+
+/// Submits the batch script (or re-attaches to the job already submitted) and follows it until the trainer writes
+/// its status; nil when it succeeded.
+func runSlurm(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, stop: StopFlag, execution: TorchExecution,
+              emit: (TrainingEvent) -> Void) throws -> String? {
+    let files = launch.files
+    var job = (try? String(contentsOfFile: files.slurmJob, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    if let j = job, !j.isEmpty, slurmJobActive(j, execution: execution) == true {
+        // Still queued or running from an earlier `loom run`: follow it rather than submitting twice.
+    } else {
+        try Data(launch.slurmScript(resume: resume).utf8).write(to: URL(fileURLWithPath: files.slurmScript), options: .atomic)
+        let (status, out, err) = try runTool(["sbatch", "--parsable", files.slurmScript], execution: execution)
+        let id = out.split(whereSeparator: \.isNewline).last.map { String($0.split(separator: ";").first ?? "") }?
+            .trimmingCharacters(in: .whitespaces) ?? ""
+        guard status == 0, !id.isEmpty else {
+            throw ExecuteError("sbatch \(files.slurmScript) failed (exit status \(status)): \(err.isEmpty ? out : err)")
+        }
+        job = id
+        try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: files.slurmJob), options: .atomic)
+    }
+    let id = job ?? ""
+    var lastCheck = Date()
+    while true {
+        try follower.poll(emit: emit)
+        if let status = TorchStatus.read(files.status) {
+            try follower.poll(final: true, emit: emit)
+            try? FileManager.default.removeItem(atPath: files.slurmJob)
+            return status.succeeded ? nil : "Slurm job \(id) failed\n--- last lines of \(files.slurmLog(job: id)) ---\n"
+                + tail(of: files.slurmLog(job: id))
+        }
+        if stop.isSet {
+            // The job keeps running on the cluster; the next `loom run` re-attaches to it (`scancel` stops it).
+            throw Interrupted()
+        }
+        if Date().timeIntervalSince(lastCheck) >= execution.squeueInterval {
+            lastCheck = Date()
+            if slurmJobActive(id, execution: execution) == false, TorchStatus.read(files.status) == nil {
+                try? FileManager.default.removeItem(atPath: files.slurmJob)
+                return "Slurm job \(id) ended without the trainer's status.json (cancelled, out of time or out of memory?)\n"
+                    + "--- last lines of \(files.slurmLog(job: id)) ---\n" + tail(of: files.slurmLog(job: id))
+            }
+        }
+        Thread.sleep(forTimeInterval: execution.pollInterval)
+    }
+}
+
+/// Whether `squeue` still lists the job; nil when squeue cannot say (not installed).
+func slurmJobActive(_ job: String, execution: TorchExecution) -> Bool? {
+    guard let (status, out, _) = try? runTool(["squeue", "-h", "-j", job, "-o", "%T"], execution: execution),
+          status != 127 else { return nil }
+    return !out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+}
+
+/// Runs a tool found on the child environment's PATH; returns exit status, stdout and stderr.
+func runTool(_ arguments: [String], execution: TorchExecution) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = arguments
+    p.environment = execution.environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// The torch run ended well: load its weights into Loom's model, check Loom's logits against the torch side's on
+/// the probe images, measure params and FLOPs, and store the summary with `summary.csv` and `args.yaml` attached.
+func finishTorchRun(key: String, spec: ExperimentSpec, seed: Int, files: TorchRunFiles, follower: TorchFollower,
+                    store: ResultsStore, started: Date, tolerance: Double) throws {
+    let history = follower.history.values.sorted { $0.epoch < $1.epoch }
+    guard let last = history.last else { throw ExecuteError("the torch run wrote no epochs to \(files.summary)") }
+    let model = spec.model.build(seed: UInt64(seed))
+    do { try model.load(safetensors: files.finalWeights) } catch {
+        throw ExecuteError("the torch side's final weights \(files.finalWeights) do not load into Loom's model: \(error)")
+    }
+    let parity = try probeParity(model: model, probe: files.probe)
+    guard parity.difference <= tolerance * max(1, parity.scale) else {
+        throw ExecuteError("Loom's logits differ from the torch side's by \(parity.difference) on the probe images "
+                           + "(\(files.probe)); the weights do not mean the same in both engines")
+    }
+    model.eval()
+    let probeInput = Tensor.zeros([1, 3, parity.height, parity.width])
+    let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(probeInput) } }
+    var summary: [String: Double] = ["top1": last.top1, "top5": last.top5, "testLoss": last.testLoss,
+                                     "params": Double(model.parameterCount), "flops": Double(flops / 2),
+                                     "trainTime": history.reduce(0) { $0 + $1.seconds },
+                                     "imagesPerSecond": last.imagesPerSecond, "parityMaxAbsDiff": parity.difference]
+    if last.trainLoss.isFinite { summary["trainLoss"] = last.trainLoss }
+    var artifacts: [NamedArtifact] = []
+    for (name, path, mime) in [("summary.csv", files.summary, "text/csv"), ("args.yaml", files.argsYAML, "application/yaml")] {
+        if let bytes = FileManager.default.contents(atPath: path) { artifacts.append(NamedArtifact(name: name, mime: mime, bytes: bytes)) }
+    }
+    try store.finishRun(key: key, outcome: .succeeded, summary: summary, artifacts: artifacts, endedAt: Date(),
+                        wallSeconds: Date().timeIntervalSince(started))
+}
+
+/// Loom's eval-mode logits on the trainer's probe images against the torch side's (float64 on the CPU).
+/// - Returns: the largest absolute difference, the largest |logit|, and the probe images' size.
+public func probeParity(model: Classifier, probe path: String) throws -> (difference: Double, scale: Double, height: Int, width: Int) {
+    let file: SafeTensors
+    do { file = try SafeTensors.read(path) } catch { throw ExecuteError("the torch side wrote no usable probe: \(error)") }
+    let input = try file.tensor("input"), reference = try file.tensor("logits")
+    model.eval()
+    let logits = Autograd.noGrad { model(input) }
+    guard logits.shape == reference.shape else {
+        throw ExecuteError("Loom's logits have shape \(logits.shape), the torch side's \(reference.shape)")
+    }
+    var difference = 0.0, scale = 0.0
+    for i in 0..<logits.count {
+        difference = max(difference, Double(abs(logits.ptr[i] - reference.ptr[i])))
+        scale = max(scale, Double(abs(reference.ptr[i])))
+    }
+    return (difference, scale, input.dim(2), input.dim(3))
+}
