@@ -142,8 +142,9 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
             for (ai, a) in plan.analyses.enumerated() {
                 for (ti, t) in a.targets.enumerated() where t.state != .cached {
                     guard !o.stop.isSet else { summary.interrupted = true; break }
-                    let run = t.experiment.runs.first
-                    if run?.state != .cached {
+                    // The state as of now: the run may have trained earlier in this invocation.
+                    let state = plan.experiments.lazy.flatMap(\.runs).first { $0.key == t.runKey }?.state
+                    if state != .cached {
                         if let m = missing[t.runKey] { missing[t.key] = m; continue }
                         failures[t.key] = failures[t.runKey].map { "\(t.experiment.name) failed: \($0)" }
                             ?? "\(t.experiment.name) has not finished training"

@@ -36,6 +36,11 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per measurement instead of the table.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Time every analysis on the study's two models (notebooks/study.md: the small ResNet and the small ViT, "
+        + "on its 24-pixel .shapes test split), then a FrequencyAnalysis of a CIFAR ResNet-18 on 1,000 images."))
+    var analyses = false
+
     func validate() throws {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1, got \(reps)") }
         _ = try Self.positiveInts(batch, option: "--batch")
@@ -46,7 +51,9 @@ struct BenchCommand: ParsableCommand {
         let batches = try Self.positiveInts(batch, option: "--batch")
         let threadCounts = try Self.positiveInts(threads, option: "--threads")
         let expressions = model.flatMap(ModelExpression.splitList)
-        if expressions.isEmpty {
+        if analyses {
+            try analysisTable()
+        } else if expressions.isEmpty {
             try convTable(batches: batches.isEmpty ? [128] : batches, threads: threadCounts.isEmpty ? [1, 2] : threadCounts)
         } else {
             let specs = try expressions.map { ($0, try ModelExpression.parse($0)) }  // all checked before any timing
@@ -124,6 +131,41 @@ struct BenchCommand: ParsableCommand {
             emit("# peak_rss_MB is this process's high-water mark so far; models: "
                  + specs.map { "\($0.0) = \($0.1)" }.joined(separator: "; "))
         }
+    }
+
+    /// The study's models (random weights: timings do not depend on training) on `.shapes` images.
+    private func analysisTable() throws {
+        if !json {
+            header(threads: [Threads.count])
+            emit("# analyses with the notebook cells' settings; random-weight models (time does not depend on training)")
+        }
+        var table = TextTable([("analysis", .left), ("model", .left), ("images", .right), ("passes", .right),
+                               ("seconds", .right), ("img/s", .right)], minimumWidth: 6)
+        table.minimumWidths[0] = 17; table.minimumWidths[1] = 22
+        func report(_ rows: [AnalysisBenchRow]) {
+            for r in rows {
+                if json { emitJSON(r); continue }
+                table.add([r.analysis, r.model, "\(r.images)", "\(r.passes)", String(format: "%.2f", r.seconds),
+                           String(format: "%.0f", Double(r.passes) / max(r.seconds, 1e-9))])
+                emitLast(table)
+            }
+        }
+        let shapes = ShapesDataset(ShapesConfig(classes: 6, size: 24, trainCount: 0, testCount: 600, textureCue: 0.8))
+        let test = shapes.load(.test), conflict = shapes.load(.cueConflict)
+        let pixels = try ShapeBias.unitPixels(test.images), conflictPixels = try ShapeBias.unitPixels(conflict.images)
+        let study: [(String, String)] = [
+            ("study ResNet (base)", ".resnet(layers: [1, 1, 1], block: .basic, channels: [16, 32, 64], width: 16, classes: 6)"),
+            ("study ViT (vit)", ".vit(image: 24, patch: 4, dim: 64, depth: 4, heads: 4, classes: 6)"),
+        ]
+        for (name, expression) in study {
+            let net = try ModelExpression.parse(expression).makeModel(seed: 0)
+            report(try benchAnalyses(name: name, model: net, pixels: pixels, labels: test.labels, normalization: .cifar10,
+                                     cueConflict: (conflictPixels, conflict.labels, conflict.textureLabels!)))
+        }
+        let r18 = try ModelExpression.parse(".resnet(depth: 18, classes: 100)").makeModel(seed: 0)
+        let cifarLike = ShapesDataset(ShapesConfig(classes: 10, size: 32, trainCount: 0, testCount: 1_000)).load(.test)
+        report(try benchAnalyses(name: "CIFAR ResNet-18", model: r18, pixels: try ShapeBias.unitPixels(cifarLike.images),
+                                 labels: cifarLike.labels, normalization: .cifar10, only: ["FrequencyAnalysis"]))
     }
 
     // MARK: Output

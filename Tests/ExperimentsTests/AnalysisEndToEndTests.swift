@@ -57,6 +57,16 @@ import Testing
         #expect(c2.text.contains("analysis FilteredAccuracy(base)"))
     }
 
+    @Test func anAnalysisOfARunTrainedInTheSameInvocationRunsAfterIt() throws {
+        var nb = TinyNotebook()
+        nb.extraCells = ["let wider = base.with(model: .resnet(layers: [1, 1], block: .basic, channels: [8, 24]))\n"
+                         + "FilteredAccuracy(wider, cutoffs: [3], examples: 8)"]
+        let (box, path) = try Baseline.copy(nb)
+        let (s, c, html) = try box.run(path)
+        #expect(s.trained == 1 && s.analysed == 1 && s.failed == 0, "log: \(c.text)")
+        #expect(html.contains("low-pass (solid) and high-pass (dashed)"))
+    }
+
     @Test func anAnalysisOfARunWithoutDataIsReportedInPlace() throws {
         var nb = TinyNotebook()
         nb.extraCells = ["let far = Experiment(model: \(TinyNotebook.model), data: .cifar10(path: \"no-such-cifar\"), epochs: 1)\n"

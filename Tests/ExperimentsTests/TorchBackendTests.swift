@@ -378,11 +378,16 @@ struct FakeTorchRun {
             ```swift config
             Table(cnn, vit, here, columns: [.model, .top1])
             Confusion(cnn)
+            FrequencyAnalysis(cnn, vit, here, examples: 16)
+            GradCAM(vit, images: 2)
             ```
             """)
         let (summary, log, html) = try box.run(path)
         #expect(summary.failed == 0 && summary.trained == 3, "\(log.lines)")
         #expect(html.contains("confusion matrix of cnn"))
+        // Analyses read a torch-trained run's weights exactly as an embedded one's.
+        #expect(summary.analysed == 4, "\(log.lines)")
+        for title in ["ΔlogA of cnn", "ΔlogA of vit", "ΔlogA of here", "Grad-CAM of vit"] { #expect(html.contains(title)) }
         let (doc, ws) = try openNotebook(path, outputDirectory: box.output)
         let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
         for name in ["cnn", "vit"] {
