@@ -149,8 +149,13 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
             guard result.completed else { throw Interrupted() }
             history = result.history
         }
+        // An evaluation-only run (epochs: 0) wrote no checkpoint, so its folder may not exist yet.
+        try FileManager.default.createDirectory(atPath: ws.checkpointDirectory(key), withIntermediateDirectories: true)
         try SafeTensors.write(model.stateDict(), metadata: ["run": key, "engine": engineNumericsVersion], to: ws.finalWeights(key))
-        let probe = Tensor.zeros([1] + [3, d.train.images[0].height, d.train.images[0].width])
+        // The model's input size is the evaluation pipeline's output (a resize may change the files' size).
+        var probeRNG = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
+        let sized = spec.testPipeline(normalization: d.normalization)(d.test.images[0], rng: &probeRNG)
+        let probe = Tensor.zeros([1, 3, sized.height, sized.width])
         model.eval()
         let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(probe) } }
         let last = history.last!

@@ -43,13 +43,17 @@ public struct DataLoader {
     public func batch(_ b: Int, epoch: Int, order: [Int]) -> Batch {
         let lo = b * batchSize, hi = min(lo + batchSize, data.count)
         let idx = Array(order[lo..<hi])
-        let first = data.images[idx[0]]
+        let pipeline = self.pipeline, seed = self.seed, images = data.images
+        // The first image fixes the batch's size after the pipeline (a resize or crop may change it).
+        var rng0 = AugmentPipeline.rng(seed: seed, epoch: epoch, index: idx[0])
+        let first = pipeline(images[idx[0]], rng: &rng0)
         let c = 3, h = first.height, w = first.width
         let x = Tensor(uninitialized: [idx.count, c, h, w])
         let xp = SendPtr(x.ptr), plane = c * h * w
-        let pipeline = self.pipeline, seed = self.seed, images = data.images
-        parallelFor(idx.count, costPerItem: plane * 50) { s, e in
-            for k in s..<e {
+        precondition(first.data.count == plane, "image \(idx[0]) has \(first.data.count / max(h * w, 1)) channels after the pipeline")
+        first.data.withUnsafeBufferPointer { xp.p.update(from: $0.baseAddress!, count: plane) }
+        parallelFor(idx.count - 1, costPerItem: plane * 50) { s, e in
+            for k in (s + 1)..<(e + 1) {
                 var rng = AugmentPipeline.rng(seed: seed, epoch: epoch, index: idx[k])
                 let p = pipeline(images[idx[k]], rng: &rng)
                 precondition(p.data.count == plane, "image \(idx[k]) is \(p.width)×\(p.height), batch expects \(w)×\(h)")

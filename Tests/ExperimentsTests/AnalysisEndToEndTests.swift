@@ -4,7 +4,9 @@
 import Experiments
 import Foundation
 import Notebook
+import Engine
 import Testing
+import Vision
 
 @Suite struct AnalysisEndToEndTests {
     static let cell = """
@@ -77,5 +79,51 @@ import Testing
         let note = html.components(separatedBy: "GradCAM of far: ").dropFirst().first?.prefix(300) ?? ""
         #expect(note.contains("no-such-cifar"), "the note names the missing folder: \(note)")
         #expect(s.exitCode(keepGoing: false) == 0, "missing data is a note, as for experiments")
+    }
+}
+
+/// Weights trained elsewhere: an evaluation-only experiment (`epochs: 0, weights:`) on an image folder resized by its
+/// `augment`, analysed like a trained run.
+@Suite struct ForeignWeightsAnalysisTests {
+    @Test func anEvaluationOnlyExperimentWithWeightsIsAnalysedAtItsResizedSize() throws {
+        let box = try Sandbox()
+        // Two classes of 20×20 PNGs (bright vs dark squares), train and val.
+        for split in ["train", "val"] {
+            for (c, level) in [("bright", UInt8(220)), ("dark", UInt8(40))] {
+                let dir = box.root + "/pets/\(split)/\(c)"
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                for i in 0..<3 {
+                    var px = [UInt8](repeating: 128, count: 20 * 20 * 3)
+                    for y in 4..<(10 + i) { for x in 4..<(12 + i) { for ch in 0..<3 { px[(y * 20 + x) * 3 + ch] = level } } }
+                    try PNG.write(Image(width: 20, height: 20, pixels: px), to: dir + "/\(i).png")
+                }
+            }
+        }
+        let expression = ".resnet(layers: [1, 1], block: .basic, channels: [4, 8], classes: 2)"
+        let model = try ModelExpression.parse(expression).makeModel(seed: 7)
+        try SafeTensors.write(model.stateDict(), to: box.root + "/foreign.safetensors")
+        let path = try box.write("""
+            ---
+            data: .
+            ---
+
+            ```swift config
+            let foreign = Experiment(model: \(expression), data: .imageFolder(path: "pets"),
+                                     augment: [.resize(size: 32)], epochs: 0, weights: "foreign.safetensors")
+            FrequencyAnalysis(foreign, examples: 6)
+            GradCAM(foreign, images: 2)
+            ```
+            """)
+        let (s, c, html) = try box.run(path)
+        #expect(s.trained == 1 && s.analysed == 2 && s.failed == 0, "log: \(c.text)")
+        let store = try box.store()
+        let spectra = try #require(try store.results().first { $0.kind == "FrequencyAnalysis" })
+        // The stem of this CIFAR-stem ResNet sees the 32-pixel resized images, not the 20-pixel files.
+        #expect(spectra.payload.contains("\"name\":\"stem\",\"shaded\":false,\"size\":32"), "\(spectra.payload.prefix(400))")
+        let cam = try #require(try store.results().first { $0.kind == "GradCAM" })
+        let png = try #require(try store.artifact(named: "cam-0.png", of: cam.key))
+        let overlay = try PNG.decode([UInt8](png.bytes), name: "cam-0.png")
+        #expect(overlay.width == 32 && overlay.height == 32)
+        #expect(html.contains("Grad-CAM of foreign"))
     }
 }
