@@ -114,6 +114,8 @@ public enum FourierFilter {
     /// The band mask of Park & Kim's `FreqAttack` (METHODS.md §1.2) in the shifted layout: an L∞
     /// ring, the difference of two centred squares with sides `2⌊(f ± s)·H/2⌋` (f and s in units
     /// of π, so f = 1 is the Nyquist frequency) clipped to [0, H], each padded symmetrically.
+    /// Even-sided squares are not conjugate-symmetric (rows [c − a/2, c + a/2) hold −a/2 but not
+    /// +a/2), so after taking the real part the edge bins also leak, at half weight, to their mirrors.
     public static func ringMask(height: Int, width: Int, frequency f: Double, halfWidth s: Double) -> [Bool] {
         func side(_ x: Double, _ n: Int) -> Int { min(n, max(0, 2 * Int((x * Double(n) / 2).rounded(.down)))) }
         func block(_ a: Int, _ n: Int) -> Range<Int> { ((n - a) / 2)..<((n - a) / 2 + a) }

@@ -108,7 +108,8 @@ extension FourierAnalyses {
     }
 
     /// Adds Σ over images and channels of log(|DFT2(X[b, c])| + 1e-6), in the shifted layout, to `sum`.
-    /// Planes go two at a time through one complex FFT (a + i·b), split by conjugate symmetry.
+    /// Planes go two at a time through one complex FFT (a + i·b), split by conjugate symmetry, and
+    /// each conjugate pair of bins takes one logarithm.
     /// Work is cut into fixed groups of planes whose partial sums are added in order, so the
     /// result does not depend on the thread count.
     static func accumulateLogAmplitude(_ x: Tensor, into sum: inout [Double]) {
@@ -149,8 +150,10 @@ extension FourierAnalyses {
                         for p in 0..<used {
                             let zr = re + p * hw, zi = im + p * hw
                             let hasB = 2 * p + 1 < count
+                            // |A[−k]| = |A[k]| (same operands, bit for bit), so each pair k, −k takes one log.
                             for k in 0..<hw {
                                 let nk = ngp[k]
+                                if nk < k { continue }
                                 let xr = zr[k], xi = zi[k], yr = zr[nk], yi = zi[nk]
                                 // A = (Z[k] + conj Z[−k]) / 2, B = (Z[k] − conj Z[−k]) / 2i.
                                 let sa = (xr + yr) * (xr + yr) + (xi - yi) * (xi - yi)
@@ -160,6 +163,7 @@ extension FourierAnalyses {
                                     v += Foundation.log(0.5 * sb.squareRoot() + 1e-6)
                                 }
                                 acc[shp[k]] += v
+                                if nk != k { acc[shp[nk]] += v }
                             }
                         }
                     }

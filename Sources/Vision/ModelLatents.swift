@@ -25,6 +25,10 @@ public struct NamedLatent {
     public let name: String
     public let kind: LatentKind
     public let value: Tensor
+    /// A latent `value` of shape (B, C, H, W) named `name`.
+    public init(name: String, kind: LatentKind, value: Tensor) {
+        self.name = name; self.kind = kind; self.value = value
+    }
 }
 
 /// A classifier whose intermediate feature maps can be read for analysis.
