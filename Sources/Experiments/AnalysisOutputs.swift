@@ -108,9 +108,11 @@ enum AnalysisKinds {
             let p = try r.decode(GradCAMPayload.self)
             let images = p.items.enumerated().compactMap { i, item -> ReportImage? in
                 guard let png = r.artifact("cam-\(i).png") else { return nil }
-                let truth = p.classNames[item.label], pred = p.classNames[item.predicted]
+                // A model's classes may outnumber the data's (e.g. 1,000-way ImageNet weights on a 10-class folder).
+                func className(_ i: Int) -> String { p.classNames.indices.contains(i) ? p.classNames[i] : "class \(i)" }
+                let truth = className(item.label), pred = className(item.predicted)
                 let caption = "true \(truth) · predicted \(pred) (\(String(format: "%.0f", item.probability * 100)) %)"
-                    + (item.target != item.predicted ? " · map for \(p.classNames[item.target])" : "")
+                    + (item.target != item.predicted ? " · map for \(className(item.target))" : "")
                 return ReportImage(png: png, caption: caption, alt: "Grad-CAM of \(name(r)) on a \(truth) image")
             }
             return ReportOutput(title: "Grad-CAM of \(name(r)) at \(p.layer)", .images(images))
