@@ -1,4 +1,4 @@
-// Named latents of ResNets and ViTs: run a model up to an intermediate activation, or on from one (for Grad-CAM).
+// Models cut at a named layer: the prefix up to a latent and the rest of the network from it (for Grad-CAM).
 import Engine
 
 extension ResNet {
