@@ -61,10 +61,28 @@ public final class BatchNorm2d: Module {
         addBuffer("running_mean", runningMean); addBuffer("running_var", runningVar)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// Normalises x; with `relu`, ReLU is applied in the same pass (`batchNorm2d(relu:)`).
+    public func callAsFunction(_ x: Tensor, relu: Bool = false) -> Tensor {
         batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                    training: training, momentum: momentum, eps: eps)
+                    training: training, momentum: momentum, eps: eps, relu: relu)
     }
+}
+
+/// bn(conv(x)), optionally followed by ReLU. In evaluation mode with no gradient recorded the
+/// batch norm is folded into the convolution (weight·γ/σ, bias β − μ·γ/σ) and the ReLU into its
+/// output pass, so the block is one GEMM pass with no normalisation pass or extra tensor;
+/// otherwise it is `bn(conv(x), relu:)` (BN and ReLU fused there).
+public func convBN(_ conv: Conv2d, _ bn: BatchNorm2d, _ x: Tensor, relu: Bool = false) -> Tensor {
+    guard !bn.training && !Autograd.isRecording else { return bn(conv(x), relu: relu) }
+    let o = conv.outChannels, k = conv.weight.count / o
+    let w = Tensor(uninitialized: conv.weight.shape), b = Tensor(uninitialized: [o])
+    for oc in 0..<o {
+        let scale = bn.weight.ptr[oc] / (bn.runningVar.ptr[oc] + bn.eps).squareRoot()
+        let src = conv.weight.ptr + oc * k, dst = w.ptr + oc * k
+        for j in 0..<k { dst[j] = src[j] * scale }
+        b.ptr[oc] = bn.bias.ptr[oc] + ((conv.bias?.ptr[oc] ?? 0) - bn.runningMean.ptr[oc]) * scale
+    }
+    return conv2d(x, weight: w, bias: b, stride: (conv.stride, conv.stride), padding: Padding(conv.padding), relu: relu)
 }
 
 /// Layer normalisation over the last dimension (timm ViT uses eps 1e-6).
