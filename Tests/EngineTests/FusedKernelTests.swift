@@ -219,4 +219,38 @@ import Testing
             }
         }
     }
+
+    /// Same-shape arithmetic large enough to split over threads gives each element exactly.
+    @Test func sameShapeArithmeticSplitsOverThreads() {
+        let saved = Threads.count
+        Threads.set(2)
+        defer { Threads.set(saved) }
+        let a = Self.rand([40_000], 51), b = Self.rand([40_000], 52)
+        let sum = a + b, prod = a * b
+        #expect(sum.scalars == zip(a.scalars, b.scalars).map { $0 + $1 })
+        #expect(prod.scalars == zip(a.scalars, b.scalars).map { $0 * $1 })
+    }
+
+    /// sum over leading and middle axes (row-by-row accumulation) against a strided Double loop.
+    @Test func sumOverAxesMatchesNaive() {
+        let x = Self.rand([7, 5, 3], 53)
+        for axis in 0..<3 {
+            let s = x.sum(axes: [axis])
+            var expected: [Float] = []
+            let dims = [7, 5, 3]
+            let others = (0..<3).filter { $0 != axis }
+            for i in 0..<dims[others[0]] {
+                for j in 0..<dims[others[1]] {
+                    var acc = 0.0
+                    for r in 0..<dims[axis] {
+                        var idx = [0, 0, 0]
+                        idx[others[0]] = i; idx[others[1]] = j; idx[axis] = r
+                        acc += Double(x.ptr[(idx[0] * 5 + idx[1]) * 3 + idx[2]])
+                    }
+                    expected.append(Float(acc))
+                }
+            }
+            #expect(s.scalars == expected, "sum over axis \(axis)")
+        }
+    }
 }

@@ -12,13 +12,14 @@
     // r = x − n·ln 2 in two parts (Cody–Waite), |r| ≤ ln2/2.
     let r = (xc - n * 0.693359375) + n * 2.12194440e-4
     let z = r * r
+    // Horner steps as fused multiply-adds (one vfmadd each with -target-cpu haswell).
     var p: Float = 1.9875691500e-4
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let er = p * z + r + 1
+    p = (1.3981999507e-3 as Float).addingProduct(p, r)
+    p = (8.3334519073e-3 as Float).addingProduct(p, r)
+    p = (4.1665795894e-2 as Float).addingProduct(p, r)
+    p = (1.6666665459e-1 as Float).addingProduct(p, r)
+    p = (5.0000001201e-1 as Float).addingProduct(p, r)
+    let er = (r + 1).addingProduct(p, z)
     let ni = Int32(bitPattern: t.bitPattern &- magic.bitPattern)
     let scale = Float(bitPattern: UInt32(bitPattern: (ni &+ 127) &<< 23))
     return er * scale
@@ -30,10 +31,10 @@
     let a = x < 0 ? -x : x
     let t = 1 / (1 + 0.3275911 * a)
     var p: Float = 1.061405429
-    p = p * t - 1.453152027
-    p = p * t + 1.421413741
-    p = p * t - 0.284496736
-    p = p * t + 0.254829592
+    p = (-1.453152027 as Float).addingProduct(p, t)
+    p = (1.421413741 as Float).addingProduct(p, t)
+    p = (-0.284496736 as Float).addingProduct(p, t)
+    p = (0.254829592 as Float).addingProduct(p, t)
     let y = 1 - p * t * fastExp(-a * a)
     return x < 0 ? -y : y
 }

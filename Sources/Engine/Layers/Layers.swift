@@ -76,11 +76,16 @@ public func convBN(_ conv: Conv2d, _ bn: BatchNorm2d, _ x: Tensor, relu: Bool = 
     guard !bn.training && !Autograd.isRecording else { return bn(conv(x), relu: relu) }
     let o = conv.outChannels, k = conv.weight.count / o
     let w = Tensor(uninitialized: conv.weight.shape), b = Tensor(uninitialized: [o])
-    for oc in 0..<o {
-        let scale = bn.weight.ptr[oc] / (bn.runningVar.ptr[oc] + bn.eps).squareRoot()
-        let src = conv.weight.ptr + oc * k, dst = w.ptr + oc * k
-        for j in 0..<k { dst[j] = src[j] * scale }
-        b.ptr[oc] = bn.bias.ptr[oc] + ((conv.bias?.ptr[oc] ?? 0) - bn.runningMean.ptr[oc]) * scale
+    let eps = bn.eps
+    let wp = SendPtr(w.ptr), bp = SendPtr(b.ptr), cw = SendPtr(conv.weight.ptr), cb = conv.bias.map { SendPtr($0.ptr) }
+    let g = SendPtr(bn.weight.ptr), beta = SendPtr(bn.bias.ptr), rm = SendPtr(bn.runningMean.ptr), rv = SendPtr(bn.runningVar.ptr)
+    parallelFor(o, costPerItem: k) { lo, hi in
+        for oc in lo..<hi {
+            let scale = g[oc] / (rv[oc] + eps).squareRoot()
+            let src = cw.p + oc * k, dst = wp.p + oc * k
+            for j in 0..<k { dst[j] = src[j] * scale }
+            bp[oc] = beta[oc] + ((cb?[oc] ?? 0) - rm[oc]) * scale
+        }
     }
     return conv2d(x, weight: w, bias: b, stride: (conv.stride, conv.stride), padding: Padding(conv.padding), relu: relu)
 }
