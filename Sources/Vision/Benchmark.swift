@@ -40,7 +40,7 @@ public func benchConv(channels c: Int, size s: Int, batch: Int, threads: Int, re
     let bwd = max(both - fwd, 1e-9)
     let m = c, k = 9 * c, n = batch * s * s
     let a = Tensor.randn([m, k], rng: &rng), b = Tensor.randn([k, n], rng: &rng), out = Tensor(uninitialized: [m, n])
-    let g = bestTime(reps: reps) { gemm(m: m, n: n, k: k, a: a.ptr, lda: k, b: b.ptr, ldb: n, c: out.ptr, ldc: n) }
+    let g = bestTime(reps: reps) { gemm(m: m, n: n, k: k, a: a.ptr, lda: k, b: b.ptr, ldb: n, c: out.ptr, ldc: n, threads: threads) }
     return ConvBenchRow(channels: c, size: s, batch: batch, threads: threads,
                         forward: flops / fwd / 1e9, backward: 2 * flops / bwd / 1e9, sgemm: flops / g / 1e9)
 }

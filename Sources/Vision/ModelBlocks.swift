@@ -11,7 +11,7 @@ public final class ConvBN: Module {
         super.init()
         addChild("0", conv); addChild("1", bn)
     }
-    public func callAsFunction(_ x: Tensor) -> Tensor { bn(conv(x)) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { convBN(conv, bn, x) }
 }
 
 /// timm's `make_divisible`: round to a multiple of `divisor`, not below 90 % of `v`.

@@ -52,11 +52,10 @@ final class ResidualBlock: Module {
     func callAsFunction(_ x: Tensor) -> Tensor {
         var y = x
         for i in 0..<convs.count {
-            y = bns[i](convs[i](y))
-            if i < convs.count - 1 { y = relu(y) }
+            y = convBN(convs[i], bns[i], y, relu: i < convs.count - 1)  // BN (+ReLU) fused or folded
         }
         if let seForward { y = seForward(y) }
-        return relu(y + (downsample?(x) ?? x))
+        return addReLU(y, downsample?(x) ?? x)
     }
 }
 
@@ -128,7 +127,7 @@ public final class ResNet: Classifier {
 
     /// Features after the stem and after each block, in order (for analyses).
     public func blockOutputs(_ x: Tensor) -> [Tensor] {
-        var y = relu(bn1(conv1(x)))
+        var y = convBN(conv1, bn1, x, relu: true)
         if config.stem == .imagenet { y = maxPool2d(y, kernel: 3, stride: 2, padding: 1) }
         var outs = [y]
         for blocks in stages { for b in blocks { y = b(y); outs.append(y) } }

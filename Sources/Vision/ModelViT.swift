@@ -21,7 +21,7 @@ final class ViTBlock: Module {
     /// Returns (after attention residual, after MLP residual).
     func parts(_ x: Tensor) -> (Tensor, Tensor) {
         let a = x + attn(norm1(x))
-        return (a, a + fc2(gelu(fc1(norm2(a)))))
+        return (a, a + fc2(linearGELU(norm2(a), weight: fc1.weight, bias: fc1.bias)))
     }
 }
 

@@ -88,7 +88,9 @@ extension Tensor {
             }
         }
         accumulateGrad(gradient ?? Tensor.full(shape, 1))
-        for t in order.reversed() {
+        // Pop from the end so each intermediate tensor (and the activations its node captured)
+        // is released as soon as its gradient has been passed on, not when the pass ends.
+        while let t = order.popLast() {
             guard let n = t.node else { continue }
             guard let g = t.grad else { continue }
             let grads = n.backward(g)

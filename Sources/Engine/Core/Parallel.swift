@@ -8,21 +8,25 @@ import Foundation
 /// `LOOM_THREADS` (default: all cores) is read once at first use; `Threads.set(_:)`
 /// changes it for the process. Work is split into a fixed number of chunks that
 /// depends only on the thread count, so results are deterministic for a given setting.
+///
+/// OpenBLAS itself always runs single-threaded: the engine splits large GEMMs over its own
+/// threads (`parallelGemm`) and runs many small ones side by side, so OpenBLAS's worker
+/// threads never spin (`sched_yield`) while the engine's loops need the cores.
 public enum Threads {
     nonisolated(unsafe) private static var _count: Int = {
         let env = ProcessInfo.processInfo.environment["LOOM_THREADS"].flatMap { Int($0) }
         let n = max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
-        openblas_set_num_threads(Int32(n))
+        openblas_set_num_threads(1)
         return n
     }()
 
-    /// The number of threads the engine and OpenBLAS use.
+    /// The number of threads the engine uses (its loops and its GEMM splits).
     public static var count: Int { _count }
 
-    /// Set the thread count for OpenBLAS and the engine (process-wide).
+    /// Set the engine's thread count (process-wide).
     public static func set(_ n: Int) {
         _count = max(1, n)
-        openblas_set_num_threads(Int32(_count))
+        openblas_set_num_threads(1)
     }
 
     /// OpenBLAS's own description of its build (version, kernel, threading).
@@ -60,6 +64,23 @@ public func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Int, Int) -> Vo
     }
 }
 
+/// Runs `body(chunk, range)` over `0..<n` split into one contiguous chunk per engine thread,
+/// each chunk calling (single-threaded) `gemm`: many small GEMMs (one per attention head, per
+/// image) without a thread hand-off inside each. With one thread, one item or little work
+/// (`n * costPerItem` below ~64K operations) the body runs once on the calling thread. Chunk bounds depend only on
+/// `n` and the thread count, so results are deterministic for a given setting.
+public func parallelChunksSerialBLAS(_ n: Int, costPerItem: Int = 1 << 16, _ body: (Int, Range<Int>) -> Void) {
+    let threads = Threads.count
+    if threads <= 1 || n < 2 || n &* costPerItem < 65_536 {
+        body(0, 0..<n)
+        return
+    }
+    let chunks = min(threads, n)
+    withoutActuallyEscaping(body) { b in
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in b(c, n * c / chunks..<n * (c + 1) / chunks) }
+    }
+}
+
 /// The engine's numerics version: part of every cached result's key. Bump it whenever a
 /// change alters computed values (an op's arithmetic, an initialiser, a default).
-public let engineNumericsVersion = "loom-engine-2"
+public let engineNumericsVersion = "loom-engine-3"

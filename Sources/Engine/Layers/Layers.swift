@@ -61,10 +61,33 @@ public final class BatchNorm2d: Module {
         addBuffer("running_mean", runningMean); addBuffer("running_var", runningVar)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// Normalises x; with `relu`, ReLU is applied in the same pass (`batchNorm2d(relu:)`).
+    public func callAsFunction(_ x: Tensor, relu: Bool = false) -> Tensor {
         batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                    training: training, momentum: momentum, eps: eps)
+                    training: training, momentum: momentum, eps: eps, relu: relu)
     }
+}
+
+/// bn(conv(x)), optionally followed by ReLU. In evaluation mode with no gradient recorded the
+/// batch norm is folded into the convolution (weight·γ/σ, bias β − μ·γ/σ) and the ReLU into its
+/// output pass, so the block is one GEMM pass with no normalisation pass or extra tensor;
+/// otherwise it is `bn(conv(x), relu:)` (BN and ReLU fused there).
+public func convBN(_ conv: Conv2d, _ bn: BatchNorm2d, _ x: Tensor, relu: Bool = false) -> Tensor {
+    guard !bn.training && !Autograd.isRecording else { return bn(conv(x), relu: relu) }
+    let o = conv.outChannels, k = conv.weight.count / o
+    let w = Tensor(uninitialized: conv.weight.shape), b = Tensor(uninitialized: [o])
+    let eps = bn.eps
+    let wp = SendPtr(w.ptr), bp = SendPtr(b.ptr), cw = SendPtr(conv.weight.ptr), cb = conv.bias.map { SendPtr($0.ptr) }
+    let g = SendPtr(bn.weight.ptr), beta = SendPtr(bn.bias.ptr), rm = SendPtr(bn.runningMean.ptr), rv = SendPtr(bn.runningVar.ptr)
+    parallelFor(o, costPerItem: k) { lo, hi in
+        for oc in lo..<hi {
+            let scale = g[oc] / (rv[oc] + eps).squareRoot()
+            let src = cw.p + oc * k, dst = wp.p + oc * k
+            for j in 0..<k { dst[j] = src[j] * scale }
+            bp[oc] = beta[oc] + ((cb?[oc] ?? 0) - rm[oc]) * scale
+        }
+    }
+    return conv2d(x, weight: w, bias: b, stride: (conv.stride, conv.stride), padding: Padding(conv.padding), relu: relu)
 }
 
 /// Layer normalisation over the last dimension (timm ViT uses eps 1e-6).

@@ -30,17 +30,10 @@ public func relu(_ x: Tensor) -> Tensor {
     return out.recorded([x]) { g in [parallelZip(g, out) { g, y in y > 0 ? g : 0 }] }
 }
 
-/// GELU, exact form x·Φ(x) = x/2·(1 + erf(x/√2)).
+/// GELU, exact form x·Φ(x) = x/2·(1 + erf(x/√2)) (erf to 1.5e-7, see `fastErf`).
 public func gelu(_ x: Tensor) -> Tensor {
-    let out = parallelMap(x, cost: 20) { v in 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
-    return out.recorded([x]) { g in
-        let d = parallelMap(x, cost: 30) { v in
-            let cdf = 0.5 * (1 + erf(v * 0.70710678118654752))
-            let pdf = exp(-0.5 * v * v) * 0.39894228040143268
-            return cdf + v * pdf
-        }
-        return [parallelZip(g, d, *)]
-    }
+    let out = parallelMap(x, cost: 20) { fastGELU($0) }
+    return out.recorded([x]) { g in [parallelZip(g, x, cost: 30) { g, v in g * fastGELUDerivative(v) }] }
 }
 
 /// 1/(1+e^-x).
@@ -81,8 +74,7 @@ public func softmax(_ x: Tensor) -> Tensor {
         parallelFor(rows, costPerItem: n * 4) { a, b in
             for r in a..<b {
                 let y = o.p + r * n, gy = gp.p + r * n, d = dp.p + r * n
-                var dot: Float = 0
-                for i in 0..<n { dot += gy[i] * y[i] }
+                let dot = rowDot(gy, y, n)
                 for i in 0..<n { d[i] = y[i] * (gy[i] - dot) }
             }
         }
@@ -110,10 +102,35 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 @inline(__always) func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
     var m = -Float.infinity
     for i in 0..<n { m = Swift.max(m, x[i]) }
-    var s: Float = 0
-    for i in 0..<n { let e = Foundation.exp(x[i] - m); y[i] = e; s += e }
-    let inv = 1 / s
+    for i in 0..<n { y[i] = fastExp(x[i] - m) }
+    let inv = 1 / rowSum(y, n)
     for i in 0..<n { y[i] *= inv }
+}
+
+/// Σ p[0..<n] with eight SIMD lanes (a fixed order for a given n).
+@inline(__always) func rowSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    let raw = UnsafeRawPointer(p)
+    while i + 8 <= n { acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self); i += 8 }
+    var s = acc.sum()
+    while i < n { s += p[i]; i += 1 }
+    return s
+}
+
+/// Σ a[i]·b[i] with eight SIMD lanes (a fixed order for a given n).
+@inline(__always) func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while i + 8 <= n {
+        acc += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
 }
 
 @inline(__always) func logSoftmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {

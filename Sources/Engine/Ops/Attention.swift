@@ -1,22 +1,78 @@
-// Multi-head self-attention as timm's `Attention`: qkv projection, scaled dot product, proj.
+// Multi-head self-attention as timm's `Attention`: qkv projection, fused scaled dot product, proj.
 import Foundation
 
 /// Self-attention over tokens x (B, N, D) with `heads` heads.
 /// - qkvWeight (3D, D), qkvBias (3D)?, projWeight (D, D), projBias (D).
 /// qkv is split as (3, heads, head_dim); scores are scaled by head_dim^-1/2.
+/// Runs `fusedSelfAttention` between the two projections (no permute copies); the composite
+/// version is `Reference.multiHeadSelfAttention`.
 public func multiHeadSelfAttention(_ x: Tensor, heads: Int, qkvWeight: Tensor, qkvBias: Tensor?,
                                    projWeight: Tensor, projBias: Tensor?) -> Tensor {
-    let b = x.dim(0), n = x.dim(1), d = x.dim(2)
+    precondition(x.rank == 3, "attention: tokens must be (B, N, D), got \(x.shape)")
+    let d = x.dim(2)
     precondition(d % heads == 0, "attention: dim \(d) not divisible by \(heads) heads")
-    let hd = d / heads
-    let qkv = linear(x, weight: qkvWeight, bias: qkvBias)           // (B, N, 3D)
-        .reshaped([b, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4])  // (3, B, H, N, hd)
-    let q = qkv.sliced(axis: 0, 0..<1).reshaped([b * heads, n, hd])
-    let k = qkv.sliced(axis: 0, 1..<2).reshaped([b * heads, n, hd])
-    let v = qkv.sliced(axis: 0, 2..<3).reshaped([b * heads, n, hd])
-    let scores = matmul(q, k, transposeB: true) * (1 / Float(hd).squareRoot())  // (BH, N, N)
-    let attn = softmax(scores)
-    let ctx = matmul(attn, v)                                                    // (BH, N, hd)
-        .reshaped([b, heads, n, hd]).permuted([0, 2, 1, 3]).reshaped([b, n, d])
-    return linear(ctx, weight: projWeight, bias: projBias)
+    let qkv = linear(x, weight: qkvWeight, bias: qkvBias)  // (B, N, 3D)
+    return linear(fusedSelfAttention(qkv, heads: heads), weight: projWeight, bias: projBias)
+}
+
+/// softmax(Q·Kᵀ/√hd)·V per (image, head), read straight from a packed qkv projection
+/// (B, N, 3·D) whose last dimension is laid out (3, heads, hd) as timm's; returns (B, N, D)
+/// with the heads side by side (the layout the output projection reads).
+///
+/// Each (image, head) pair is two strided GEMMs around an in-place softmax; pairs are split
+/// over the engine threads with single-threaded OpenBLAS. The attention probabilities are
+/// kept for the backward pass only when a gradient is recorded.
+public func fusedSelfAttention(_ qkv: Tensor, heads: Int) -> Tensor {
+    precondition(qkv.rank == 3 && qkv.dim(2) % (3 * heads) == 0,
+                 "fusedSelfAttention: qkv must be (B, N, 3·heads·hd), got \(qkv.shape) with \(heads) heads")
+    let b = qkv.dim(0), n = qkv.dim(1), d3 = qkv.dim(2), d = d3 / 3, hd = d / heads
+    let pairs = b * heads
+    let scale = 1 / Float(hd).squareRoot()
+    FLOPCounter.add(2 * 2 * pairs * n * n * hd)
+    let out = Tensor(uninitialized: [b, n, d])
+    let keep = Autograd.recording && qkv.requiresGrad
+    let probs: Tensor? = keep ? Tensor(uninitialized: [pairs, n, n]) : nil
+    let qP = SendPtr(qkv.ptr), oP = SendPtr(out.ptr), pP = probs.map { SendPtr($0.ptr) }
+    parallelChunksSerialBLAS(pairs, costPerItem: 4 * n * n * hd) { _, range in
+        let scratch = pP == nil ? Storage(uninitialized: n * n) : nil
+        for pair in range {
+            let img = pair / heads, h = pair % heads
+            let q = qP.p + img * n * d3 + h * hd, k = q + d, v = q + 2 * d
+            let p = pP.map { $0.p + pair * n * n } ?? scratch!.ptr
+            // S = scale · Q Kᵀ (N, N), rows softmaxed in place, then O = P V into out's head slot.
+            gemm(transB: true, m: n, n: n, k: hd, alpha: scale, a: q, lda: d3, b: k, ldb: d3, c: p, ldc: n)
+            for r in 0..<n { softmaxRow(p + r * n, p + r * n, n) }
+            gemm(m: n, n: hd, k: n, a: p, lda: n, b: v, ldb: d3, c: oP.p + img * n * d + h * hd, ldc: d)
+        }
+        withExtendedLifetime(scratch) {}
+    }
+    guard let probs else { return out }
+    return out.recorded([qkv]) { g in
+        let dqkv = Tensor(uninitialized: qkv.shape)
+        let gP = SendPtr(g.ptr), dP = SendPtr(dqkv.ptr), prP = SendPtr(probs.ptr)
+        parallelChunksSerialBLAS(pairs, costPerItem: 8 * n * n * hd) { _, range in
+            let scratch = Storage(uninitialized: n * n)
+            let ds = scratch.ptr
+            for pair in range {
+                let img = pair / heads, h = pair % heads
+                let off = img * n * d3 + h * hd
+                let q = qP.p + off, k = q + d, v = q + 2 * d
+                let dq = dP.p + off, dk = dq + d, dv = dq + 2 * d
+                let go = gP.p + img * n * d + h * hd
+                let p = prP.p + pair * n * n
+                // dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale
+                gemm(transB: true, m: n, n: n, k: hd, a: go, lda: d, b: v, ldb: d3, c: ds, ldc: n)
+                for r in 0..<n {
+                    let pr = p + r * n, sr = ds + r * n
+                    let dot = rowDot(sr, pr, n)
+                    for j in 0..<n { sr[j] = pr[j] * (sr[j] - dot) * scale }
+                }
+                // dQ = dS K, dK = dSᵀ Q, dV = Pᵀ dO, each into its slot of dqkv.
+                gemm(m: n, n: hd, k: n, a: ds, lda: n, b: k, ldb: d3, c: dq, ldc: d3)
+                gemm(transA: true, m: n, n: hd, k: n, a: ds, lda: n, b: q, ldb: d3, c: dk, ldc: d3)
+                gemm(transA: true, m: n, n: hd, k: n, a: p, lda: n, b: go, ldb: d, c: dv, ldc: d3)
+            }
+        }
+        return [dqkv]
+    }
 }

@@ -163,7 +163,7 @@ public struct ConvGeometry: Hashable, Sendable {
 let convDirectPixels = 256  // measured: 64@32 and 128@16 gain, 256@8 (64 pixels) loses
 
 /// Runs `body(chunk, images)` over `0..<n` images split into one contiguous chunk per engine
-/// thread, each with single-threaded OpenBLAS (restored afterwards), instead of one
+/// thread, each with single-threaded OpenBLAS, instead of one
 /// multi-threaded GEMM per image: no thread hand-off per GEMM. Returns false (running nothing)
 /// when there is one thread or one image. Measured at 2 threads, 64@32 and 128@16: forward
 /// 76-108 -> 88-124 GFLOP/s, backward 77-105 -> 88-124.
@@ -171,8 +171,6 @@ func convImagesPerThread(_ n: Int, _ body: (Int, Range<Int>) -> Void) -> Bool {
     let threads = Threads.count
     guard threads > 1 && n > 1 else { return false }
     let chunks = Swift.min(threads, n)
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(Int32(threads)) }
     withoutActuallyEscaping(body) { b in
         DispatchQueue.concurrentPerform(iterations: chunks) { c in b(c, n * c / chunks..<n * (c + 1) / chunks) }
     }
@@ -194,9 +192,14 @@ func convGroupSize(batch: Int, k: Int, pixels: Int) -> Int {
 
 /// 2-D convolution (cross-correlation, as PyTorch).
 /// - x: (N, C, H, W); weight: (O, C, KH, KW); bias: (O) → (N, O, OH, OW).
-public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: Padding = Padding(0)) -> Tensor {
+/// - relu: apply ReLU; when no gradient is recorded it is fused into the pass that adds the
+///   bias (inference), otherwise it is a separate `relu` op.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: Padding = Padding(0),
+                   relu: Bool = false) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4 && x.dim(1) == weight.dim(1),
                  "conv2d: input \(x.shape) does not match weight \(weight.shape)")
+    let records = Autograd.recording && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
+    if relu && records { return Engine.relu(conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)) }
     let n = x.dim(0), o = weight.dim(0)
     let geo = ConvGeometry(c: x.dim(1), h: x.dim(2), w: x.dim(3), kh: weight.dim(2), kw: weight.dim(3),
                            sh: stride.0, sw: stride.1, pad: padding)
@@ -224,8 +227,13 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
                 }
             }
             let dst = out.ptr + i * o * p
-            gemm(m: o, n: p, k: k, a: weight.ptr, lda: k, b: colImage, ldb: p, c: dst, ldc: p)
-            if let bias { for oc in 0..<o { let bv = bias.ptr[oc], r = dst + oc * p; for q in 0..<p { r[q] += bv } } }
+            gemm(m: o, n: p, k: k, a: weight.ptr, lda: k, b: colImage, ldb: p, c: dst, ldc: p, threads: parallel ? Threads.count : 1)
+            if bias != nil || relu {
+                for oc in 0..<o {
+                    let bv = bias?.ptr[oc] ?? 0, r = dst + oc * p
+                    if relu { for q in 0..<p { let v = r[q] + bv; r[q] = v > 0 ? v : 0 } } else { for q in 0..<p { r[q] += bv } }
+                }
+            }
         }
         let split = convImagesPerThread(n) { _, images in
             let own = Storage(uninitialized: pointwise ? 0 : k * p)
@@ -242,13 +250,16 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
             convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
                 geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
             }
-            gemm(m: o, n: ldc, k: k, a: weight.ptr, lda: k, b: col, ldb: ldc, c: res, ldc: ldc)
+            gemm(m: o, n: ldc, k: k, a: weight.ptr, lda: k, b: col, ldb: ldc, c: res, ldc: ldc, threads: parallel ? Threads.count : 1)
             convLoop(cnt, costPerItem: o * p, parallel: parallel) { a, b in
                 for i in a..<b {
                     for oc in 0..<o {
                         let dst = outP.p + ((start + i) * o + oc) * p
                         let src = resP.p + oc * ldc + i * p
-                        if let biasP {
+                        if relu {
+                            let bv = biasP?.p[oc] ?? 0
+                            for q in 0..<p { let v = src[q] + bv; dst[q] = v > 0 ? v : 0 }
+                        } else if let biasP {
                             let bv = biasP.p[oc]
                             for q in 0..<p { dst[q] = src[q] + bv }
                         } else {
@@ -320,13 +331,13 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                 }
                 // dW += dOut (O, P) · colᵀ (P, K)
                 gemm(transB: true, m: o, n: k, k: p, a: gImage, lda: p, b: pointwise ? x.ptr + i * inSize : col,
-                     ldb: p, beta: 1, c: dwAcc, ldc: k)
+                     ldb: p, beta: 1, c: dwAcc, ldc: k, threads: parallel ? Threads.count : 1)
             }
             if let dx {
                 // dcol = Wᵀ (K, O) · dOut (O, P), folded into dx (or, pointwise, written there directly).
                 let dxImage = dx.ptr + i * inSize
                 gemm(transA: true, m: k, n: p, k: o, a: weight.ptr, lda: k, b: gImage, ldb: p,
-                     c: pointwise ? dxImage : col, ldc: p)
+                     c: pointwise ? dxImage : col, ldc: p, threads: parallel ? Threads.count : 1)
                 if !pointwise {
                     if parallel {
                         let dxP = SendPtr(dxImage)
@@ -372,11 +383,13 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                     geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
                 }
                 // dW += dOut (O, cnt·P) · colᵀ (cnt·P, K)
-                gemm(transB: true, m: o, n: k, k: ldc, a: gcol, lda: ldc, b: col, ldb: ldc, beta: 1, c: dwAcc, ldc: k)
+                gemm(transB: true, m: o, n: k, k: ldc, a: gcol, lda: ldc, b: col, ldb: ldc, beta: 1, c: dwAcc, ldc: k,
+                     threads: parallel ? Threads.count : 1)
             }
             if let dx {
                 // dcol = Wᵀ (K, O) · dOut (O, cnt·P), then fold back per image.
-                gemm(transA: true, m: k, n: ldc, k: o, a: weight.ptr, lda: k, b: gcol, ldb: ldc, c: col, ldc: ldc)
+                gemm(transA: true, m: k, n: ldc, k: o, a: weight.ptr, lda: k, b: gcol, ldb: ldc, c: col, ldc: ldc,
+                     threads: parallel ? Threads.count : 1)
                 let dxP = SendPtr(dx.ptr)
                 convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
                     geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)

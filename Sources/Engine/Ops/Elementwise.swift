@@ -24,8 +24,10 @@ func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
 func broadcastBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
     if a.shape == b.shape {
         let out = Tensor(uninitialized: a.shape)
-        let o = out.ptr, x = a.ptr, y = b.ptr
-        for i in 0..<out.count { o[i] = f(x[i], y[i]) }
+        let o = SendPtr(out.ptr), x = SendPtr(a.ptr), y = SendPtr(b.ptr)
+        parallelFor(out.count, costPerItem: 2) { lo, hi in
+            for i in lo..<hi { o[i] = f(x[i], y[i]) }
+        }
         return out
     }
     let outShape = broadcastShape(a.shape, b.shape)

@@ -1,16 +1,44 @@
 // Matrix products on OpenBLAS: gemm wrapper, matmul (batched), linear; with gradients.
 import CBLAS
+import Dispatch
 
-/// C = alpha·op(A)·op(B) + beta·C, row-major (`cblas_sgemm`).
+/// C = alpha·op(A)·op(B) + beta·C, row-major (`cblas_sgemm`, single-threaded OpenBLAS).
 /// A is (M, K) after op, B is (K, N) after op, C is (M, N).
-@inline(__always)
+///
+/// With `threads` > 1 and enough work (≥ 2²¹ multiply-adds) the larger of M and N is split
+/// into one contiguous block per thread, each block one single-threaded sgemm (the split
+/// depends only on the shape and `threads`, so results are deterministic for a setting).
+/// Callers already running in parallel pass 1 (the default).
 public func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                  alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int,
-                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1) {
     if m == 0 || n == 0 { return }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    let parts = Swift.min(threads, Swift.max(m, n) / 16)
+    if parts <= 1 || m &* n &* k < 1 << 21 {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        return
+    }
+    let splitM = m >= n
+    let total = splitM ? m : n
+    let aP = SendPtr(UnsafeMutablePointer(mutating: a)), bP = SendPtr(UnsafeMutablePointer(mutating: b)), cP = SendPtr(c)
+    DispatchQueue.concurrentPerform(iterations: parts) { t in
+        // Block boundaries on multiples of 16 rows/columns (the kernels' tile sizes divide 16).
+        let lo = (total * t / parts) & ~15, hi = t == parts - 1 ? total : (total * (t + 1) / parts) & ~15
+        if lo >= hi { return }
+        if splitM {
+            let aBlock = transA ? aP.p + lo : aP.p + lo * lda
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(hi - lo), Int32(n), Int32(k), alpha, aBlock, Int32(lda), bP.p, Int32(ldb), beta,
+                        cP.p + lo * ldc, Int32(ldc))
+        } else {
+            let bBlock = transB ? bP.p + lo * ldb : bP.p + lo
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(hi - lo), Int32(k), alpha, aP.p, Int32(lda), bBlock, Int32(ldb), beta,
+                        cP.p + lo, Int32(ldc))
+        }
+    }
 }
 
 /// Matrix product over the last two dimensions, batched over leading ones (which must match,
@@ -29,7 +57,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
     let ldb = transposeB ? k : n
     if batchB == 1 {
         // Fold the batch into M: (batch·M, K) · (K, N).
-        gemm(transB: transposeB, m: batch * m, n: n, k: k, a: a.ptr, lda: k, b: b.ptr, ldb: ldb, c: out.ptr, ldc: n)
+        gemm(transB: transposeB, m: batch * m, n: n, k: k, a: a.ptr, lda: k, b: b.ptr, ldb: ldb, c: out.ptr, ldc: n,
+             threads: Threads.count)
     } else {
         for i in 0..<batch {
             gemm(transB: transposeB, m: m, n: n, k: k, a: a.ptr + i * m * k, lda: k,
@@ -42,7 +71,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
             // dA = dC · Bᵀ  (or dC · B when B was transposed)
             let t = Tensor(uninitialized: a.shape)
             if batchB == 1 {
-                gemm(transB: !transposeB, m: batch * m, n: k, k: n, a: g.ptr, lda: n, b: b.ptr, ldb: ldb, c: t.ptr, ldc: k)
+                gemm(transB: !transposeB, m: batch * m, n: k, k: n, a: g.ptr, lda: n, b: b.ptr, ldb: ldb, c: t.ptr, ldc: k,
+                     threads: Threads.count)
             } else {
                 for i in 0..<batch {
                     gemm(transB: !transposeB, m: m, n: k, k: n, a: g.ptr + i * m * n, lda: n,
@@ -56,9 +86,11 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
             if batchB == 1 {
                 // dB = Aᵀ · dC summed over the batch (folded into M), or its transpose.
                 if transposeB {
-                    gemm(transA: true, m: n, n: k, k: batch * m, a: g.ptr, lda: n, b: a.ptr, ldb: k, c: t.ptr, ldc: k)
+                    gemm(transA: true, m: n, n: k, k: batch * m, a: g.ptr, lda: n, b: a.ptr, ldb: k, c: t.ptr, ldc: k,
+                         threads: Threads.count)
                 } else {
-                    gemm(transA: true, m: k, n: n, k: batch * m, a: a.ptr, lda: k, b: g.ptr, ldb: n, c: t.ptr, ldc: n)
+                    gemm(transA: true, m: k, n: n, k: batch * m, a: a.ptr, lda: k, b: g.ptr, ldb: n, c: t.ptr, ldc: n,
+                         threads: Threads.count)
                 }
             } else {
                 for i in 0..<batch {
@@ -78,28 +110,102 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
 }
 
 /// x · Wᵀ + b, with x (…, in), weight (out, in), bias (out).
+///
+/// One GEMM on (rows, in) accumulating onto the bias rows, and one graph node whose backward
+/// gives dx, dW and db directly (no reshape or bias nodes, no extra copy).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-    precondition(x.dim(-1) == weight.dim(1), "linear: input \(x.shape) does not match weight \(weight.shape)")
-    let flat = x.reshaped([-1, x.dim(-1)])
-    var y = matmul(flat, weight, transposeB: true)
-    if let bias { y = addBias(y, bias) }
-    return y.reshaped(Array(x.shape.dropLast()) + [weight.dim(0)])
+    linearForward(x, weight: weight, bias: bias, gelu: false)
 }
 
-/// Adds a bias over the last dimension: (rows, n) + (n).
-func addBias(_ y: Tensor, _ bias: Tensor) -> Tensor {
-    let n = bias.count, rows = y.count / n
-    let out = Tensor(uninitialized: y.shape)
-    for r in 0..<rows {
-        let o = out.ptr + r * n, s = y.ptr + r * n
-        for j in 0..<n { o[j] = s[j] + bias.ptr[j] }
-    }
-    return out.recorded([y, bias]) { g in
-        let gb = Tensor.zeros(bias.shape)
-        for r in 0..<rows {
-            let s = g.ptr + r * n
-            for j in 0..<n { gb.ptr[j] += s[j] }
+/// GELU(x · Wᵀ + b) in one op: the activation is one pass over the GEMM's output (in place when
+/// no gradient is recorded), and only the pre-activation is kept for the backward pass.
+public func linearGELU(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    linearForward(x, weight: weight, bias: bias, gelu: true)
+}
+
+private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Bool) -> Tensor {
+    precondition(x.rank >= 1 && weight.rank == 2 && x.dim(-1) == weight.dim(1),
+                 "linear: input \(x.shape) does not match weight \(weight.shape)")
+    let inF = weight.dim(1), outF = weight.dim(0), rows = x.count / Swift.max(inF, 1)
+    precondition(bias == nil || bias!.count == outF, "linear: bias \(bias!.shape) for \(outF) outputs")
+    FLOPCounter.add(2 * rows * outF * inF)
+    let outShape = Array(x.shape.dropLast()) + [outF]
+    let recording = Autograd.recording && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
+    // With GELU and a gradient to record, the pre-activation is kept; otherwise it is the output.
+    // The bias is written first and the GEMM accumulates onto it (beta 1): OpenBLAS then skips
+    // its own pass that zeroes C, and no pass adds the bias afterwards.
+    let pre = Tensor(uninitialized: outShape)
+    let pp = SendPtr(pre.ptr)
+    if let bias {
+        let bp = SendPtr(bias.ptr)
+        parallelFor(rows, costPerItem: outF) { lo, hi in
+            for r in lo..<hi { (pp.p + r * outF).update(from: bp.p, count: outF) }
         }
-        return [g, gb]
     }
+    gemm(transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: weight.ptr, ldb: inF,
+         beta: bias == nil ? 0 : 1, c: pre.ptr, ldc: outF, threads: Threads.count)
+    let out = gelu && recording ? Tensor(uninitialized: outShape) : pre
+    if gelu {
+        let op = SendPtr(out.ptr)
+        parallelFor(rows * outF, costPerItem: 20) { lo, hi in
+            for i in lo..<hi { op[i] = fastGELU(pp[i]) }
+        }
+    }
+    guard recording else { return out }
+    var inputs = [x, weight]
+    if let bias { inputs.append(bias) }
+    return out.recorded(inputs) { g in
+        var dy = g
+        if gelu {
+            // dh = g · GELU'(h), into a fresh buffer (g may be shared with other consumers).
+            let t = Tensor(uninitialized: outShape)
+            let tp = SendPtr(t.ptr), gp = SendPtr(g.ptr), hp = SendPtr(pre.ptr)
+            parallelFor(rows * outF, costPerItem: 30) { lo, hi in
+                for i in lo..<hi { tp[i] = gp[i] * fastGELUDerivative(hp[i]) }
+            }
+            dy = t
+        }
+        return linearBackward(x: x, weight: weight, bias: bias, dy: dy, rows: rows, inF: inF, outF: outF)
+    }
+}
+
+/// [dx, dW, db?] of y = x·Wᵀ + b from dy (rows, out).
+private func linearBackward(x: Tensor, weight: Tensor, bias: Tensor?, dy: Tensor, rows: Int, inF: Int, outF: Int) -> [Tensor?] {
+    var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+    if x.requiresGrad {
+        let t = Tensor(uninitialized: x.shape)
+        gemm(m: rows, n: inF, k: outF, a: dy.ptr, lda: outF, b: weight.ptr, ldb: inF, c: t.ptr, ldc: inF, threads: Threads.count)
+        dx = t
+    }
+    if weight.requiresGrad {
+        let t = Tensor(uninitialized: weight.shape)
+        gemm(transA: true, m: outF, n: inF, k: rows, a: dy.ptr, lda: outF, b: x.ptr, ldb: inF, c: t.ptr, ldc: inF,
+             threads: Threads.count)
+        dw = t
+    }
+    if let bias, bias.requiresGrad {
+        db = columnSums(dy.ptr, rows: rows, cols: outF).reshaped(bias.shape).detached()
+    }
+    var result: [Tensor?] = [dx, dw]
+    if bias != nil { result.append(db) }
+    return result
+}
+
+/// Σ over rows of a (rows, cols) matrix, columns split over threads; each column sums its rows
+/// in order, so the result does not depend on the thread count.
+func columnSums(_ m: UnsafeMutablePointer<Float>, rows: Int, cols: Int) -> Tensor {
+    let out = Tensor.zeros([cols])
+    let op = SendPtr(out.ptr), mp = SendPtr(m)
+    let blocks = (cols + 63) / 64
+    parallelFor(blocks, costPerItem: rows * 64) { lo, hi in
+        for blk in lo..<hi {
+            let c0 = blk * 64, c1 = Swift.min(cols, c0 + 64)
+            let o = op.p + c0
+            for r in 0..<rows {
+                let s = mp.p + r * cols + c0
+                for j in 0..<(c1 - c0) { o[j] += s[j] }
+            }
+        }
+    }
+    return out
 }

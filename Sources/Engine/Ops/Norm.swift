@@ -1,13 +1,15 @@
 // Normalisation: batchnorm2d (train/eval, PyTorch running statistics) and layernorm.
 import Foundation
 
-/// Batch normalisation over (N, H, W) per channel of x (N, C, H, W).
+/// Batch normalisation over (N, H, W) per channel of x (N, C, H, W), optionally followed by
+/// ReLU in the same pass (`relu: true`, one op and one saved tensor instead of two).
 ///
 /// Training uses batch statistics and updates `runningMean`/`runningVar` in place exactly as
 /// PyTorch: `r ← (1−momentum)·r + momentum·stat`, with the unbiased variance for `runningVar`.
-/// Evaluation normalises with the running statistics.
+/// Evaluation normalises with the running statistics. Per-plane sums run in Float SIMD lanes
+/// and are accumulated over the batch in Double.
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) -> Tensor {
     precondition(x.rank == 4 && x.dim(1) == weight.count, "batchNorm2d: input \(x.shape) vs \(weight.count) channels")
     let n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), m = n * hw
     let out = Tensor(uninitialized: x.shape)
@@ -19,12 +21,12 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             var mu: Float, istd: Float
             if training {
                 var s = 0.0
-                for i in 0..<n { let p = xp.p + (i * c + ch) * hw; for q in 0..<hw { s += Double(p[q]) } }
+                for i in 0..<n { s += Double(rowSum(xp.p + (i * c + ch) * hw, hw)) }
                 let md = s / Double(m)
-                var v = 0.0
-                for i in 0..<n { let p = xp.p + (i * c + ch) * hw; for q in 0..<hw { let d = Double(p[q]) - md; v += d * d } }
-                let varB = v / Double(m)
                 mu = Float(md)
+                var v = 0.0
+                for i in 0..<n { v += Double(centredSquares(xp.p + (i * c + ch) * hw, hw, mu)) }
+                let varB = v / Double(m)
                 istd = Float(1 / (varB + Double(eps)).squareRoot())
                 let unbiased = m > 1 ? v / Double(m - 1) : varB
                 rmp[ch] = (1 - momentum) * rmp[ch] + momentum * mu
@@ -37,40 +39,40 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             let scale = wp[ch] * istd, shift = bp[ch] - mu * scale
             for i in 0..<n {
                 let s = xp.p + (i * c + ch) * hw, d = op.p + (i * c + ch) * hw
-                for q in 0..<hw { d[q] = s[q] * scale + shift }
+                if relu {
+                    for q in 0..<hw { let y = s[q] * scale + shift; d[q] = y > 0 ? y : 0 }
+                } else {
+                    for q in 0..<hw { d[q] = s[q] * scale + shift }
+                }
             }
         }
     }
     return out.recorded([x, weight, bias]) { g in
         let dx = Tensor(uninitialized: x.shape), dw = Tensor(uninitialized: [c]), db = Tensor(uninitialized: [c])
         let gp = SendPtr(g.ptr), dxp = SendPtr(dx.ptr), dwp = SendPtr(dw.ptr), dbp = SendPtr(db.ptr)
-        parallelFor(c, costPerItem: m * 3) { lo, hi in
+        parallelFor(c, costPerItem: m * 4) { lo, hi in
             for ch in lo..<hi {
-                let mu = mp[ch], istd = sp[ch]
-                // Double sums: with few elements per channel the training-mode gradient is a
-                // near-cancellation (exactly zero for two elements), so float sums would
-                // inject noise that every earlier layer inherits.
+                let mu = mp[ch], istd = sp[ch], gamma = wp[ch]
+                // The forward pass's affine map, to recompute the ReLU mask bit for bit.
+                let scale = gamma * istd, shift = bp[ch] - mu * scale
+                // Σ g and Σ g·x̂ (g masked where the ReLU output was 0), per plane in Float,
+                // over planes in Double: with few elements per channel the training-mode
+                // gradient is a near-cancellation.
                 var sg = 0.0, sgx = 0.0
                 for i in 0..<n {
-                    let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw
-                    for q in 0..<hw { sg += Double(gg[q]); sgx += Double(gg[q]) * Double((s[q] - mu) * istd) }
+                    let (a, b) = bnPlaneSums(xp.p + (i * c + ch) * hw, gp.p + (i * c + ch) * hw, hw, mu, istd,
+                                             relu ? (scale, shift) : nil)
+                    sg += Double(a); sgx += Double(b)
                 }
                 dbp[ch] = Float(sg); dwp[ch] = Float(sgx)
-                let gamma = wp[ch]
-                if training {
-                    let k = Double(gamma * istd) / Double(m), mean = sg / Double(m), meanX = sgx / Double(m)
-                    for i in 0..<n {
-                        let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw, d = dxp.p + (i * c + ch) * hw
-                        for q in 0..<hw {
-                            let xh = Double((s[q] - mu) * istd)
-                            d[q] = Float(k * Double(m) * (Double(gg[q]) - mean - xh * meanX))
-                        }
-                    }
-                } else {
-                    let k = gamma * istd
-                    for i in 0..<n {
-                        let gg = gp.p + (i * c + ch) * hw, d = dxp.p + (i * c + ch) * hw
-                        for q in 0..<hw { d[q] = k * gg[q] }
+                let k = scale
+                let meanG = training ? Float(sg / Double(m)) : 0, meanX = training ? Float(sgx / Double(m)) : 0
+                for i in 0..<n {
+                    let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw, d = dxp.p + (i * c + ch) * hw
+                    for q in 0..<hw {
+                        let xh = (s[q] - mu) * istd
+                        let gm = relu && s[q] * scale + shift <= 0 ? 0 : gg[q]
+                        d[q] = k * (gm - meanG - xh * meanX)
                     }
                 }
             }
@@ -80,44 +82,136 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     }
 }
 
+/// Σ (p[i] − mu)² over one plane in eight Float lanes.
+@inline(__always) func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    let m8 = SIMD8<Float>(repeating: mu), raw = UnsafeRawPointer(p)
+    var i = 0
+    while i + 8 <= n { let t = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m8; acc += t * t; i += 8 }
+    var s = acc.sum()
+    while i < n { let t = p[i] - mu; s += t * t; i += 1 }
+    return s
+}
+
+/// (Σ g, Σ g·x̂) over one plane, x̂ = (x − mu)·istd; with `affine` (scale, shift), g counts
+/// only where the fused ReLU passed (x·scale + shift > 0, as the forward pass computed it).
+@inline(__always) func bnPlaneSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ istd: Float,
+                                   _ affine: (Float, Float)?) -> (Float, Float) {
+    var a8 = SIMD8<Float>(repeating: 0), b8 = SIMD8<Float>(repeating: 0)
+    let m8 = SIMD8<Float>(repeating: mu), s8 = SIMD8<Float>(repeating: istd)
+    let rx = UnsafeRawPointer(x), rg = UnsafeRawPointer(g)
+    var i = 0
+    if let (scale, shift) = affine {
+        let sc8 = SIMD8<Float>(repeating: scale), sh8 = SIMD8<Float>(repeating: shift), z = SIMD8<Float>(repeating: 0)
+        while i + 8 <= n {
+            let xv = rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let xh = (xv - m8) * s8
+            let gv = rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let gm = z.replacing(with: gv, where: xv * sc8 + sh8 .> z)
+            a8 += gm; b8 += gm * xh
+            i += 8
+        }
+    } else {
+        while i + 8 <= n {
+            let xh = (rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m8) * s8
+            let gv = rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            a8 += gv; b8 += gv * xh
+            i += 8
+        }
+    }
+    var a = a8.sum(), b = b8.sum()
+    while i < n {
+        let xh = (x[i] - mu) * istd
+        let gv = affine.map { x[i] * $0.0 + $0.1 > 0 ? g[i] : 0 } ?? g[i]
+        a += gv; b += gv * xh
+        i += 1
+    }
+    return (a, b)
+}
+
+/// relu(a + b) for same-shape tensors in one pass and one op (the residual join).
+public func addReLU(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(a.shape == b.shape, "addReLU: shapes \(a.shape) and \(b.shape) differ")
+    let out = Tensor(uninitialized: a.shape)
+    let op = SendPtr(out.ptr), ap = SendPtr(a.ptr), bp = SendPtr(b.ptr)
+    parallelFor(a.count, costPerItem: 2) { lo, hi in
+        for i in lo..<hi { let s = ap[i] + bp[i]; op[i] = s > 0 ? s : 0 }
+    }
+    return out.recorded([a, b]) { g in
+        let gx = Tensor(uninitialized: a.shape)
+        let gp = SendPtr(g.ptr), dp = SendPtr(gx.ptr)
+        parallelFor(a.count, costPerItem: 2) { lo, hi in
+            for i in lo..<hi { dp[i] = ap[i] + bp[i] > 0 ? gp[i] : 0 }
+        }
+        return [gx, gx]
+    }
+}
+
 /// Layer normalisation over the last dimension with affine weight and bias.
+///
+/// Keeps only each row's mean and 1/σ for the backward pass (x̂ is recomputed), which runs
+/// rows in parallel for dx and column blocks in parallel for dW and db.
 public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-6) -> Tensor {
     let d = x.dim(-1), rows = x.count / d
     precondition(weight.count == d && bias.count == d, "layerNorm: input \(x.shape) vs weight \(weight.shape)")
     let out = Tensor(uninitialized: x.shape)
-    let xhat = Tensor(uninitialized: x.shape), invStd = Tensor(uninitialized: [rows])
-    let xp = SendPtr(x.ptr), op = SendPtr(out.ptr), hp = SendPtr(xhat.ptr), sp = SendPtr(invStd.ptr)
+    let recording = Autograd.recording && (x.requiresGrad || weight.requiresGrad || bias.requiresGrad)
+    let stats = Tensor(uninitialized: [recording ? 2 * rows : 0])  // mean, 1/σ per row
+    let xp = SendPtr(x.ptr), op = SendPtr(out.ptr), sp = SendPtr(stats.ptr)
     let wp = SendPtr(weight.ptr), bp = SendPtr(bias.ptr)
     parallelFor(rows, costPerItem: d * 4) { lo, hi in
         for r in lo..<hi {
             let s = xp.p + r * d
-            var mu: Float = 0
-            for i in 0..<d { mu += s[i] }
-            mu /= Float(d)
-            var v: Float = 0
-            for i in 0..<d { let t = s[i] - mu; v += t * t }
+            let mu = rowSum(s, d) / Float(d)
+            var acc = SIMD8<Float>(repeating: 0)
+            var i = 0
+            let m8 = SIMD8<Float>(repeating: mu)
+            while i + 8 <= d {
+                let t = UnsafeRawPointer(s).loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m8
+                acc += t * t
+                i += 8
+            }
+            var v = acc.sum()
+            while i < d { let t = s[i] - mu; v += t * t; i += 1 }
             let istd = 1 / (v / Float(d) + eps).squareRoot()
-            sp[r] = istd
-            let h = hp.p + r * d, o = op.p + r * d
-            for i in 0..<d { let t = (s[i] - mu) * istd; h[i] = t; o[i] = t * wp[i] + bp[i] }
+            if recording { sp[2 * r] = mu; sp[2 * r + 1] = istd }
+            let o = op.p + r * d
+            for i in 0..<d { o[i] = (s[i] - mu) * istd * wp[i] + bp[i] }
         }
     }
+    guard recording else { return out }
     return out.recorded([x, weight, bias]) { g in
-        let dx = Tensor(uninitialized: x.shape), dw = Tensor.zeros([d]), db = Tensor.zeros([d])
-        for r in 0..<rows {
-            let gg = g.ptr + r * d, h = xhat.ptr + r * d, o = dx.ptr + r * d
-            var s1: Float = 0, s2: Float = 0
-            for i in 0..<d {
-                let dh = gg[i] * weight.ptr[i]
-                s1 += dh; s2 += dh * h[i]
-                dw.ptr[i] += gg[i] * h[i]; db.ptr[i] += gg[i]
+        let dx = Tensor(uninitialized: x.shape)
+        let gp = SendPtr(g.ptr), dp = SendPtr(dx.ptr)
+        let inv = 1 / Float(d)
+        parallelFor(rows, costPerItem: d * 8) { lo, hi in
+            let buf = Storage(uninitialized: 2 * d)
+            let xh = buf.ptr, dh = buf.ptr + d
+            for r in lo..<hi {
+                let s = xp.p + r * d, gg = gp.p + r * d, o = dp.p + r * d
+                let mu = sp[2 * r], istd = sp[2 * r + 1]
+                for i in 0..<d { xh[i] = (s[i] - mu) * istd; dh[i] = gg[i] * wp[i] }
+                let s1 = rowSum(dh, d) * inv, s2 = rowDot(dh, xh, d) * inv
+                for i in 0..<d { o[i] = istd * (dh[i] - s1 - xh[i] * s2) }
             }
-            let istd = invStd.ptr[r], inv = 1 / Float(d)
-            for i in 0..<d {
-                let dh = gg[i] * weight.ptr[i]
-                o[i] = istd * (dh - inv * s1 - h[i] * inv * s2)
+            withExtendedLifetime(buf) {}
+        }
+        // dW = Σ_rows g·x̂, db = Σ_rows g, by blocks of 64 columns (row order fixed).
+        let dw = Tensor.zeros([d]), db = Tensor.zeros([d])
+        let dwp = SendPtr(dw.ptr), dbp = SendPtr(db.ptr)
+        let blocks = (d + 63) / 64
+        parallelFor(blocks, costPerItem: rows * 64 * 3) { lo, hi in
+            for blk in lo..<hi {
+                let c0 = blk * 64, w = Swift.min(d, c0 + 64) - c0
+                let aw = dwp.p + c0, ab = dbp.p + c0
+                for r in 0..<rows {
+                    let s = xp.p + r * d + c0, gg = gp.p + r * d + c0
+                    let mu = sp[2 * r], istd = sp[2 * r + 1]
+                    for i in 0..<w { aw[i] += gg[i] * ((s[i] - mu) * istd); ab[i] += gg[i] }
+                }
             }
         }
-        return [dx, dw, db]
+        withExtendedLifetime(stats) {}  // sp borrows its storage
+        return [dx, dw.reshaped(weight.shape).detached(), db.reshaped(bias.shape).detached()]
     }
 }

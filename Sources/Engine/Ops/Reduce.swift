@@ -27,12 +27,27 @@ extension Tensor {
         if let (outer, red, inner) = reductionSplit(ax) {
             out = Tensor(uninitialized: outShape)
             let o = out.ptr, x = ptr
-            for a in 0..<outer {
-                for i in 0..<inner {
+            if inner == 1 {
+                for a in 0..<outer {
                     var acc = 0.0
-                    var p = x + a * red * inner + i
-                    for _ in 0..<red { acc += Double(p.pointee); p += inner }
-                    o[a * inner + i] = Float(acc)
+                    let p = x + a * red
+                    for r in 0..<red { acc += Double(p[r]) }
+                    o[a] = Float(acc)
+                }
+            } else {
+                // Row by row into Double accumulators (contiguous reads; the same order per
+                // element as a strided walk, so the same result).
+                var acc = [Double](repeating: 0, count: inner)
+                acc.withUnsafeMutableBufferPointer { accP in
+                    let ap = accP.baseAddress!
+                    for a in 0..<outer {
+                        ap.update(repeating: 0, count: inner)
+                        for r in 0..<red {
+                            let row = x + (a * red + r) * inner
+                            for i in 0..<inner { ap[i] += Double(row[i]) }
+                        }
+                        for i in 0..<inner { o[a * inner + i] = Float(ap[i]) }
+                    }
                 }
             }
         } else {

@@ -32,4 +32,23 @@ public enum Reference {
         } }
         return out
     }
+
+    /// Multi-head self-attention composed from primitive ops (linear, permute, slice, batched
+    /// matmul, softmax): the definition the fused kernel (`multiHeadSelfAttention`) is tested against.
+    public static func multiHeadSelfAttention(_ x: Tensor, heads: Int, qkvWeight: Tensor, qkvBias: Tensor?,
+                                              projWeight: Tensor, projBias: Tensor?) -> Tensor {
+        let b = x.dim(0), n = x.dim(1), d = x.dim(2)
+        precondition(d % heads == 0, "attention: dim \(d) not divisible by \(heads) heads")
+        let hd = d / heads
+        let qkv = linear(x, weight: qkvWeight, bias: qkvBias)           // (B, N, 3D)
+            .reshaped([b, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4])  // (3, B, H, N, hd)
+        let q = qkv.sliced(axis: 0, 0..<1).reshaped([b * heads, n, hd])
+        let k = qkv.sliced(axis: 0, 1..<2).reshaped([b * heads, n, hd])
+        let v = qkv.sliced(axis: 0, 2..<3).reshaped([b * heads, n, hd])
+        let scores = Engine.matmul(q, k, transposeB: true) * (1 / Float(hd).squareRoot())  // (BH, N, N)
+        let attn = softmax(scores)
+        let ctx = Engine.matmul(attn, v)                                                    // (BH, N, hd)
+            .reshaped([b, heads, n, hd]).permuted([0, 2, 1, 3]).reshaped([b, n, d])
+        return linear(ctx, weight: projWeight, bias: projBias)
+    }
 }
