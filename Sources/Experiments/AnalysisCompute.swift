@@ -16,6 +16,10 @@ extension AnalysisKinds {
         let progress: AnalysisProgress = { c.progress($0, $1) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        guard c.experiment.spec.classes > 0 || call == "FrequencyAnalysis" else {
+            throw AnalysisError("\(call) needs class scores, but \(c.experiment.name) has no classifier head (classes: 0); "
+                                + "FrequencyAnalysis reads its features")
+        }
         switch call {
         case "FrequencyAnalysis":
             let (x, _) = try c.pixels(count: examples)

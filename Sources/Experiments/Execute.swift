@@ -132,7 +132,11 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         }
         let trainer = Trainer(setup)
         var history: [EpochMetrics] = []
-        if spec.epochs == 0 {
+        if spec.epochs == 0 && spec.classes == 0 {
+            // A feature extractor (no head): nothing to score; the run provides weights for analyses.
+            history = [EpochMetrics(epoch: 0, trainLoss: .nan, testLoss: .nan, top1: .nan, top5: .nan,
+                                    learningRate: 0, imagesPerSecond: 0, seconds: 0)]
+        } else if spec.epochs == 0 {
             let (loss, top1, top5) = trainer.evaluate()
             history = [EpochMetrics(epoch: 0, trainLoss: .nan, testLoss: loss, top1: top1, top5: top5,
                                     learningRate: 0, imagesPerSecond: 0, seconds: 0)]
@@ -162,8 +166,8 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         var summary: [String: Double] = ["top1": last.top1, "top5": last.top5, "testLoss": last.testLoss,
                                          "params": Double(model.parameterCount), "flops": Double(flops / 2),
                                          "trainTime": history.reduce(0) { $0 + $1.seconds },
-                                         "imagesPerSecond": last.imagesPerSecond]
-        if last.trainLoss.isFinite { summary["trainLoss"] = last.trainLoss }
+                                         "imagesPerSecond": last.imagesPerSecond, "trainLoss": last.trainLoss]
+        summary = summary.filter { $0.value.isFinite }  // e.g. no accuracy for a headless feature extractor
         try store.finishRun(key: key, outcome: .succeeded, summary: summary, endedAt: Date(),
                             wallSeconds: Date().timeIntervalSince(started))
     } catch let e as Interrupted {

@@ -56,6 +56,10 @@ public struct Resolver {
         guard epochs > 0 || weights != nil else {
             throw ResolveError("`epochs: 0` only evaluates, so it needs `weights:` (a safetensors file) to evaluate")
         }
+        guard model.classes > 0 || epochs == 0 else {
+            throw ResolveError("a model with `classes: 0` has no classifier head and cannot train; use it with "
+                               + "`epochs: 0, weights:` for analyses of its features (FrequencyAnalysis)")
+        }
         var distillation: DistillationSpec?
         if let teacher = a.optional("teacher") {
             distillation = try self.distillation(teacher, depth: depth)
@@ -145,6 +149,9 @@ public struct Resolver {
         guard let classes = a.optionalInt("classes") ?? data.classes else {
             throw ResolveError("`.\(value.name ?? "")` needs `classes:` with `.imageFolder` data "
                                + "(its class count is known only after reading the folder)")
+        }
+        guard classes != 1 else {
+            throw ResolveError("`classes: 1` of `.\(value.name ?? "")`: a classifier needs at least 2 classes (0 means no head)")
         }
         switch value.name {
         case "resnet":

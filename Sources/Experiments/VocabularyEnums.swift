@@ -20,8 +20,9 @@ extension Vocabulary {
         CaseSchema("bottleneck", doc: "1×1, 3×3, 1×1 convolutions with expansion 4 (ResNet-50/101/152)."),
     ])
 
-    static let classes = ParameterSchema("classes", .int(.atLeast(2)), default: .absent,
-                                         doc: "Output classes; omitted, the dataset's class count.")
+    static let classes = ParameterSchema("classes", .int(.atLeast(0)), default: .absent,
+                                         doc: "Output classes; omitted, the dataset's class count; 0: no classifier head "
+                                             + "(timm's num_classes=0, e.g. DINO weights), for `epochs: 0` feature analyses.")
 
     /// `.resnet` has two forms in one case: `depth:` (a standard depth) or `layers:` (blocks per stage, with
     /// `block:` and optionally `channels:`). Exactly one of `depth`/`layers` must be given; resolution reports

@@ -66,7 +66,8 @@ public enum ModelExpression: Equatable, Sendable, CustomStringConvertible {
     private static func resnet(_ r: inout ArgumentReader, defaultClasses: Int) throws -> ResNet.Config {
         let stem = try r.member("stem", [StemKind.cifar, .imagenet], default: .cifar)
         let attention = try r.member("attention", [AttentionKind.none, .se, .cbam], default: AttentionKind.none)
-        let classes = try r.int("classes", default: defaultClasses, atLeast: 2)
+        let classes = try r.int("classes", default: defaultClasses, atLeast: 0)
+        guard classes != 1 else { throw r.failure("classes", "classes must be 0 (no head, timm's num_classes=0) or at least 2") }
         let width = try r.optionalInt("width", atLeast: 1)
         let depth = try r.optionalInt("depth", atLeast: 1)
         let layers = try r.optionalInts("layers", atLeast: 1)
@@ -105,7 +106,8 @@ public enum ModelExpression: Equatable, Sendable, CustomStringConvertible {
         let heads = try r.int("heads", default: 3, atLeast: 1)
         let mlpRatio = try r.number("mlpRatio", default: 4)
         let qkvBias = try r.bool("qkvBias", default: true)
-        let classes = try r.int("classes", default: defaultClasses, atLeast: 2)
+        let classes = try r.int("classes", default: defaultClasses, atLeast: 0)
+        guard classes != 1 else { throw r.failure("classes", "classes must be 0 (no head, timm's num_classes=0) or at least 2") }
         guard image % patch == 0 else { throw r.failure("patch", "patch \(patch) does not divide image \(image)") }
         guard dim % heads == 0 else { throw r.failure("heads", "heads \(heads) does not divide dim \(dim)") }
         guard mlpRatio > 0, Int(Double(dim) * mlpRatio) >= 1 else {

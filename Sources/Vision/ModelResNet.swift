@@ -92,7 +92,7 @@ public final class ResNet: Classifier {
     public let config: Config
     let conv1: Conv2d, bn1: BatchNorm2d
     let stages: [[ResidualBlock]]
-    let fc: Linear
+    let fc: Linear?
 
     public init(_ config: Config, seed: UInt64 = 0) {
         self.config = config
@@ -114,7 +114,7 @@ public final class ResNet: Classifier {
             stages.append(blocks)
         }
         self.stages = stages
-        fc = Linear(inplanes, config.classes, rng: &rng)
+        fc = config.classes > 0 ? Linear(inplanes, config.classes, rng: &rng) : nil
         super.init()
         addChild("conv1", conv1); addChild("bn1", bn1)
         for (s, blocks) in stages.enumerated() {
@@ -122,8 +122,11 @@ public final class ResNet: Classifier {
             for (i, b) in blocks.enumerated() { stage.addChild(String(i), b) }
             addChild("layer\(s + 1)", stage)
         }
-        addChild("fc", fc)
+        if let fc { addChild("fc", fc) }
     }
+
+    /// The classifier on pooled features; the features themselves without a head (`classes: 0`).
+    func head(_ pooled: Tensor) -> Tensor { fc.map { $0(pooled) } ?? pooled }
 
     /// Features after the stem and after each block, in order (for analyses).
     public func blockOutputs(_ x: Tensor) -> [Tensor] {
@@ -135,6 +138,6 @@ public final class ResNet: Classifier {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        fc(globalAvgPool(blockOutputs(x).last!))
+        head(globalAvgPool(blockOutputs(x).last!))
     }
 }

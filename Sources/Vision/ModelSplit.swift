@@ -52,7 +52,7 @@ extension ResNet {
                 if k > index { y = b(y) }
             }
         }
-        return fc(globalAvgPool(y))
+        return head(globalAvgPool(y))
     }
 }
 

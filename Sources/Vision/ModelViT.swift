@@ -41,7 +41,9 @@ public final class ViT: Classifier {
     let patchProj: Conv2d
     let clsToken: Tensor, posEmbed: Tensor
     let blocks: [ViTBlock]
-    let norm: LayerNorm, head: Linear
+    let norm: LayerNorm
+    /// The classifier; nil with `classes: 0` (timm's `num_classes=0`): the model returns the normed class token.
+    let headLayer: Linear?
 
     public init(_ config: Config, seed: UInt64 = 0) {
         self.config = config
@@ -54,9 +56,9 @@ public final class ViT: Classifier {
             ViTBlock(dim: config.dim, heads: config.heads, mlpRatio: config.mlpRatio, qkvBias: config.qkvBias, rng: &rng)
         }
         norm = LayerNorm(config.dim)
-        head = Linear(config.dim, config.classes, rng: &rng)
+        headLayer = config.classes > 0 ? Linear(config.dim, config.classes, rng: &rng) : nil
         // timm: trunc-normal(0.02) Linear weights, zero biases.
-        for l in blocks.flatMap({ [$0.attn.qkv, $0.attn.proj, $0.fc1, $0.fc2] }) + [head] {
+        for l in blocks.flatMap({ [$0.attn.qkv, $0.attn.proj, $0.fc1, $0.fc2] }) + (headLayer.map { [$0] } ?? []) {
             l.weight.assign(Init.truncNormal(l.weight.shape, std: 0.02, rng: &rng))
             l.bias?.fill(0)
         }
@@ -69,8 +71,12 @@ public final class ViT: Classifier {
         let bl = Module()
         for (i, b) in blocks.enumerated() { bl.addChild(String(i), b) }
         addChild("blocks", bl)
-        addChild("norm", norm); addChild("head", head)
+        addChild("norm", norm)
+        if let headLayer { addChild("head", headLayer) }
     }
+
+    /// The classifier on the class token's features; the features themselves without a head.
+    func head(_ features: Tensor) -> Tensor { headLayer.map { $0(features) } ?? features }
 
     /// Token embeddings (B, 1+N, D) with position embeddings added.
     func embed(_ x: Tensor) -> Tensor {

@@ -127,3 +127,39 @@ import Vision
         #expect(html.contains("Grad-CAM of foreign"))
     }
 }
+
+/// A headless feature extractor (`classes: 0`, timm's `num_classes=0`, e.g. converted DINO weights) is evaluated
+/// without scores and analysed by FrequencyAnalysis; analyses that need class scores say why they cannot run.
+@Suite struct HeadlessAnalysisTests {
+    @Test func aViTWithoutHeadIsAnalysedFromItsFeatures() throws {
+        let box = try Sandbox()
+        let expression = ".vit(image: 16, patch: 4, dim: 24, depth: 2, heads: 2, classes: 0)"
+        let model = try ModelExpression.parse(expression).makeModel(seed: 5)
+        let state = model.stateDict()
+        #expect(state["head.weight"] == nil && state["norm.weight"] != nil, "no head parameters, as timm's num_classes=0")
+        try SafeTensors.write(state, to: box.root + "/dino.safetensors")
+        let path = try box.write("""
+            ---
+            data: .
+            ---
+
+            ```swift config
+            let dino = Experiment(model: \(expression), data: .shapes(classes: 4, size: 16, train: 8, test: 16),
+                                  epochs: 0, weights: "dino.safetensors")
+            FrequencyAnalysis(dino, examples: 8)
+            FilteredAccuracy(dino, cutoffs: [2], examples: 8)
+            ```
+
+            ```swift config
+            let bad = Experiment(model: \(expression), data: .shapes(classes: 4, size: 16, train: 8, test: 16), epochs: 1)
+            ```
+            """)
+        let (s, c, html) = try box.run(path)
+        #expect(s.trained == 1 && s.analysed == 1, "log: \(c.text)")
+        #expect(html.contains("ΔlogA of dino"))
+        #expect(html.contains("FilteredAccuracy of dino: FilteredAccuracy needs class scores"), "the refusal is shown in place")
+        #expect(html.contains("has no classifier head and cannot train"), "training a headless model is a cell error")
+        let record = try #require(try box.store().runs().first { $0.cell == "dino" })
+        #expect(record.status == .succeeded && record.summary["top1"] == nil && record.summary["params"] != nil)
+    }
+}

@@ -93,7 +93,7 @@ struct ModelExpressionTests {
         (".resnet(layers: [2, 0])", ["layers", "at least 1", "0"]),
         (".resnet(layers: 2)", ["layers: expects a list"]),
         (".resnet(depth: 18, width: 0.5)", ["width: expects an integer", "0.5"]),
-        (".resnet(depth: 18, classes: 1)", ["classes: must be at least 2"]),
+        (".resnet(depth: 18, classes: 1)", ["classes must be 0 (no head", "or at least 2"]),
         (".resnet(depth: 18, depth: 34)", ["'depth' is given twice"]),
         (".resnet(depth: 18", ["missing ')'"]),
         (".resnet(depth 18)", ["expected ':' after label 'depth'"]),
