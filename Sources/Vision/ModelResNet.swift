@@ -51,9 +51,15 @@ final class ResidualBlock: Module {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         var y = x
-        for i in 0..<convs.count {
-            y = convBN(convs[i], bns[i], y, relu: i < convs.count - 1)  // BN (+ReLU) fused or folded
+        let last = convs.count - 1
+        for i in 0..<last {
+            y = convBN(convs[i], bns[i], y, relu: true)  // BN+ReLU fused (train) or folded (inference)
         }
+        if seForward == nil && bns[last].training {
+            // Training: relu(bn(conv(y)) + shortcut) in one op, the normalised tensor never stored.
+            return bns[last](convs[last](y), residual: downsample?(x) ?? x)
+        }
+        y = convBN(convs[last], bns[last], y)
         if let seForward { y = seForward(y) }
         return addReLU(y, downsample?(x) ?? x)
     }

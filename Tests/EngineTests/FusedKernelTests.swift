@@ -253,4 +253,21 @@ import Testing
             #expect(s.scalars == expected, "sum over axis \(axis)")
         }
     }
+
+    /// batchNorm2d(residual:) against addReLU(batchNorm2d(x), r): output, running statistics and
+    /// the gradients of x, weight, bias and the residual.
+    @Test func batchNormResidualMatchesComposite() {
+        let x = Self.rand([3, 4, 5, 3], 61, std: 2), w = Self.rand([4], 62), b = Self.rand([4], 63)
+        let r = Self.rand([3, 4, 5, 3], 64), gOut = Self.rand([3, 4, 5, 3], 65)
+        let (rm1, rv1, rm2, rv2) = (Tensor.zeros([4]), Tensor.ones([4]), Tensor.zeros([4]), Tensor.ones([4]))
+        let (fast, fg) = Self.run([x, w, b, r], gOut) {
+            batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm1, runningVar: rv1, training: true, relu: true, residual: $0[3])
+        }
+        let (ref, rg) = Self.run([x, w, b, r], gOut) {
+            addReLU(batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm2, runningVar: rv2, training: true), $0[3])
+        }
+        expectClose(fast, ref, rtol: 1e-6, atol: 1e-6, "bn+residual out")
+        #expect(rm1.scalars == rm2.scalars && rv1.scalars == rv2.scalars)
+        for i in 0..<4 { expectClose(fg[i], rg[i]!, rtol: 1e-4, atol: 1e-5, "bn+residual grad \(i)") }
+    }
 }

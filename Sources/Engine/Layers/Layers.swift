@@ -61,10 +61,11 @@ public final class BatchNorm2d: Module {
         addBuffer("running_mean", runningMean); addBuffer("running_var", runningVar)
     }
 
-    /// Normalises x; with `relu`, ReLU is applied in the same pass (`batchNorm2d(relu:)`).
-    public func callAsFunction(_ x: Tensor, relu: Bool = false) -> Tensor {
+    /// Normalises x; with `relu`, ReLU is applied in the same pass (`batchNorm2d(relu:)`);
+    /// with `residual`, relu(bn(x) + residual) in one pass.
+    public func callAsFunction(_ x: Tensor, relu: Bool = false, residual: Tensor? = nil) -> Tensor {
         batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                    training: training, momentum: momentum, eps: eps, relu: relu)
+                    training: training, momentum: momentum, eps: eps, relu: relu || residual != nil, residual: residual)
     }
 }
 

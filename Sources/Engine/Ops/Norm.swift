@@ -8,9 +8,17 @@ import Foundation
 /// PyTorch: `r ← (1−momentum)·r + momentum·stat`, with the unbiased variance for `runningVar`.
 /// Evaluation normalises with the running statistics. Per-plane sums run in Float SIMD lanes
 /// and are accumulated over the batch in Double.
+///
+/// With `residual` (same shape as x) the result is relu(bn(x) + residual) in one pass (the
+/// residual join of a ResNet block): the normalised tensor is never stored, which saves one
+/// activation per block for the backward pass.
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) -> Tensor {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false,
+                        residual: Tensor? = nil) -> Tensor {
     precondition(x.rank == 4 && x.dim(1) == weight.count, "batchNorm2d: input \(x.shape) vs \(weight.count) channels")
+    precondition(residual == nil || (relu && residual!.shape == x.shape),
+                 "batchNorm2d: residual \(residual?.shape ?? []) needs relu and the input's shape \(x.shape)")
+    let rp = residual.map { SendPtr($0.ptr) }
     let n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), m = n * hw
     let out = Tensor(uninitialized: x.shape)
     let mean = Tensor(uninitialized: [c]), invStd = Tensor(uninitialized: [c])
@@ -39,7 +47,10 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             let scale = wp[ch] * istd, shift = bp[ch] - mu * scale
             for i in 0..<n {
                 let s = xp.p + (i * c + ch) * hw, d = op.p + (i * c + ch) * hw
-                if relu {
+                if let rp {
+                    let r = rp.p + (i * c + ch) * hw
+                    for q in 0..<hw { let y = s[q] * scale + shift + r[q]; d[q] = y > 0 ? y : 0 }
+                } else if relu {
                     for q in 0..<hw { let y = s[q] * scale + shift; d[q] = y > 0 ? y : 0 }
                 } else {
                     for q in 0..<hw { d[q] = s[q] * scale + shift }
@@ -47,14 +58,27 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             }
         }
     }
-    return out.recorded([x, weight, bias]) { g in
+    var inputs = [x, weight, bias]
+    if let residual { inputs.append(residual) }
+    return out.recorded(inputs) { g in
         let dx = Tensor(uninitialized: x.shape), dw = Tensor(uninitialized: [c]), db = Tensor(uninitialized: [c])
-        let gp = SendPtr(g.ptr), dxp = SendPtr(dx.ptr), dwp = SendPtr(dw.ptr), dbp = SendPtr(db.ptr)
+        // With a residual, the masked gradient is the residual's gradient and BN's upstream one.
+        let dres: Tensor? = residual.map { Tensor(uninitialized: $0.shape) }
+        let gp = SendPtr(dres?.ptr ?? g.ptr), dxp = SendPtr(dx.ptr), dwp = SendPtr(dw.ptr), dbp = SendPtr(db.ptr)
+        let gIn = SendPtr(g.ptr)
+        let relu = relu && residual == nil  // the residual mask is applied to dres below
         parallelFor(c, costPerItem: m * 4) { lo, hi in
             for ch in lo..<hi {
                 let mu = mp[ch], istd = sp[ch], gamma = wp[ch]
                 // The forward pass's affine map, to recompute the ReLU mask bit for bit.
                 let scale = gamma * istd, shift = bp[ch] - mu * scale
+                if let rp {
+                    for i in 0..<n {
+                        let o = (i * c + ch) * hw
+                        let s = xp.p + o, r = rp.p + o, gg = gIn.p + o, d = gp.p + o
+                        for q in 0..<hw { d[q] = s[q] * scale + shift + r[q] > 0 ? gg[q] : 0 }
+                    }
+                }
                 // Σ g and Σ g·x̂ (g masked where the ReLU output was 0), per plane in Float,
                 // over planes in Double: with few elements per channel the training-mode
                 // gradient is a near-cancellation.
@@ -78,7 +102,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             }
         }
         withExtendedLifetime((mean, invStd)) {}  // mp/sp borrow their storage
-        return [dx, dw, db]
+        return dres == nil ? [dx, dw, db] : [dx, dw, db, dres]
     }
 }
 
