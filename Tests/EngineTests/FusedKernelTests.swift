@@ -270,4 +270,55 @@ import Testing
         #expect(rm1.scalars == rm2.scalars && rv1.scalars == rv2.scalars)
         for i in 0..<4 { expectClose(fg[i], rg[i]!, rtol: 1e-4, atol: 1e-5, "bn+residual grad \(i)") }
     }
+
+    /// The in-place inference paths (linearGELU's activation over its own GEMM output, the
+    /// attention softmax over its own score rows) against naive Double references, on widths
+    /// that cover full eight-lane blocks and a scalar tail (70 features, 21 tokens).
+    @Test func inPlaceInferenceKernelsMatchNaive() {
+        // linearGELU with bias, no gradient: out = GELU(x·Wᵀ + b).
+        let rows = 13, inF = 11, outF = 70
+        let x = Self.rand([rows, inF], 71), w = Self.rand([outF, inF], 72, std: 0.5), b = Self.rand([outF], 73)
+        let fast = Autograd.noGrad { linearGELU(x, weight: w, bias: b) }
+        let xs = x.scalars, ws = w.scalars, bs = b.scalars
+        var expected = [Float]()
+        for r in 0..<rows {
+            for o in 0..<outF {
+                var h = Double(bs[o])
+                for k in 0..<inF { h += Double(xs[r * inF + k]) * Double(ws[o * inF + k]) }
+                expected.append(Float(0.5 * h * (1 + erf(h / 2.0.squareRoot()))))
+            }
+        }
+        expectClose(fast, Tensor(shape: [rows, outF], data: expected), rtol: 1e-5, atol: 1e-5, "in-place linearGELU")
+        // Attention without gradient: softmax(Q·Kᵀ/√hd)·V per (image, head) straight from qkv.
+        let bsz = 2, n = 21, heads = 2, hd = 4, d = heads * hd
+        let qkv = Self.rand([bsz, n, 3 * d], 74, std: 1.5)
+        let att = Autograd.noGrad { fusedSelfAttention(qkv, heads: heads) }
+        let q = qkv.scalars
+        var ref = [Float](repeating: 0, count: bsz * n * d)
+        for img in 0..<bsz {
+            for h in 0..<heads {
+                func at(_ t: Int, _ part: Int, _ j: Int) -> Double { Double(q[(img * n + t) * 3 * d + part * d + h * hd + j]) }
+                for i in 0..<n {
+                    var s = (0..<n).map { t in (0..<hd).reduce(0.0) { $0 + at(i, 0, $1) * at(t, 1, $1) } / Double(hd).squareRoot() }
+                    let m = s.max()!
+                    s = s.map { Foundation.exp($0 - m) }
+                    let z = s.reduce(0, +)
+                    for j in 0..<hd {
+                        ref[(img * n + i) * d + h * hd + j] = Float((0..<n).reduce(0.0) { $0 + s[$1] / z * at($1, 2, j) })
+                    }
+                }
+            }
+        }
+        expectClose(att, Tensor(shape: [bsz, n, d], data: ref), rtol: 1e-5, atol: 1e-5, "in-place attention softmax")
+        // softmax (separate output) on the same 21-wide rows.
+        let sm = Autograd.noGrad { softmax(Self.rand([3, n], 75, std: 3)) }
+        let sx = Self.rand([3, n], 75, std: 3).scalars
+        var sref = [Float]()
+        for r in 0..<3 {
+            let row = sx[(r * n)..<(r * n + n)].map(Double.init), m = row.max()!
+            let e = row.map { Foundation.exp($0 - m) }, z = e.reduce(0, +)
+            sref += e.map { Float($0 / z) }
+        }
+        expectClose(sm, Tensor(shape: [3, n], data: sref), rtol: 1e-5, atol: 1e-6, "softmax")
+    }
 }

@@ -100,11 +100,29 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 }
 
 @inline(__always) func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var m = -Float.infinity
-    for i in 0..<n { m = Swift.max(m, x[i]) }
-    for i in 0..<n { y[i] = fastExp(x[i] - m) }
+    let m = rowMax(x, n)
+    // In place, one pointer: aliasing x and y would fail LLVM's overlap check (scalar loop).
+    if x == y {
+        for i in 0..<n { y[i] = fastExp(y[i] - m) }
+    } else {
+        for i in 0..<n { y[i] = fastExp(x[i] - m) }
+    }
     let inv = 1 / rowSum(y, n)
     for i in 0..<n { y[i] *= inv }
+}
+
+/// max of p[0..<n] (−∞ for n = 0) with eight SIMD lanes; exact, so the lane order does not matter.
+@inline(__always) func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var i = 0
+    var m = -Float.infinity
+    if n >= 8 {
+        let raw = UnsafeRawPointer(p)
+        var acc = SIMD8<Float>(repeating: -.infinity)
+        while i + 8 <= n { acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8 }
+        m = acc.max()
+    }
+    while i < n { m = Swift.max(m, p[i]); i += 1 }
+    return m
 }
 
 /// Σ p[0..<n] with eight SIMD lanes (a fixed order for a given n).

@@ -147,8 +147,16 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
     let out = gelu && recording ? Tensor(uninitialized: outShape) : pre
     if gelu {
         let op = SendPtr(out.ptr)
+        // In place (no gradient) the loop reads and writes one pointer: with two pointers that
+        // alias, LLVM's runtime overlap check would send every element down the scalar loop.
+        let inPlace = op.p == pp.p
         parallelFor(rows * outF, costPerItem: 20) { lo, hi in
-            for i in lo..<hi { op[i] = fastGELU(pp[i]) }
+            if inPlace {
+                let q = pp.p
+                for i in lo..<hi { q[i] = fastGELU(q[i]) }
+            } else {
+                for i in lo..<hi { op[i] = fastGELU(pp[i]) }
+            }
         }
     }
     guard recording else { return out }
