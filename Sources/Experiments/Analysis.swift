@@ -29,8 +29,9 @@ public struct AnalysisTarget {
     public var estimate: Double
 }
 
-/// The version of the analysis algorithms; part of every analysis key.
-let analysisNumericsVersion = "loom-analysis-1"
+/// The version of the analysis algorithms; part of every analysis key. 2: Grad-CAM and shape bias normalise their inputs
+/// as the other analyses and the evaluation pipeline do (x·(1/std) − mean/std), not (x − mean)/std.
+let analysisNumericsVersion = "loom-analysis-2"
 
 /// A computed result: JSON for the numbers, named PNGs for the pictures.
 struct AnalysisPayload {

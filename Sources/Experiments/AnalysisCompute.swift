@@ -76,9 +76,7 @@ extension AnalysisKinds {
     static func shapeBias(_ c: AnalysisContext, examples: Int?, seed: UInt64, progress: @escaping AnalysisProgress) throws -> ShapeBiasPayload {
         let a = c.args
         var cue: ShapeBiasPayload.Counts? = nil
-        if case let .shapes(classes, size, train, test, textureCue, dataSeed) = c.experiment.spec.data {
-            let set = ShapesDataset(ShapesConfig(classes: classes, size: size, trainCount: train, testCount: test,
-                                                 textureCue: textureCue, seed: UInt64(dataSeed)))
+        if let set = c.experiment.spec.data.shapesDataset {
             let conflict = set.load(.cueConflict)
             let (x, _) = try c.pixels(conflict, count: examples)
             let n = x.dim(0)

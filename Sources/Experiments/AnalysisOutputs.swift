@@ -73,8 +73,8 @@ enum AnalysisKinds {
                                  .lineChart(LineChart(x: ChartAxis("filter \(shape)", unit: "frequency bins", min: 0),
                                                       y: ChartAxis("top-1", unit: "%", min: 0, max: 100), series: series)))
         let pct = { (t: String) in TableColumn(t, unit: "%", better: .neither, format: .percent(1)) }
-        let columns = [TableColumn("run"), pct("clean")] + first.cutoffs.map { pct("low \(ReportFormatShort.number($0))") }
-            + first.cutoffs.map { pct("high \(ReportFormatShort.number($0))") }
+        let columns = [TableColumn("run"), pct("clean")] + first.cutoffs.map { pct("low \(NumberFormat.automatic.format($0))") }
+            + first.cutoffs.map { pct("high \(NumberFormat.automatic.format($0))") }
         return [chart, ReportOutput(.table(ReportTable(columns: columns, rows: rows.filter { $0.count == columns.count })))]
     }
 
@@ -98,7 +98,7 @@ enum AnalysisKinds {
                                      values: (0..<p.height).map { i in (0..<p.width).map { p.errors[i * p.width + $0] * 100 } },
                                      scale: ChartAxis("error", unit: "%", min: 0, max: 100))
             return ReportOutput(title: "Fourier heat map of \(name(r)): error under each basis perturbation "
-                                + "(‖v‖ = \(ReportFormatShort.number(p.norm)), \(p.examples) images; clean error "
+                                + "(‖v‖ = \(NumberFormat.automatic.format(p.norm)), \(p.examples) images; clean error "
                                 + String(format: "%.1f", p.cleanError * 100) + " %)", .heatmap(chart))
         }
     }
@@ -127,7 +127,7 @@ enum AnalysisKinds {
             series.append(BarSeries("cue conflict", values: payloads.map { ($0.1.cueConflict?.bias ?? .nan) * 100 }))
         }
         for (j, radius) in first.radii.enumerated() {
-            series.append(BarSeries("frequency-hybrid proxy, r = \(ReportFormatShort.number(radius))",
+            series.append(BarSeries("frequency-hybrid proxy, r = \(NumberFormat.automatic.format(radius))",
                                     values: payloads.map { p in j < p.1.hybrid.count ? (p.1.hybrid[j].bias ?? .nan) * 100 : .nan }))
         }
         let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions",
@@ -140,7 +140,7 @@ enum AnalysisKinds {
                              .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
             }
             for (radius, c) in zip(p.radii, p.hybrid) {
-                rows.append([.text(name(r)), .text("hybrid proxy r = \(ReportFormatShort.number(radius))"), .number(Double(c.shape)),
+                rows.append([.text(name(r)), .text("hybrid proxy r = \(NumberFormat.automatic.format(radius))"), .number(Double(c.shape)),
                              .number(Double(c.texture)), .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
             }
         }
@@ -160,12 +160,5 @@ enum AnalysisKinds {
             + "(labelled as such) adds the low band of one test image to the high band of another with a different label "
             + "(METHODS §3.2): S counts predictions of the low-band image's label, T the high-band image's."
         return outputs + [ReportOutput(.text(note))]
-    }
-}
-
-/// Short numbers for labels: integers without decimals, others with up to two.
-enum ReportFormatShort {
-    static func number(_ x: Double) -> String {
-        x == x.rounded() ? String(Int(x)) : String(format: "%.2g", x)
     }
 }

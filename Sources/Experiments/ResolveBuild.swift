@@ -9,6 +9,14 @@ extension DataSpec {
         path.hasPrefix("/") || root.isEmpty ? path : (root.hasSuffix("/") ? root + path : root + "/" + path)
     }
 
+    /// The generator of `.shapes` data with these settings (all its splits, the cue-conflict one included); nil for
+    /// file-backed datasets.
+    public var shapesDataset: ShapesDataset? {
+        guard case let .shapes(classes, size, train, test, textureCue, seed) = self else { return nil }
+        return ShapesDataset(ShapesConfig(classes: classes, size: size, trainCount: train, testCount: test,
+                                          textureCue: textureCue, seed: UInt64(seed)))
+    }
+
     /// Reads (or, for `.shapes`, generates) both splits.
     ///
     /// Normalisation: CIFAR's published per-channel statistics; ImageNet's for image folders (timm's default);
@@ -17,9 +25,8 @@ extension DataSpec {
     public func load(root: String) throws -> (train: LabeledImages, test: LabeledImages, normalization: Normalization,
                                              classNames: [String]) {
         switch self {
-        case let .shapes(classes, size, train, test, textureCue, seed):
-            let set = ShapesDataset(ShapesConfig(classes: classes, size: size, trainCount: train, testCount: test,
-                                                 textureCue: textureCue, seed: UInt64(seed)))
+        case .shapes:
+            let set = shapesDataset!  // non-nil for .shapes
             let trainImages = set.load(.train)
             return (trainImages, set.load(.test), Self.statistics(of: trainImages.images), set.classNames)
         case .cifar10(let path):

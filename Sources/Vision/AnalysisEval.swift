@@ -65,19 +65,26 @@ public enum AnalysisEval {
     /// `makeBatch(range)` returns the model input (already normalised) for those indices.
     public static func predictions(model: Classifier, count: Int, batchSize: Int, progress: AnalysisProgress? = nil,
                                    makeBatch: (Range<Int>) -> Tensor) -> [Int] {
+        predictionsAndClasses(model: model, count: count, batchSize: batchSize, progress: progress, makeBatch: makeBatch).predictions
+    }
+
+    /// ``predictions(model:count:batchSize:progress:makeBatch:)`` and the logits' width (0 for no inputs).
+    static func predictionsAndClasses(model: Classifier, count: Int, batchSize: Int, progress: AnalysisProgress? = nil,
+                                      makeBatch: (Range<Int>) -> Tensor) -> (predictions: [Int], classes: Int) {
         model.eval()
-        var out: [Int] = []
+        var out: [Int] = [], classes = 0
         out.reserveCapacity(count)
         var start = 0
         while start < count {
             let range = start..<min(count, start + batchSize)
             let x = makeBatch(range)
             let logits = Autograd.noGrad { model(x) }
+            classes = logits.dim(1)
             out += logits.argmax(axis: 1)
             start = range.upperBound
             progress?(start, count)
         }
-        return out
+        return (out, classes)
     }
 
     /// Predicted classes of raw [0, 1] `pixels` after normalisation.

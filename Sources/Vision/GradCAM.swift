@@ -96,7 +96,7 @@ public enum GradCAM {
         maps.reserveCapacity(n)
         for start in stride(from: 0, to: n, by: batchSize) {
             let end = Swift.min(n, start + batchSize)
-            let x = normalizedBatch(pixels, start..<end, normalization)
+            let x = AnalysisEval.normalizedBatch(pixels, start..<end, normalization)
             let batchLabels = Array(labels[start..<end])
             let g = try gradients(cut: cut, input: x, classes: classes) { logits in
                 logits.indices.map { i -> Int in
@@ -346,20 +346,6 @@ public enum GradCAM {
     static func classCount(_ model: Classifier) throws -> Int {
         if let c = knownClassCount(model) { return c }
         throw GradCAMError(message: "analyses need a ResNet or a ViT, got \(type(of: model))")
-    }
-
-    /// Images `range` of `pixels`, normalised to (x − mean) / std per channel.
-    static func normalizedBatch(_ pixels: Tensor, _ range: Range<Int>, _ n: Normalization) -> Tensor {
-        let hw = pixels.dim(2) * pixels.dim(3)
-        let out = Tensor(uninitialized: [range.count, 3, pixels.dim(2), pixels.dim(3)])
-        let src = pixels.ptr + range.lowerBound * 3 * hw, dst = out.ptr
-        for i in 0..<range.count {
-            for c in 0..<3 {
-                let base = (i * 3 + c) * hw, m = n.mean[c], s = n.std[c]
-                for j in 0..<hw { dst[base + j] = (src[base + j] - m) / s }
-            }
-        }
-        return out
     }
 
     /// Index of the largest value (the first on ties, as numpy's argmax).

@@ -134,10 +134,15 @@ public final class ResNet: Classifier {
     /// The classifier on pooled features; the features themselves without a head (`classes: 0`).
     func head(_ pooled: Tensor) -> Tensor { fc.map { $0(pooled) } ?? pooled }
 
+    /// conv1, bn1 and ReLU, then the ImageNet stem's max-pool.
+    func stem(_ x: Tensor) -> Tensor {
+        let y = convBN(conv1, bn1, x, relu: true)
+        return config.stem == .imagenet ? maxPool2d(y, kernel: 3, stride: 2, padding: 1) : y
+    }
+
     /// Features after the stem and after each block, in order (for analyses).
     public func blockOutputs(_ x: Tensor) -> [Tensor] {
-        var y = convBN(conv1, bn1, x, relu: true)
-        if config.stem == .imagenet { y = maxPool2d(y, kernel: 3, stride: 2, padding: 1) }
+        var y = stem(x)
         var outs = [y]
         for blocks in stages { for b in blocks { y = b(y); outs.append(y) } }
         return outs

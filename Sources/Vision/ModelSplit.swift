@@ -30,8 +30,7 @@ extension ResNet {
 
     /// The activation at latent `index` (see `latentIndex(named:)`): the stem, then blocks up to it.
     public func features(_ x: Tensor, through index: Int) -> Tensor {
-        var y = relu(bn1(conv1(x)))
-        if config.stem == .imagenet { y = maxPool2d(y, kernel: 3, stride: 2, padding: 1) }
+        var y = stem(x)
         var k = 0
         for blocks in stages {
             for b in blocks {
@@ -80,8 +79,7 @@ extension ViT {
     public func forward(fromTokens tokens: Tensor, before block: Int) -> Tensor {
         var t = tokens
         for blk in blocks.dropFirst(block) { t = blk.parts(t).1 }
-        let n = norm(t)
-        return head(n.sliced(axis: 1, 0..<1).reshaped([t.dim(0), config.dim]))
+        return classify(t)
     }
 
     /// `norm1` of block `block` applied to its input tokens.
@@ -90,8 +88,6 @@ extension ViT {
     /// Logits when block `block`'s `norm1` output is `normed` and its input (the residual) is `tokens`.
     public func forward(fromNorm1 normed: Tensor, residual tokens: Tensor, block: Int) -> Tensor {
         let blk = blocks[block]
-        let a = tokens + blk.attn(normed)
-        let m = a + blk.fc2(gelu(blk.fc1(blk.norm2(a))))
-        return forward(fromTokens: m, before: block + 1)
+        return forward(fromTokens: blk.mlpResidual(tokens + blk.attn(normed)), before: block + 1)
     }
 }

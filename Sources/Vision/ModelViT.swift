@@ -21,7 +21,12 @@ final class ViTBlock: Module {
     /// Returns (after attention residual, after MLP residual).
     func parts(_ x: Tensor) -> (Tensor, Tensor) {
         let a = x + attn(norm1(x))
-        return (a, a + fc2(linearGELU(norm2(a), weight: fc1.weight, bias: fc1.bias)))
+        return (a, mlpResidual(a))
+    }
+
+    /// a + mlp(norm2(a)): the block's second residual sublayer.
+    func mlpResidual(_ a: Tensor) -> Tensor {
+        a + fc2(linearGELU(norm2(a), weight: fc1.weight, bias: fc1.bias))
     }
 }
 
@@ -100,8 +105,10 @@ public final class ViT: Classifier {
         return outs
     }
 
-    public override func forward(_ x: Tensor) -> Tensor {
-        let t = norm(sublayerOutputs(x).last!)
-        return head(t.sliced(axis: 1, 0..<1).reshaped([x.dim(0), config.dim]))
+    public override func forward(_ x: Tensor) -> Tensor { classify(sublayerOutputs(x).last!) }
+
+    /// Logits (or features without a head) from the last block's token states: final norm, class token, head.
+    func classify(_ tokens: Tensor) -> Tensor {
+        head(norm(tokens).sliced(axis: 1, 0..<1).reshaped([tokens.dim(0), config.dim]))
     }
 }

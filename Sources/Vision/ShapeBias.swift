@@ -83,23 +83,11 @@ public enum ShapeBias {
                                shapeAccuracy: Double(s) / Double(n), textureAccuracy: Double(t) / Double(n))
     }
 
-    /// Top-1 class of each image (evaluation mode, no graph).
+    /// Top-1 class of each image (evaluation mode, no graph) and the model's class count.
     static func predict(model: Classifier, pixels: Tensor, normalization: Normalization, batchSize: Int) -> (predictions: [Int], classes: Int) {
-        model.eval()
-        var out: [Int] = [], classes = 0
-        out.reserveCapacity(pixels.dim(0))
-        for start in stride(from: 0, to: pixels.dim(0), by: batchSize) {
-            let range = start..<Swift.min(pixels.dim(0), start + batchSize)
-            let logits = Autograd.noGrad { model(GradCAM.normalizedBatch(pixels, range, normalization)) }
-            let c = logits.dim(1), v = logits.ptr
-            classes = c
-            for i in 0..<range.count {
-                var best = 0
-                for j in 1..<c where v[i * c + j] > v[i * c + best] { best = j }
-                out.append(best)
-            }
+        AnalysisEval.predictionsAndClasses(model: model, count: pixels.dim(0), batchSize: batchSize) {
+            AnalysisEval.normalizedBatch(pixels, $0, normalization)
         }
-        return (out, classes)
     }
 }
 
