@@ -63,9 +63,8 @@ public func benchModel(_ name: String, _ model: Classifier, imageSize: Int, clas
     let opt = Optimizer(.sgd(momentum: 0.9, weightDecay: 5e-4), parameters: model.namedParameters(), learningRate: 0.01)
     model.train()
     let train = bestTime(reps: reps) {
-        let loss = crossEntropy(model(x), labels: labels)
         opt.zeroGrad()
-        loss.backward()
+        _ = model.accumulateGradients(x) { logits, _, rows in crossEntropy(logits, labels: Array(labels[rows])) }
         opt.step()
     }
     model.eval()

@@ -11,7 +11,18 @@ public enum AttentionKind: String, Sendable, Codable { case none, se, cbam }
 /// An image classifier: a module mapping (N, 3, H, W) to logits (N, classes).
 open class Classifier: Module {
     open func forward(_ x: Tensor) -> Tensor { fatalError("subclass must implement forward") }
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+
+    /// Bytes of the largest activation one image of `height`×`width` pixels makes in a forward
+    /// pass; micro-batches are sized from it (`MicroBatch`). 0 (the default) means unknown: never split.
+    open func activationBytesPerImage(height: Int, width: Int) -> Int { 0 }
+
+    /// Whether, in training mode, each image's logits depend on that image alone (no batch
+    /// statistics such as BatchNorm's), so a batch's gradient may be accumulated over micro-batches.
+    open var imagesIndependentInTraining: Bool { false }
+
+    /// Runs the model; a batch of independent images (no gradient recording, evaluation mode)
+    /// runs in shards and micro-batches (`MicroBatch`): the same values, computed faster.
+    public func callAsFunction(_ x: Tensor) -> Tensor { forwardSharded(x) ?? forward(x) }
 }
 
 /// One residual block (timm `BasicBlock` / `Bottleneck`).
@@ -150,5 +161,18 @@ public final class ResNet: Classifier {
 
     public override func forward(_ x: Tensor) -> Tensor {
         head(globalAvgPool(blockOutputs(x).last!))
+    }
+
+    /// The widest feature map: the stem's, or a stage's output (×4 channels for bottlenecks).
+    public override func activationBytesPerImage(height: Int, width: Int) -> Int {
+        var h = height, w = width
+        if config.stem == .imagenet { h = (h + 1) / 2; w = (w + 1) / 2 }
+        var widest = config.stemWidth * h * w
+        if config.stem == .imagenet { h = (h + 1) / 2; w = (w + 1) / 2 }
+        for (s, planes) in config.channels.prefix(config.layers.count).enumerated() {
+            if s > 0 { h = (h + 1) / 2; w = (w + 1) / 2 }
+            widest = max(widest, (config.block == .basic ? planes : planes * 4) * h * w)
+        }
+        return widest * MemoryLayout<Float>.size
     }
 }

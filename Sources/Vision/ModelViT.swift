@@ -107,6 +107,14 @@ public final class ViT: Classifier {
 
     public override func forward(_ x: Tensor) -> Tensor { classify(sublayerOutputs(x).last!) }
 
+    /// The MLP's hidden activation, tokens × dim × ratio.
+    public override func activationBytesPerImage(height: Int, width: Int) -> Int {
+        config.tokens * Int(Double(config.dim) * config.mlpRatio) * MemoryLayout<Float>.size
+    }
+
+    /// LayerNorm and attention work within one image: a batch's gradient is the sum of its images'.
+    public override var imagesIndependentInTraining: Bool { true }
+
     /// Logits (or features without a head) from the last block's token states: final norm, class token, head.
     func classify(_ tokens: Tensor) -> Tensor {
         head(norm(tokens).sliced(axis: 1, 0..<1).reshaped([tokens.dim(0), config.dim]))

@@ -154,26 +154,24 @@ public final class Trainer {
     func step(_ batch: Batch, epoch: Int, index: Int) -> Float {
         let s = setup
         var x = batch.images
-        let logits: Tensor
-        var loss: Tensor
+        var targets: Tensor? = nil
         if let mix = s.mixup {
             var rng = SeededRNG(seed: s.train.seed, stream: 0x4D49_5800_0000_0000 ^ (UInt64(epoch) << 24) ^ UInt64(index))
-            let (mixed, targets, _) = mix.apply(x, labels: batch.labels, classes: s.classes, rng: &rng)
+            let (mixed, t, _) = mix.apply(x, labels: batch.labels, classes: s.classes, rng: &rng)
             x = mixed
-            logits = s.model(x)
-            loss = softTargetCrossEntropy(logits, targets: targets)
-        } else {
-            logits = s.model(x)
-            loss = crossEntropy(logits, labels: batch.labels, labelSmoothing: s.labelSmoothing)
+            targets = t
         }
-        if let kd = s.distillation {
-            let t = Autograd.noGrad { kd.teacher(x) }
-            loss = loss * kd.gamma + distillationLoss(student: logits, teacher: t, temperature: kd.temperature) * kd.alpha
-        }
-        let value = loss.item
-        guard value.isFinite else { return value }
         optimizer.zeroGrad()
-        loss.backward()
+        let value = s.model.accumulateGradients(x) { logits, images, rows in
+            var loss = targets.map { softTargetCrossEntropy(logits, targets: rows.count == $0.dim(0) ? $0 : $0.sliced(axis: 0, rows)) }
+                ?? crossEntropy(logits, labels: Array(batch.labels[rows]), labelSmoothing: s.labelSmoothing)
+            if let kd = s.distillation {
+                let t = Autograd.noGrad { kd.teacher(images) }
+                loss = loss * kd.gamma + distillationLoss(student: logits, teacher: t, temperature: kd.temperature) * kd.alpha
+            }
+            return loss
+        }
+        guard value.isFinite else { return value }
         if let maxNorm = s.clipGradNorm { clipGradients(maxNorm) }
         optimizer.step()
         return value

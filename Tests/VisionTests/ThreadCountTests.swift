@@ -1,12 +1,15 @@
 // Results must not depend on the thread count beyond float rounding: a ViT's and a ResNet's training-step
-// gradients with 1 thread and with 2 threads agree. (Serialised: it changes the global thread count.)
+// gradients with 1 thread and with 2 threads agree. (Thread counts scoped with `Threads.with`.)
 import Engine
 import Testing
 @testable import Vision
 
-@Suite(.serialized) struct ThreadCountTests {
+@Suite struct ThreadCountTests {
     func gradients(_ model: Classifier, _ x: Tensor, _ labels: [Int], threads: Int) -> [String: [Float]] {
-        Threads.set(threads)
+        Threads.with(threads) { gradients(model, x, labels) }
+    }
+
+    func gradients(_ model: Classifier, _ x: Tensor, _ labels: [Int]) -> [String: [Float]] {
         model.train()
         for (_, p) in model.namedParameters() { p.zeroGrad() }
         let loss = crossEntropy(model(x), labels: labels)
@@ -17,8 +20,6 @@ import Testing
     }
 
     func compare(_ model: Classifier, size: Int) {
-        let saved = Threads.count
-        defer { Threads.set(saved) }
         var rng = RandomGenerator(seed: 3)
         let x = Tensor.randn([24, 3, size, size], std: 1, rng: &rng)
         let labels = (0..<24).map { $0 % 6 }

@@ -19,6 +19,16 @@ public enum Autograd {
     /// Whether ops currently record the graph.
     public static var isRecording: Bool { recording }
 
+    /// Where leaf gradients go instead of the leaves' `grad` (see `GradientSink`).
+    @TaskLocal static var sink: GradientSink? = nil
+
+    /// Runs `body` with every leaf gradient its backward passes produce collected in `sink`
+    /// rather than added to the leaves' `grad`: concurrent backward passes over shared
+    /// parameters then never write the same tensor. `GradientSink.commit()` adds them in.
+    public static func collectingGradients<T>(into sink: GradientSink, _ body: () throws -> T) rethrows -> T {
+        try $sink.withValue(sink) { try body() }
+    }
+
     /// Runs `body` without recording gradients (evaluation, optimizer updates).
     public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
         try $recording.withValue(false) { try body() }
@@ -87,6 +97,7 @@ extension Tensor {
                 }
             }
         }
+        let sink = Autograd.sink
         accumulateGrad(gradient ?? Tensor.full(shape, 1))
         // Pop from the end so each intermediate tensor (and the activations its node captured)
         // is released as soon as its gradient has been passed on, not when the pass ends.
@@ -95,11 +106,48 @@ extension Tensor {
             guard let g = t.grad else { continue }
             let grads = n.backward(g)
             for (input, gi) in zip(n.inputs, grads) {
-                if let gi, input.requiresGrad { input.accumulateGrad(gi) }
+                guard let gi, input.requiresGrad else { continue }
+                if input.node == nil, let sink { sink.add(gi, for: input) } else { input.accumulateGrad(gi) }
             }
             // Release intermediate state: non-leaf gradients and the graph.
             t.grad = nil
             t.node = nil
         }
+    }
+}
+
+/// Leaf gradients held aside during a backward pass (`Autograd.collectingGradients`), summed
+/// per leaf in the order they arrive, for adding into the leaves' `grad` later, on one thread.
+public final class GradientSink: @unchecked Sendable {
+    private var index: [ObjectIdentifier: Int] = [:]
+    private var entries: [(leaf: Tensor, sum: Tensor, owned: Bool)] = []
+
+    public init() {}
+
+    func add(_ g: Tensor, for leaf: Tensor) {
+        precondition(g.count == leaf.count, "gradient \(g.shape) for tensor \(leaf.shape)")
+        let id = ObjectIdentifier(leaf)
+        guard let i = index[id] else {
+            index[id] = entries.count
+            entries.append((leaf, g, false))
+            return
+        }
+        if entries[i].owned {
+            let d = entries[i].sum.ptr, s = g.ptr
+            for j in 0..<g.count { d[j] += s[j] }
+        } else {
+            let sum = Tensor(uninitialized: leaf.shape)
+            let d = sum.ptr, a = entries[i].sum.ptr, b = g.ptr
+            for j in 0..<g.count { d[j] = a[j] + b[j] }
+            entries[i].sum = sum
+            entries[i].owned = true
+        }
+    }
+
+    /// Adds every collected gradient into its leaf's `grad`, in arrival order, and empties the sink.
+    public func commit() {
+        for e in entries { e.leaf.accumulateGrad(e.sum) }
+        entries = []
+        index = [:]
     }
 }

@@ -20,8 +20,22 @@ public enum Threads {
         return n
     }()
 
-    /// The number of threads the engine uses (its loops and its GEMM splits).
-    public static var count: Int { _count }
+    /// A thread count for the current scope (`with(_:_:)`; 1 inside `parallelShards`).
+    @TaskLocal static var scoped: Int? = nil
+    @TaskLocal static var shard = false
+
+    /// The number of threads the engine uses (its loops and its GEMM splits): the scope's
+    /// (`with(_:_:)`), 1 inside a shard of `parallelShards`, else the process's setting.
+    public static var count: Int { scoped ?? _count }
+
+    /// Whether the caller is inside a shard of `parallelShards`.
+    public static var inShard: Bool { shard }
+
+    /// Runs `body` with the engine using `n` threads, for the calling thread's scope only (the
+    /// process's setting is untouched, so concurrent callers do not disturb each other).
+    public static func with<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        try $scoped.withValue(max(1, n)) { try body() }
+    }
 
     /// Set the engine's thread count (process-wide).
     public static func set(_ n: Int) {
@@ -81,6 +95,26 @@ public func parallelChunksSerialBLAS(_ n: Int, costPerItem: Int = 1 << 16, _ bod
     }
 }
 
+/// Runs `body(shard)` for each of `n` shards at once, one per thread, with the engine single-
+/// threaded inside each (its ops run serially on the shard's thread: no hand-offs, no idle
+/// waits at each op's end). The caller's gradient recording, FLOP counter and gradient sink
+/// carry into every shard. Use it for work whose pieces are independent, such as the images
+/// of an inference batch; returns when every shard is done.
+public func parallelShards(_ n: Int, _ body: (Int) -> Void) {
+    let recording = Autograd.recording, counter = FLOPCounter.current
+    withoutActuallyEscaping(body) { b in
+        DispatchQueue.concurrentPerform(iterations: n) { i in
+            Threads.$scoped.withValue(1) {
+                Threads.$shard.withValue(true) {
+                    Autograd.$recording.withValue(recording) {
+                        FLOPCounter.$current.withValue(counter) { b(i) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The engine's numerics version: part of every cached result's key. Bump it whenever a
 /// change alters computed values (an op's arithmetic, an initialiser, a default).
-public let engineNumericsVersion = "loom-engine-3"
+public let engineNumericsVersion = "loom-engine-4"

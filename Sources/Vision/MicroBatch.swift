@@ -1,0 +1,103 @@
+// Batches split for speed: one shard per thread for work whose images are independent
+// (inference; a ViT's training step), each shard in cache-sized micro-batches.
+import Engine
+import Foundation
+
+/// How a batch is split: into one contiguous shard per engine thread, each run with the engine
+/// single-threaded on its own thread (no per-op hand-offs or idle waits), and each shard into
+/// micro-batches whose largest activation stays in the last-level cache.
+public enum MicroBatch {
+    /// Target bytes of the largest activation of all shards' current micro-batches together
+    /// (the shards share the 32 MiB L3 of this machine). `LOOM_MICROBATCH_BYTES` overrides.
+    public static let budgetBytes: Int = {
+        if let v = ProcessInfo.processInfo.environment["LOOM_MICROBATCH_BYTES"], let b = Int(v), b > 0 { return b }
+        return 8 << 20
+    }()
+
+    /// For each shard, its micro-batches' row ranges, covering `0..<batch` in order. One shard
+    /// with the engine single-threaded, inside another shard, or when `batch` < 2 × threads;
+    /// one micro-batch per shard when the model does not report its activation size.
+    public static func plan(_ batch: Int, model: Classifier, height: Int, width: Int, budget: Int = budgetBytes) -> [[Range<Int>]] {
+        let threads = Threads.count
+        let shards = threads > 1 && !Threads.inShard && batch >= 2 * threads ? threads : 1
+        let perImage = model.activationBytesPerImage(height: height, width: width)
+        return (0..<shards).map { s in
+            let lo = s * batch / shards, hi = (s + 1) * batch / shards, n = hi - lo
+            let size = perImage > 0 ? max(1, budget / shards / perImage) : max(n, 1)
+            let pieces = max(1, (n + size - 1) / size)
+            return (0..<pieces).map { i in (lo + i * n / pieces)..<(lo + (i + 1) * n / pieces) }
+        }
+    }
+}
+
+extension Classifier {
+    /// The model on a batch when its images are independent of each other: without gradient
+    /// recording, in evaluation mode or for a model whose images are independent in training
+    /// (`imagesIndependentInTraining`). Runs `MicroBatch.plan`'s shards side by side and joins
+    /// their outputs; nil when the plan is the whole batch at once.
+    func forwardSharded(_ x: Tensor, budget: Int = MicroBatch.budgetBytes) -> Tensor? {
+        guard !Autograd.isRecording, !training || imagesIndependentInTraining, x.rank == 4, x.dim(0) > 1 else { return nil }
+        let plan = MicroBatch.plan(x.dim(0), model: self, height: x.dim(2), width: x.dim(3), budget: budget)
+        guard plan.count > 1 || plan[0].count > 1 else { return nil }
+        let outs = UnsafeMutablePointer<[Tensor]>.allocate(capacity: plan.count)
+        outs.initialize(repeating: [], count: plan.count)
+        defer { outs.deinitialize(count: plan.count); outs.deallocate() }
+        let slots = SendPtr(outs)
+        let run = { (s: Int) in slots[s] = plan[s].map { self.forward(x.sliced(axis: 0, $0)) } }
+        if plan.count == 1 { run(0) } else { parallelShards(plan.count, run) }
+        let pieces = (0..<plan.count).flatMap { outs[$0] }
+        let out = Tensor(uninitialized: [x.dim(0)] + pieces[0].shape.dropFirst())
+        var offset = 0
+        for y in pieces {
+            (out.ptr + offset).update(from: y.ptr, count: y.count)
+            offset += y.count
+        }
+        return out
+    }
+
+    /// Forward and backward of a batch-mean loss, accumulating into the parameters' gradients
+    /// (zero them first). `loss(logits, images, rows)` gives the mean loss of the images in
+    /// `rows` of the batch; it may be called from several threads at once. When the model's
+    /// images are independent in training (`imagesIndependentInTraining`), the batch runs as
+    /// `MicroBatch.plan` says, each piece's loss weighted by its share of the batch and each
+    /// shard's gradients collected apart and added in shard order: the same gradient as one
+    /// pass up to float rounding, deterministic for a given thread count. `budget` overrides
+    /// `MicroBatch.budgetBytes` (tests). Returns the batch's
+    /// mean loss, or a non-finite piece's loss, in which case no gradient was added.
+    public func accumulateGradients(_ images: Tensor, budget: Int = MicroBatch.budgetBytes, loss: (_ logits: Tensor, _ images: Tensor, _ rows: Range<Int>) -> Tensor) -> Float {
+        let n = images.dim(0)
+        let plan = imagesIndependentInTraining && images.rank == 4
+            ? MicroBatch.plan(n, model: self, height: images.dim(2), width: images.dim(3), budget: budget) : [[0..<n]]
+        if plan.count == 1 && plan[0].count == 1 {
+            let l = loss(forward(images), images, 0..<n)
+            let value = l.item
+            if value.isFinite { l.backward() }
+            return value
+        }
+        let sinks = plan.map { _ in GradientSink() }
+        let totals = UnsafeMutablePointer<Double>.allocate(capacity: plan.count)
+        totals.initialize(repeating: 0, count: plan.count)
+        defer { totals.deallocate() }
+        let sums = SendPtr(totals)
+        func run(_ s: Int) {
+            Autograd.collectingGradients(into: sinks[s]) {
+                for rows in plan[s] {
+                    let x = images.sliced(axis: 0, rows)
+                    let l = loss(self.forward(x), x, rows)
+                    let value = l.item
+                    guard value.isFinite else { sums[s] = Double(value); return }
+                    (l * (Float(rows.count) / Float(n))).backward()
+                    sums[s] += Double(value) * Double(rows.count)
+                }
+            }
+        }
+        if plan.count == 1 { run(0) } else { parallelShards(plan.count, run) }
+        var total = 0.0
+        for s in 0..<plan.count {
+            guard totals[s].isFinite else { return Float(totals[s]) }
+            total += totals[s]
+        }
+        for sink in sinks { sink.commit() }
+        return Float(total / Double(n))
+    }
+}
