@@ -105,10 +105,13 @@ import Testing
         func geo(_ c: Int, _ s: Int, k: Int = 3, stride: Int = 1) -> ConvGeometry {
             ConvGeometry(c: c, h: s, w: s, kh: k, kw: k, sh: stride, sw: stride, pad: Padding(k / 2))
         }
-        #expect(ConvPlan.automatic(geo(64, 32), outChannels: 64).forward != .im2col)
-        #expect(ConvPlan.automatic(geo(3, 32), outChannels: 64) == ConvPlan(.im2col))
-        #expect(ConvPlan.automatic(geo(64, 32, stride: 2), outChannels: 64) == ConvPlan(.im2col))
-        #expect(ConvPlan.automatic(geo(64, 32, k: 1), outChannels: 64) == ConvPlan(.im2col))
+        #expect(ConvPlan.automatic(geo(64, 32), outChannels: 64, batch: 32).forward != .im2col)
+        #expect(ConvPlan.automatic(geo(3, 32), outChannels: 64, batch: 32) == ConvPlan(.im2col))
+        #expect(ConvPlan.automatic(geo(64, 32, stride: 2), outChannels: 64, batch: 32) == ConvPlan(.im2col))
+        #expect(ConvPlan.automatic(geo(64, 32, k: 1), outChannels: 64, batch: 32) == ConvPlan(.im2col))
+        // 4×4 maps: too few tiles per thread at batch 2 (im2col), enough at batch 4096.
+        #expect(ConvPlan.automatic(geo(512, 4), outChannels: 512, batch: 2).forward == .im2col)
+        #expect(ConvPlan.automatic(geo(512, 4), outChannels: 512, batch: 4096).backwardData == .winograd4)
         #expect(!ConvPlan.winogradApplies(ConvGeometry(c: 4, h: 9, w: 9, kh: 3, kw: 3, sh: 1, sw: 1, pad: Padding(3))))
     }
 }

@@ -83,4 +83,4 @@ public func parallelChunksSerialBLAS(_ n: Int, costPerItem: Int = 1 << 16, _ bod
 
 /// The engine's numerics version: part of every cached result's key. Bump it whenever a
 /// change alters computed values (an op's arithmetic, an initialiser, a default).
-public let engineNumericsVersion = "loom-engine-3"
+public let engineNumericsVersion = "loom-engine-4"

@@ -213,7 +213,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
     let n = x.dim(0), o = weight.dim(0)
     let geo = ConvGeometry(c: x.dim(1), h: x.dim(2), w: x.dim(3), kh: weight.dim(2), kw: weight.dim(3),
                            sh: stride.0, sw: stride.1, pad: padding)
-    let plan = plan ?? ConvPlan.automatic(geo, outChannels: o)
+    let plan = plan ?? ConvPlan.automatic(geo, outChannels: o, batch: n)
     precondition(plan == ConvPlan(.im2col) || ConvPlan.winogradApplies(geo), "conv2d: Winograd needs a 3×3 stride-1 conv, got \(geo)")
     let k = geo.k, p = geo.outPixels
     FLOPCounter.add(2 * n * o * k * p)
