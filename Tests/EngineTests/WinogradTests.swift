@@ -1,5 +1,6 @@
 // Winograd F(2×2,3×3) and F(4×4,3×3) convolution (forward, backward-data, backward-weights) against im2col.
 @testable import Engine
+import Foundation
 import Testing
 
 @Suite struct WinogradTests {
@@ -98,6 +99,20 @@ import Testing
                 #expect(same, "\(alg) grad \(j)")
             }
         }
+    }
+
+    /// The PyTorch conv fixture (3×3, stride 1, padding 1, bias) by each Winograd variant, within the
+    /// fixture tolerances OpsParityTests uses for the default path (rtol 1e-4, atol 1e-5).
+    @Test(arguments: [ConvAlgorithm.winograd2, .winograd4])
+    func matchesPyTorch(alg: ConvAlgorithm) throws {
+        let f = try fixture("ops/conv2d_k3s1p1_bias.safetensors")
+        let x = param(try f.tensor("x")), w = param(try f.tensor("weight")), b = param(try f.tensor("bias"))
+        let out = conv2d(x, weight: w, bias: b, stride: (1, 1), padding: Padding(1), relu: false, plan: ConvPlan(alg))
+        expectClose(out, try f.tensor("out"), "\(alg) out")
+        backwardWith(out, try f.tensor("grad_out"))
+        expectClose(x.grad, try f.tensor("grad_x"), "\(alg) grad_x")
+        expectClose(w.grad, try f.tensor("grad_weight"), "\(alg) grad_weight")
+        expectClose(b.grad, try f.tensor("grad_bias"), "\(alg) grad_bias")
     }
 
     /// The automatic plan picks Winograd only for stride-1 3×3 convs with enough channels.
