@@ -194,19 +194,53 @@ func convGroupSize(batch: Int, k: Int, pixels: Int) -> Int {
 /// - x: (N, C, H, W); weight: (O, C, KH, KW); bias: (O) → (N, O, OH, OW).
 /// - relu: apply ReLU; when no gradient is recorded it is fused into the pass that adds the
 ///   bias (inference), otherwise it is a separate `relu` op.
+/// Stride-1 3×3 convolutions with enough channels run by Winograd (`ConvPlan.automatic`), the
+/// others by im2col + GEMM.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: Padding = Padding(0),
                    relu: Bool = false) -> Tensor {
+    conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: relu, plan: nil)
+}
+
+/// conv2d with the algorithms of its three passes given (nil: `ConvPlan.automatic`).
+func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: Padding, relu: Bool,
+            plan: ConvPlan?) -> Tensor {
     precondition(x.rank == 4 && weight.rank == 4 && x.dim(1) == weight.dim(1),
                  "conv2d: input \(x.shape) does not match weight \(weight.shape)")
     let records = Autograd.recording && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
-    if relu && records { return Engine.relu(conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)) }
+    if relu && records {
+        return Engine.relu(conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, relu: false, plan: plan))
+    }
     let n = x.dim(0), o = weight.dim(0)
     let geo = ConvGeometry(c: x.dim(1), h: x.dim(2), w: x.dim(3), kh: weight.dim(2), kw: weight.dim(3),
                            sh: stride.0, sw: stride.1, pad: padding)
-    let k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
+    let plan = plan ?? ConvPlan.automatic(geo, outChannels: o, batch: n)
+    precondition(plan == ConvPlan(.im2col) || ConvPlan.winogradApplies(geo), "conv2d: Winograd needs a 3×3 stride-1 conv, got \(geo)")
+    let k = geo.k, p = geo.outPixels
     FLOPCounter.add(2 * n * o * k * p)
     let out = Tensor(uninitialized: [n, o, geo.oh, geo.ow])
     let g = convGroupSize(batch: n, k: k, pixels: p)
+    if plan.forward != .im2col && n > 0 {
+        func run<K: WinogradTransform>(_ t: K.Type) {
+            let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false)
+            winogradConv(t, x.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
+                         bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
+        }
+        withWinograd(plan.forward, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+    } else {
+        im2colConvForward(x, weight: weight, bias: bias, geo: geo, group: g, relu: relu, out: out)
+    }
+    var inputs = [x, weight]
+    if let bias { inputs.append(bias) }
+    return out.recorded(inputs) { gOut in
+        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g, plan: plan)
+    }
+}
+
+/// The im2col + GEMM forward pass into `out` (N, O, OH, OW).
+private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: ConvGeometry, group g: Int, relu: Bool,
+                               out: Tensor) {
+    let n = x.dim(0), o = weight.dim(0)
+    let k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
     // Per image (g = 1) the GEMM writes NCHW directly; a 1×1 stride-1 unpadded conv also reads x
     // directly (x of one image is its column matrix).
     let pointwise = g == 1 && geo.isPointwise
@@ -288,18 +322,17 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
             }
         }
     }
-    var inputs = [x, weight]
-    if let bias { inputs.append(bias) }
-    return out.recorded(inputs) { gOut in
-        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g)
-    }
 }
 
-/// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW).
-func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int) -> [Tensor?] {
+/// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms.
+func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int,
+                    plan: ConvPlan = ConvPlan(.im2col)) -> [Tensor?] {
     let n = x.dim(0), o = weight.dim(0), k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
-    let dx: Tensor? = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil  // col2im writes every element
-    let dw: Tensor? = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
+    let winoDx = x.requiresGrad && plan.backwardData != .im2col && n > 0
+    let winoDw = weight.requiresGrad && plan.backwardWeights != .im2col && n > 0
+    // col2im writes every element of dx.
+    var dx: Tensor? = x.requiresGrad && !winoDx ? Tensor(uninitialized: x.shape) : nil
+    var dw: Tensor? = weight.requiresGrad && !winoDw ? Tensor.zeros(weight.shape) : nil
     var db: Tensor? = nil
     if let bias, bias.requiresGrad {
         let t = Tensor.zeros(bias.shape)
@@ -315,7 +348,8 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
     }
     let pointwise = g == 1 && geo.isPointwise
     let xP = SendPtr(x.ptr), gOutP = SendPtr(gOut.ptr)
-    if g == 1 {
+    let im2colWork = dx != nil || dw != nil
+    if g == 1 && im2colWork {
         // One image: dOut[i] (O, P) is read in place; dW accumulates into `dwAcc`.
         func image(_ i: Int, col: UnsafeMutablePointer<Float>, dwAcc: UnsafeMutablePointer<Float>?, parallel: Bool) {
             let gImage = gOut.ptr + i * o * p, colP = SendPtr(col)
@@ -366,7 +400,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
             for i in 0..<n { image(i, col: one.ptr, dwAcc: dw?.ptr, parallel: true) }
         }
     }
-    if g > 1 {
+    if g > 1 && im2colWork {
         func group(_ start: Int, _ cnt: Int, col: UnsafeMutablePointer<Float>, gcol: UnsafeMutablePointer<Float>,
                    dwAcc: UnsafeMutablePointer<Float>?, parallel: Bool) {
             let ldc = cnt * p, colP = SendPtr(col), gcolP = SendPtr(gcol)
@@ -420,6 +454,26 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                 start += cnt
             }
         }
+    }
+    if winoDx {
+        // dx = the stride-1 3×3 conv of dOut padded by 2 − p with the rotated, transposed kernel.
+        let t = Tensor(uninitialized: x.shape)
+        let pad = Padding(top: 2 - geo.pad.top, bottom: 2 - geo.pad.bottom, left: 2 - geo.pad.left, right: 2 - geo.pad.right)
+        func run<K: WinogradTransform>(_ tr: K.Type) {
+            let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true)
+            winogradConv(tr, gOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
+                         bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
+        }
+        withWinograd(plan.backwardData, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+        dx = t
+    }
+    if winoDw {
+        let t = Tensor(uninitialized: weight.shape)
+        func run<K: WinogradTransform>(_ tr: K.Type) {
+            winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr, threads: plan.winogradThreads)
+        }
+        withWinograd(plan.backwardWeights, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+        dw = t
     }
     var result: [Tensor?] = [dx, dw]
     if bias != nil { result.append(db) }

@@ -1,0 +1,573 @@
+// Winograd convolution for stride-1 3×3 convs: F(2×2,3×3) and F(4×4,3×3) forward, backward-data
+// (the forward run on dOut with the rotated, transposed kernel) and backward-weights (F(3×3,m×m)).
+import CBLAS
+import Dispatch
+import Foundation
+
+/// The algorithm of one pass (forward, backward-data or backward-weights) of a convolution.
+enum ConvAlgorithm: Equatable, Sendable {
+    /// im2col + GEMM: any geometry, the reference path.
+    case im2col
+    /// Winograd F(2×2, 3×3): 4×4 input tiles, exact ±1/±½ transforms, 2.25× fewer multiplies.
+    case winograd2
+    /// Winograd F(4×4, 3×3): 6×6 input tiles (points 0, ±1, ±2, ∞), 4× fewer multiplies.
+    case winograd4
+}
+
+/// The algorithms of a convolution's three passes.
+struct ConvPlan: Equatable, Sendable {
+    var forward, backwardData, backwardWeights: ConvAlgorithm
+    /// Threads of the Winograd passes (nil: `Threads.count`); tests fix it instead of the global setting.
+    var threads: Int?
+
+    init(forward: ConvAlgorithm, backwardData: ConvAlgorithm, backwardWeights: ConvAlgorithm, threads: Int? = nil) {
+        self.forward = forward; self.backwardData = backwardData; self.backwardWeights = backwardWeights
+        self.threads = threads
+    }
+
+    /// The same algorithm for all three passes.
+    init(_ all: ConvAlgorithm, threads: Int? = nil) {
+        self.init(forward: all, backwardData: all, backwardWeights: all, threads: threads)
+    }
+
+    /// The Winograd passes' thread count.
+    var winogradThreads: Int { Swift.max(1, threads ?? Threads.count) }
+
+    /// Whether Winograd can compute this convolution: a 3×3 kernel, stride 1, padding ≤ 2 per side
+    /// (backward-data pads dOut by 2 − p).
+    static func winogradApplies(_ geo: ConvGeometry) -> Bool {
+        geo.kh == 3 && geo.kw == 3 && geo.sh == 1 && geo.sw == 1
+            && Swift.max(geo.pad.top, geo.pad.bottom, geo.pad.left, geo.pad.right) <= 2
+    }
+
+    /// `LOOM_CONV=im2col` in the environment turns Winograd off for the process (to time both
+    /// paths with one build); read once.
+    static let winogradAllowed: Bool = ProcessInfo.processInfo.environment["LOOM_CONV"] != "im2col"
+
+    /// The plan `conv2d` uses for `batch` images: F(4×4, 3×3) where it applies, both maps have at
+    /// least 16 channels and each thread gets enough tiles (the α² GEMMs have one column per tile;
+    /// the kernel gradient's GEMMs sum over them), im2col otherwise.
+    static func automatic(_ geo: ConvGeometry, outChannels o: Int, batch: Int) -> ConvPlan {
+        guard winogradAllowed && winogradApplies(geo) && geo.c >= 16 && o >= 16 else { return ConvPlan(.im2col) }
+        // Measured (2 threads, Zen3, `loom bench`): F(4,3) beats F(2,3) and im2col from 8×8 maps
+        // up; at 4×4 with batch 32 (16 tiles per thread) im2col wins, at batch 128 F(4,3) does.
+        // The kernel gradient needs more tiles: its GEMMs sum over them.
+        let tilesPerThread = batch * ((geo.oh + 3) / 4) * ((geo.ow + 3) / 4) / Threads.count
+        let data: ConvAlgorithm = tilesPerThread >= 32 ? .winograd4 : .im2col
+        return ConvPlan(forward: data, backwardData: data, backwardWeights: tilesPerThread >= 128 ? .winograd4 : .im2col)
+    }
+}
+
+// MARK: - Transforms
+
+/// The values a transform computes with: one float, or eight neighbouring floats at once.
+protocol WinogradLane {
+    static func load(_ p: UnsafePointer<Float>) -> Self
+    func store(_ p: UnsafeMutablePointer<Float>)
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Float, b: Self) -> Self
+    static prefix func - (a: Self) -> Self
+}
+
+extension Float: WinogradLane {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Float { p.pointee }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { p.pointee = self }
+}
+
+extension SIMD4: WinogradLane where Scalar == Float {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD4<Float>.self)
+    }
+}
+
+extension SIMD8: WinogradLane where Scalar == Float {
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
+    }
+}
+
+/// Runs `wide(i)` for i = 0, 8, 16, … while eight elements remain, `half(i)` if four remain, then
+/// `one(i)` for the rest.
+@inline(__always)
+func winogradLanes(_ n: Int, _ wide: (Int) -> Void, _ half: (Int) -> Void, _ one: (Int) -> Void) {
+    var i = 0
+    while i &+ 8 <= n { wide(i); i &+= 8 }
+    if i &+ 4 <= n { half(i); i &+= 4 }
+    while i < n { one(i); i &+= 1 }
+}
+
+/// One Winograd variant F(m×m, 3×3) with α = m + 2, as 1-D transforms applied separably
+/// (along rows, then along columns). Each reads 3, m or α lanes at a stride (in floats) and writes
+/// its result at a stride; a lane is one float or eight neighbouring ones.
+protocol WinogradTransform {
+    /// Output tile side.
+    static var m: Int { get }
+    /// o = Bᵀ d (α → α): the input tile transform.
+    static func input<L: WinogradLane>(_ d: UnsafePointer<Float>, _ sd: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type)
+    /// y = Aᵀ v (α → m): the inverse transform of the products.
+    static func output<L: WinogradLane>(_ v: UnsafePointer<Float>, _ sv: Int, _ y: UnsafeMutablePointer<Float>, _ sy: Int, _: L.Type)
+    /// o = G g (3 → α): the kernel transform.
+    static func kernel<L: WinogradLane>(_ g: UnsafePointer<Float>, _ sg: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type)
+    /// o = A y (m → α): the dOut tile transform of the backward-weights pass.
+    static func gradOutput<L: WinogradLane>(_ y: UnsafePointer<Float>, _ sy: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type)
+    /// g = Gᵀ z (α → 3): maps accumulated backward-weights products back to the kernel.
+    static func kernelAdjoint<L: WinogradLane>(_ z: UnsafePointer<Float>, _ sz: Int, _ g: UnsafeMutablePointer<Float>, _ sg: Int,
+                                               _: L.Type)
+}
+
+extension WinogradTransform {
+    /// Input tile side m + 2.
+    @inline(__always) static var alpha: Int { m + 2 }
+}
+
+/// F(2×2, 3×3): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+/// Aᵀ = [1 1 1 0; 0 1 −1 −1].
+enum WinogradF2: WinogradTransform {
+    @inline(__always) static var m: Int { 2 }
+
+    @inline(__always)
+    static func input<L: WinogradLane>(_ d: UnsafePointer<Float>, _ sd: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
+        let d0 = L.load(d), d1 = L.load(d + sd), d2 = L.load(d + 2 &* sd), d3 = L.load(d + 3 &* sd)
+        (d0 - d2).store(o); (d1 + d2).store(o + so); (d2 - d1).store(o + 2 &* so); (d1 - d3).store(o + 3 &* so)
+    }
+
+    @inline(__always)
+    static func output<L: WinogradLane>(_ v: UnsafePointer<Float>, _ sv: Int, _ y: UnsafeMutablePointer<Float>, _ sy: Int, _: L.Type) {
+        let v0 = L.load(v), v1 = L.load(v + sv), v2 = L.load(v + 2 &* sv), v3 = L.load(v + 3 &* sv)
+        (v0 + v1 + v2).store(y); (v1 - v2 - v3).store(y + sy)
+    }
+
+    @inline(__always)
+    static func kernel<L: WinogradLane>(_ g: UnsafePointer<Float>, _ sg: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
+        let g0 = L.load(g), g1 = L.load(g + sg), g2 = L.load(g + 2 &* sg)
+        g0.store(o); (0.5 * (g0 + g1 + g2)).store(o + so); (0.5 * (g0 - g1 + g2)).store(o + 2 &* so); g2.store(o + 3 &* so)
+    }
+
+    @inline(__always)
+    static func gradOutput<L: WinogradLane>(_ y: UnsafePointer<Float>, _ sy: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int,
+                                            _: L.Type) {
+        let y0 = L.load(y), y1 = L.load(y + sy)
+        y0.store(o); (y0 + y1).store(o + so); (y0 - y1).store(o + 2 &* so); (-y1).store(o + 3 &* so)
+    }
+
+    @inline(__always)
+    static func kernelAdjoint<L: WinogradLane>(_ z: UnsafePointer<Float>, _ sz: Int, _ g: UnsafeMutablePointer<Float>, _ sg: Int,
+                                               _: L.Type) {
+        let z0 = L.load(z), z1 = L.load(z + sz), z2 = L.load(z + 2 &* sz), z3 = L.load(z + 3 &* sz)
+        let s = 0.5 * (z1 + z2)
+        (z0 + s).store(g); (0.5 * (z1 - z2)).store(g + sg); (s + z3).store(g + 2 &* sg)
+    }
+}
+
+/// F(4×4, 3×3) at the points 0, ±1, ±2, ∞:
+/// Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+/// G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1],
+/// Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
+enum WinogradF4: WinogradTransform {
+    @inline(__always) static var m: Int { 4 }
+    // Reciprocals as constants: a multiply instead of a division in the kernel transforms.
+    @inline(__always) static var sixth: Float { 0.16666667 }
+    @inline(__always) static var twelfth: Float { 0.083333336 }
+    @inline(__always) static var twentyFourth: Float { 0.041666668 }
+
+    @inline(__always)
+    static func input<L: WinogradLane>(_ d: UnsafePointer<Float>, _ sd: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
+        let d0 = L.load(d), d1 = L.load(d + sd), d2 = L.load(d + 2 &* sd)
+        let d3 = L.load(d + 3 &* sd), d4 = L.load(d + 4 &* sd), d5 = L.load(d + 5 &* sd)
+        let a = d4 - 4 * d2, b = d3 - 4 * d1, c = d4 - d2, e = 2 * (d3 - d1)
+        (4 * d0 - 5 * d2 + d4).store(o)
+        (a + b).store(o + so)
+        (a - b).store(o + 2 &* so)
+        (c + e).store(o + 3 &* so)
+        (c - e).store(o + 4 &* so)
+        (4 * d1 - 5 * d3 + d5).store(o + 5 &* so)
+    }
+
+    @inline(__always)
+    static func output<L: WinogradLane>(_ v: UnsafePointer<Float>, _ sv: Int, _ y: UnsafeMutablePointer<Float>, _ sy: Int, _: L.Type) {
+        let v0 = L.load(v), v1 = L.load(v + sv), v2 = L.load(v + 2 &* sv)
+        let v3 = L.load(v + 3 &* sv), v4 = L.load(v + 4 &* sv), v5 = L.load(v + 5 &* sv)
+        let p12 = v1 + v2, m12 = v1 - v2, p34 = v3 + v4, m34 = v3 - v4
+        (v0 + p12 + p34).store(y)
+        (m12 + 2 * m34).store(y + sy)
+        (p12 + 4 * p34).store(y + 2 &* sy)
+        (m12 + 8 * m34 + v5).store(y + 3 &* sy)
+    }
+
+    @inline(__always)
+    static func kernel<L: WinogradLane>(_ g: UnsafePointer<Float>, _ sg: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
+        let g0 = L.load(g), g1 = L.load(g + sg), g2 = L.load(g + 2 &* sg)
+        let s = g0 + g2, t = g0 + 4 * g2
+        (0.25 * g0).store(o)
+        (-sixth * (s + g1)).store(o + so)
+        (-sixth * (s - g1)).store(o + 2 &* so)
+        (twentyFourth * (t + 2 * g1)).store(o + 3 &* so)
+        (twentyFourth * (t - 2 * g1)).store(o + 4 &* so)
+        g2.store(o + 5 &* so)
+    }
+
+    @inline(__always)
+    static func gradOutput<L: WinogradLane>(_ y: UnsafePointer<Float>, _ sy: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int,
+                                            _: L.Type) {
+        let y0 = L.load(y), y1 = L.load(y + sy), y2 = L.load(y + 2 &* sy), y3 = L.load(y + 3 &* sy)
+        let e = y0 + y2, f = y1 + y3, e4 = y0 + 4 * y2, f4 = 2 * y1 + 8 * y3
+        y0.store(o)
+        (e + f).store(o + so)
+        (e - f).store(o + 2 &* so)
+        (e4 + f4).store(o + 3 &* so)
+        (e4 - f4).store(o + 4 &* so)
+        y3.store(o + 5 &* so)
+    }
+
+    @inline(__always)
+    static func kernelAdjoint<L: WinogradLane>(_ z: UnsafePointer<Float>, _ sz: Int, _ g: UnsafeMutablePointer<Float>, _ sg: Int,
+                                               _: L.Type) {
+        let z0 = L.load(z), z1 = L.load(z + sz), z2 = L.load(z + 2 &* sz)
+        let z3 = L.load(z + 3 &* sz), z4 = L.load(z + 4 &* sz), z5 = L.load(z + 5 &* sz)
+        let p12 = z1 + z2, m12 = z2 - z1, p34 = z3 + z4, m34 = z3 - z4
+        (0.25 * z0 - sixth * p12 + twentyFourth * p34).store(g)
+        (sixth * m12 + twelfth * m34).store(g + sg)
+        (sixth * (p34 - p12) + z5).store(g + 2 &* sg)
+    }
+}
+
+// MARK: - Tiling
+
+/// Tiling of one Winograd convolution: m×m output tiles over (OH, OW), tile (ty, tx) reading the
+/// α×α input window from (ty·m − top, tx·m − left), zero outside the image. Tile rows are numbered
+/// across the batch (image·tilesY + ty) and processed in blocks of whole tile rows; within a tile
+/// row the transforms run over all tiles at once (element-major, tile index innermost), so they
+/// vectorise.
+struct WinogradTiling {
+    let n, c, h, w, top, left, oh, ow, m, tilesY, tilesX: Int
+
+    init(n: Int, c: Int, h: Int, w: Int, pad: Padding, m: Int) {
+        self.n = n; self.c = c; self.h = h; self.w = w; self.m = m
+        top = pad.top; left = pad.left
+        oh = h + pad.top + pad.bottom - 2; ow = w + pad.left + pad.right - 2
+        tilesY = (oh + m - 1) / m; tilesX = (ow + m - 1) / m
+    }
+
+    var tileRows: Int { n * tilesY }
+
+    /// Tile rows per block: about `targetTiles` tiles, and at least one block per thread.
+    func rowsPerBlock(targetTiles: Int, threads: Int) -> Int {
+        let wanted = Swift.max(1, targetTiles / tilesX)
+        let perThread = (tileRows + threads - 1) / threads
+        return Swift.max(1, Swift.min(wanted, perThread))
+    }
+
+    /// Scratch floats of the transforms of a block of `rows` tile rows: tiles and their vertical
+    /// transform (α² per tile each, also enough for the output transforms) and zero-padded copies
+    /// of the input rows they read.
+    func scratchCount(rows: Int) -> Int {
+        let a = m + 2
+        return 2 * a * a * rows * tilesX + ((rows - 1) * m + a) * (tilesX * m + 2)
+    }
+}
+
+/// Tiles per block of the forward pass: the block's transformed input and products stay near L2
+/// while each of the α² GEMMs still has enough columns.
+let winogradBlockTiles = 32  // measured: 32 and 64 beat 128 and 256 (blocks fit L2)
+
+/// Tiles per block of the kernel gradient: the sum over a block's tiles is the GEMMs' inner
+/// dimension, and each block reads and writes the α²·O·C accumulator once.
+let winogradGradientBlockTiles = 512
+
+/// Runs `body(chunk, blocks)` over `0..<n` blocks split into one contiguous chunk per thread (each
+/// with single-threaded OpenBLAS); chunk bounds depend only on n and `threads`. Returns the chunk count.
+func winogradChunks(_ n: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) -> Int {
+    let chunks = Swift.min(threads, n)
+    if chunks <= 1 {
+        body(0, 0..<n)
+        return 1
+    }
+    withoutActuallyEscaping(body) { b in
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in b(c, n * c / chunks..<n * (c + 1) / chunks) }
+    }
+    return chunks
+}
+
+/// Writes the transformed input tiles of tile rows `rows` into v, laid out [α²][C][T] with
+/// T = rows.count·tilesX (tile index (row − rows.lowerBound)·tilesX + tx). Per channel the tiles
+/// are gathered element-major (tiles[j·α + l][t], from zero-padded copies of the rows they read),
+/// then both transforms run over all T tiles at once. `scratch` holds `g.scratchCount(rows:)` floats.
+@inline(__always)
+func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, _ g: WinogradTiling, rows: Range<Int>,
+                                              _ v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let a = K.alpha, m = K.m, tx = g.tilesX, pw = tx * m + 2
+    let t = rows.count * tx, ct = g.c * t, plane = g.h * g.w, at = a * t
+    let tiles = scratch, vert = scratch + a * at, padded = vert + a * at
+    for ci in 0..<g.c {
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            // The block's tile rows of one image: ty0..<ty1.
+            let (img, ty0) = r.quotientAndRemainder(dividingBy: g.tilesY)
+            let ty1 = Swift.min(g.tilesY, ty0 + rows.upperBound - r)
+            let src = x + (img * g.c + ci) * plane
+            for pr in 0..<((ty1 - 1 - ty0) * m + a) {
+                let y = ty0 * m - g.top + pr, d = padded + pr * pw
+                if y < 0 || y >= g.h {
+                    d.update(repeating: 0, count: pw)
+                    continue
+                }
+                if g.left > 0 { d.update(repeating: 0, count: g.left) }
+                (d + g.left).update(from: src + y * g.w, count: g.w)
+                let end = g.left + g.w
+                if end < pw { (d + end).update(repeating: 0, count: pw - end) }
+            }
+            let first = (r - rows.lowerBound) * tx
+            for ty in ty0..<ty1 {
+                let prow = padded + (ty - ty0) * m * pw, t0 = first + (ty - ty0) * tx
+                for tc in 0..<tx {
+                    let s = prow + tc &* m, d = tiles + t0 + tc
+                    for j in 0..<a {
+                        let sj = s + j &* pw, dj = d + j &* at
+                        for l in 0..<a { dj[l &* t] = sj[l] }
+                    }
+                }
+            }
+            r += ty1 - ty0
+        }
+        // Bᵀ down the tile columns (vert[i·α + l][t]), then along the rows into V[i·α + k][ci][t].
+        for l in 0..<a {
+            let s = tiles + l * t, d = vert + l * t
+            winogradLanes(t,
+                          { q in K.input(s + q, at, d + q, at, SIMD8<Float>.self) },
+                          { q in K.input(s + q, at, d + q, at, SIMD4<Float>.self) },
+                          { q in K.input(s + q, at, d + q, at, Float.self) })
+        }
+        for i in 0..<a {
+            let s = vert + i * at, d = v + i * a * ct + ci * t
+            winogradLanes(t,
+                          { q in K.input(s + q, t, d + q, ct, SIMD8<Float>.self) },
+                          { q in K.input(s + q, t, d + q, ct, SIMD4<Float>.self) },
+                          { q in K.input(s + q, t, d + q, ct, Float.self) })
+        }
+    }
+}
+
+/// Inverse-transforms the products `mo` ([α²][O][T], T as in `winogradInputTiles`) of tile rows
+/// `rows` into the NCHW output (N, O, OH, OW), adding the bias and applying ReLU; tiles past the
+/// output edge are cut. Both transforms run over all T tiles at once. `scratch` holds
+/// `g.scratchCount(rows:)` floats.
+@inline(__always)
+func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Float>, _ g: WinogradTiling, outChannels o: Int,
+                                               rows: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool,
+                                               _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let a = K.alpha, m = K.m, tx = g.tilesX
+    let t = rows.count * tx, ot = o * t, plane = g.oh * g.ow, mtt = m * t
+    let half = scratch, y = scratch + a * mtt
+    for oc in 0..<o {
+        let bv = bias?[oc] ?? 0
+        let src = mo + oc * t
+        // Aᵀ along each row of products (half[i·m + j][t]), then down the columns (y[i·m + j][t]).
+        for i in 0..<a {
+            let s = src + i * a * ot, d = half + i * mtt
+            winogradLanes(t,
+                          { q in K.output(s + q, ot, d + q, t, SIMD8<Float>.self) },
+                          { q in K.output(s + q, ot, d + q, t, SIMD4<Float>.self) },
+                          { q in K.output(s + q, ot, d + q, t, Float.self) })
+        }
+        for j in 0..<m {
+            let s = half + j * t, d = y + j * t
+            winogradLanes(t,
+                          { q in K.output(s + q, mtt, d + q, mtt, SIMD8<Float>.self) },
+                          { q in K.output(s + q, mtt, d + q, mtt, SIMD4<Float>.self) },
+                          { q in K.output(s + q, mtt, d + q, mtt, Float.self) })
+        }
+        for r in rows {
+            let (img, ty) = r.quotientAndRemainder(dividingBy: g.tilesY)
+            let dstPlane = out + (img * o + oc) * plane + ty * m * g.ow
+            let rowsValid = Swift.min(m, g.oh - ty * m), t0 = (r - rows.lowerBound) * tx
+            for tc in 0..<tx {
+                let colsValid = Swift.min(m, g.ow - tc * m), ys = y + t0 + tc
+                for i in 0..<rowsValid {
+                    let d = dstPlane + (i &* g.ow &+ tc &* m), yi = ys + i &* m &* t
+                    if relu {
+                        for j in 0..<colsValid { let v = yi[j &* t] + bv; d[j] = v > 0 ? v : 0 }
+                    } else {
+                        for j in 0..<colsValid { d[j] = yi[j &* t] + bv }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Transformed kernels U[ξ][row][col] = (G g Gᵀ)[ξ], [α²][O][C] from weight (O, C, 3, 3); with
+/// `rotated`, [α²][C][O] of the kernel rotated by 180° with C and O swapped (backward-data).
+func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Float>, o: Int, c: Int, rotated: Bool) -> Storage {
+    let a = K.alpha, oc = o * c
+    let rowCount = rotated ? c : o, cols = rotated ? o : c
+    let rowStride = rotated ? 9 : 9 * c, colStride = rotated ? 9 * c : 9
+    let u = Storage(uninitialized: a * a * oc)
+    let uP = SendPtr(u.ptr), wP = SendPtr(UnsafeMutablePointer(mutating: weight))
+    parallelFor(rowCount, costPerItem: cols * 8 * a * a) { lo, hi in
+        let taps = UnsafeMutablePointer<Float>.allocate(capacity: (9 + 3 * a) * cols)
+        defer { taps.deallocate() }
+        let half = taps + 9 * cols
+        for row in lo..<hi {
+            // The row's kernels tap-major, taps[q][col] (rotated: tap 8 − q).
+            let src = wP.p + row * rowStride
+            for q in 0..<9 {
+                let s = src + (rotated ? 8 - q : q), d = taps + q * cols
+                for col in 0..<cols { d[col] = s[col &* colStride] }
+            }
+            // G down each kernel column (half[ξ·3 + j][col]), then along the rows.
+            for j in 0..<3 {
+                winogradLanes(cols,
+                              { col in K.kernel(taps + j * cols + col, 3 * cols, half + j * cols + col, 3 * cols, SIMD8<Float>.self) },
+                              { col in K.kernel(taps + j * cols + col, 3 * cols, half + j * cols + col, 3 * cols, SIMD4<Float>.self) },
+                              { col in K.kernel(taps + j * cols + col, 3 * cols, half + j * cols + col, 3 * cols, Float.self) })
+            }
+            for i in 0..<a {
+                let s = half + i * 3 * cols, d = uP.p + i * a * oc + row * cols
+                winogradLanes(cols,
+                              { col in K.kernel(s + col, cols, d + col, oc, SIMD8<Float>.self) },
+                              { col in K.kernel(s + col, cols, d + col, oc, SIMD4<Float>.self) },
+                              { col in K.kernel(s + col, cols, d + col, oc, Float.self) })
+            }
+        }
+    }
+    return u
+}
+
+/// A stride-1 3×3 convolution by Winograd: x (N, C, H, W), transformed kernels `u` [α²][O][C]
+/// (`winogradKernels`), optional bias (O) and ReLU → out (N, O, OH, OW), OH = H + top + bottom − 2.
+/// Blocks of tile rows are split over `threads`; each block is transformed, multiplied by α²
+/// single-threaded GEMMs (O, C)·(C, T) and inverse-transformed into its own output tiles.
+func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n: Int, c: Int, h: Int, w: Int, pad: Padding,
+                                        kernels u: UnsafePointer<Float>, o: Int, bias: UnsafePointer<Float>?, relu: Bool,
+                                        _ out: UnsafeMutablePointer<Float>, threads: Int) {
+    let g = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
+    let a2 = K.alpha * K.alpha
+    let rpb = g.rowsPerBlock(targetTiles: winogradBlockTiles, threads: threads)
+    let blocks = (g.tileRows + rpb - 1) / rpb, maxT = rpb * g.tilesX
+    let xP = SendPtr(UnsafeMutablePointer(mutating: x)), uP = SendPtr(UnsafeMutablePointer(mutating: u))
+    let outP = SendPtr(out), biasP = bias.map { SendPtr(UnsafeMutablePointer(mutating: $0)) }
+    _ = winogradChunks(blocks, threads: threads) { _, range in
+        let vBuf = Storage(uninitialized: a2 * c * maxT), mBuf = Storage(uninitialized: a2 * o * maxT)
+        let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
+        for b in range {
+            let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * g.tilesX
+            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
+            for xi in 0..<a2 {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(t), Int32(c), 1,
+                            uP.p + xi * o * c, Int32(c), vBuf.ptr + xi * c * t, Int32(t), 0, mBuf.ptr + xi * o * t, Int32(t))
+            }
+            winogradOutputTiles(K.self, mBuf.ptr, g, outChannels: o, rows: rows, bias: biasP?.p, relu: relu, outP.p,
+                                scratch: scratch.ptr)
+        }
+    }
+}
+
+/// The kernel gradient of a stride-1 3×3 convolution by Winograd F(3×3, m×m): for every output tile,
+/// the input tile Bᵀ d B and the dOut tile A y Aᵀ (zero past the output edge); their channel
+/// products summed over all tiles by α² GEMMs M[ξ] (O, C) += Ŷ[ξ] (O, T) · V[ξ]ᵀ (T, C), then
+/// dW = Gᵀ M G, written into dw (O, C, 3, 3). Per-thread sums are added in chunk order.
+func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Float>, gOut: UnsafePointer<Float>, n: Int,
+                                                  c: Int, h: Int, w: Int, pad: Padding, o: Int,
+                                                  _ dw: UnsafeMutablePointer<Float>, threads: Int) {
+    let g = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
+    let a = K.alpha, a2 = a * a, m = K.m, oc = o * c, tx = g.tilesX
+    let rpb = g.rowsPerBlock(targetTiles: winogradGradientBlockTiles, threads: threads)
+    let blocks = (g.tileRows + rpb - 1) / rpb, maxT = rpb * tx
+    let xP = SendPtr(UnsafeMutablePointer(mutating: x)), gP = SendPtr(UnsafeMutablePointer(mutating: gOut))
+    let chunks = Swift.min(threads, blocks)
+    let sums = (0..<chunks).map { _ in Storage(zeros: a2 * oc) }
+    let plane = g.oh * g.ow
+    _ = winogradChunks(blocks, threads: threads) { chunk, range in
+        let acc = sums[chunk].ptr
+        let vBuf = Storage(uninitialized: a2 * c * maxT), yBuf = Storage(uninitialized: a2 * o * maxT)
+        let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
+        let gy = Storage(uninitialized: m * m * maxT), half = Storage(uninitialized: a * m * maxT)
+        for b in range {
+            let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * tx, ot = o * t, mtt = m * t
+            for oi in 0..<o {
+                // gy[i·m + j][t]: dOut element (i, j) of every tile in the block, zero past the edge.
+                for r in rows {
+                    let (img, ty) = r.quotientAndRemainder(dividingBy: g.tilesY)
+                    let srcPlane = gP.p + (img * o + oi) * plane + ty * m * g.ow
+                    let rowsValid = Swift.min(m, g.oh - ty * m), t0 = (r - rows.lowerBound) * tx
+                    for tc in 0..<tx {
+                        let colsValid = Swift.min(m, g.ow - tc * m), d = gy.ptr + t0 + tc, s = srcPlane + tc * m
+                        for i in 0..<m {
+                            let di = d + i &* m &* t, si = s + i &* g.ow
+                            for j in 0..<m { di[j &* t] = i < rowsValid && j < colsValid ? si[j] : 0 }
+                        }
+                    }
+                }
+                // A down the columns (half[ξ·m + j][t]), then along the rows into Ŷ[ξ·α + k][oi][t].
+                for j in 0..<m {
+                    let s = gy.ptr + j * t, d = half.ptr + j * t
+                    winogradLanes(t,
+                                  { q in K.gradOutput(s + q, mtt, d + q, mtt, SIMD8<Float>.self) },
+                                  { q in K.gradOutput(s + q, mtt, d + q, mtt, SIMD4<Float>.self) },
+                                  { q in K.gradOutput(s + q, mtt, d + q, mtt, Float.self) })
+                }
+                for i in 0..<a {
+                    let s = half.ptr + i * mtt, d = yBuf.ptr + i * a * ot + oi * t
+                    winogradLanes(t,
+                                  { q in K.gradOutput(s + q, t, d + q, ot, SIMD8<Float>.self) },
+                                  { q in K.gradOutput(s + q, t, d + q, ot, SIMD4<Float>.self) },
+                                  { q in K.gradOutput(s + q, t, d + q, ot, Float.self) })
+                }
+            }
+            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
+            for xi in 0..<a2 {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(c), Int32(t), 1,
+                            yBuf.ptr + xi * o * t, Int32(t), vBuf.ptr + xi * c * t, Int32(t), 1, acc + xi * oc, Int32(c))
+            }
+        }
+    }
+    let total = sums[0].ptr
+    for s in sums.dropFirst() {
+        let sp = SendPtr(s.ptr), tp = SendPtr(total)
+        parallelFor(a2 * oc, costPerItem: 1) { lo, hi in for j in lo..<hi { tp.p[j] += sp.p[j] } }
+    }
+    let totalP = SendPtr(total), dwP = SendPtr(dw)
+    parallelFor(o, costPerItem: c * 8 * a2) { lo, hi in
+        let half = UnsafeMutablePointer<Float>.allocate(capacity: (3 * a + 9) * c)
+        defer { half.deallocate() }
+        let taps = half + 3 * a * c
+        for oi in lo..<hi {
+            // Gᵀ along each row (half[i·3 + v][ci]), then down the columns (taps[u·3 + v][ci]).
+            for i in 0..<a {
+                let s = totalP.p + i * a * oc + oi * c, d = half + i * 3 * c
+                winogradLanes(c,
+                              { ci in K.kernelAdjoint(s + ci, oc, d + ci, c, SIMD8<Float>.self) },
+                              { ci in K.kernelAdjoint(s + ci, oc, d + ci, c, SIMD4<Float>.self) },
+                              { ci in K.kernelAdjoint(s + ci, oc, d + ci, c, Float.self) })
+            }
+            for v in 0..<3 {
+                winogradLanes(c,
+                              { ci in K.kernelAdjoint(half + v * c + ci, 3 * c, taps + v * c + ci, 3 * c, SIMD8<Float>.self) },
+                              { ci in K.kernelAdjoint(half + v * c + ci, 3 * c, taps + v * c + ci, 3 * c, SIMD4<Float>.self) },
+                              { ci in K.kernelAdjoint(half + v * c + ci, 3 * c, taps + v * c + ci, 3 * c, Float.self) })
+            }
+            let d = dwP.p + oi * c * 9
+            for q in 0..<9 {
+                let s = taps + q * c
+                for ci in 0..<c { d[ci &* 9 &+ q] = s[ci] }
+            }
+        }
+    }
+}
+
+/// Runs `body2` for F(2×2, 3×3) or `body4` for F(4×4, 3×3).
+@inline(__always)
+func withWinograd<R>(_ alg: ConvAlgorithm, _ body2: () -> R, _ body4: () -> R) -> R {
+    switch alg {
+    case .winograd2: return body2()
+    case .winograd4: return body4()
+    case .im2col: preconditionFailure("withWinograd: im2col is not a Winograd algorithm")
+    }
+}
