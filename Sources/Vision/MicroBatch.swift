@@ -1,18 +1,15 @@
 // Batches split for speed: one shard per thread for work whose images are independent
 // (inference; a ViT's training step), each shard in cache-sized micro-batches.
 import Engine
-import Foundation
 
 /// How a batch is split: into one contiguous shard per engine thread, each run with the engine
 /// single-threaded on its own thread (no per-op hand-offs or idle waits), and each shard into
 /// micro-batches whose largest activation stays in the last-level cache.
 public enum MicroBatch {
     /// Target bytes of the largest activation of all shards' current micro-batches together
-    /// (the shards share the 32 MiB L3 of this machine). `LOOM_MICROBATCH_BYTES` overrides.
-    public static let budgetBytes: Int = {
-        if let v = ProcessInfo.processInfo.environment["LOOM_MICROBATCH_BYTES"], let b = Int(v), b > 0 { return b }
-        return 8 << 20
-    }()
+    /// (the shards share the 32 MiB L3 of the machine it was tuned on). A constant, not a
+    /// setting: the split decides how a ViT's gradient is summed, so it is part of the numerics.
+    public static let budgetBytes = 8 << 20
 
     /// For each shard, its micro-batches' row ranges, covering `0..<batch` in order. One shard
     /// with the engine single-threaded, inside another shard, or when `batch` < 2 × threads;
