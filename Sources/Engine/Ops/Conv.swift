@@ -222,8 +222,10 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
     if plan.forward != .im2col && n > 0 {
         func run<K: WinogradTransform>(_ t: K.Type) {
             let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false)
-            winogradConv(t, x.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
-                         bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
+            withExtendedLifetime(u) {  // u.ptr is read by the whole call, not just where it is passed
+                winogradConv(t, x.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
+                             bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
+            }
         }
         withWinograd(plan.forward, { run(WinogradF2.self) }, { run(WinogradF4.self) })
     } else {
@@ -271,10 +273,12 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
         }
         let split = convImagesPerThread(n) { _, images in
             let own = Storage(uninitialized: pointwise ? 0 : k * p)
+            defer { withExtendedLifetime(own) {} }  // alive until its raw pointer's last use
             for i in images { image(i, col: own.ptr, parallel: false) }
         }
         if !split {
             let one = Storage(uninitialized: pointwise ? 0 : k * p)
+            defer { withExtendedLifetime(one) {} }  // alive until its raw pointer's last use
             for i in 0..<n { image(i, col: one.ptr, parallel: true) }
         }
     } else {
@@ -305,6 +309,7 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
         }
         let split = convImagesPerThread(n) { _, images in
             let ownCol = Storage(uninitialized: k * g * p), ownRes = Storage(uninitialized: o * g * p)
+            defer { withExtendedLifetime((ownCol, ownRes)) {} }  // alive until its raw pointer's last use
             var s = images.lowerBound
             while s < images.upperBound {
                 let cnt = Swift.min(g, images.upperBound - s)
@@ -314,6 +319,7 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
         }
         if !split {
             let col = Storage(uninitialized: k * g * p), res = Storage(uninitialized: o * g * p)
+            defer { withExtendedLifetime((col, res)) {} }  // alive until its raw pointer's last use
             var start = 0
             while start < n {
                 let cnt = Swift.min(g, n - start)
@@ -389,6 +395,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         let partials = (0..<(chunks > 1 ? chunks - 1 : 0)).map { _ in dw.map { _ in Storage(zeros: o * k) } }
         let split = convImagesPerThread(n) { c, images in
             let own = Storage(uninitialized: pointwise ? 0 : k * p)
+            defer { withExtendedLifetime(own) {} }  // alive until its raw pointer's last use
             let acc = c == 0 ? dw?.ptr : partials[c - 1]?.ptr
             for i in images { image(i, col: own.ptr, dwAcc: acc, parallel: false) }
         }
@@ -397,6 +404,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         }
         if !split {
             let one = Storage(uninitialized: pointwise ? 0 : k * p)
+            defer { withExtendedLifetime(one) {} }  // alive until its raw pointer's last use
             for i in 0..<n { image(i, col: one.ptr, dwAcc: dw?.ptr, parallel: true) }
         }
     }
@@ -434,6 +442,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         let partials = (0..<(chunks > 1 ? chunks - 1 : 0)).map { _ in dw.map { _ in Storage(zeros: o * k) } }
         let split = convImagesPerThread(n) { c, images in
             let ownCol = Storage(uninitialized: k * g * p), ownG = Storage(uninitialized: o * g * p)
+            defer { withExtendedLifetime((ownCol, ownG)) {} }  // alive until its raw pointer's last use
             let acc = c == 0 ? dw?.ptr : partials[c - 1]?.ptr
             var s = images.lowerBound
             while s < images.upperBound {
@@ -447,6 +456,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         }
         if !split {
             let col = Storage(uninitialized: k * g * p), gcol = Storage(uninitialized: o * g * p)
+            defer { withExtendedLifetime((col, gcol)) {} }  // alive until its raw pointer's last use
             var start = 0
             while start < n {
                 let cnt = Swift.min(g, n - start)
@@ -461,8 +471,10 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         let pad = Padding(top: 2 - geo.pad.top, bottom: 2 - geo.pad.bottom, left: 2 - geo.pad.left, right: 2 - geo.pad.right)
         func run<K: WinogradTransform>(_ tr: K.Type) {
             let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true)
-            winogradConv(tr, gOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
-                         bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
+            withExtendedLifetime(u) {
+                winogradConv(tr, gOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
+                             bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
+            }
         }
         withWinograd(plan.backwardData, { run(WinogradF2.self) }, { run(WinogradF4.self) })
         dx = t

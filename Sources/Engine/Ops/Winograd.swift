@@ -456,6 +456,8 @@ func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n:
     _ = winogradChunks(blocks, threads: threads) { _, range in
         let vBuf = Storage(uninitialized: a2 * c * maxT), mBuf = Storage(uninitialized: a2 * o * maxT)
         let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
+        // The buffers must outlive the last call their raw pointers are passed to.
+        defer { withExtendedLifetime((vBuf, mBuf, scratch)) {} }
         for b in range {
             let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * g.tilesX
             winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
@@ -489,6 +491,7 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
         let vBuf = Storage(uninitialized: a2 * c * maxT), yBuf = Storage(uninitialized: a2 * o * maxT)
         let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
         let gy = Storage(uninitialized: m * m * maxT), half = Storage(uninitialized: a * m * maxT)
+        defer { withExtendedLifetime((vBuf, yBuf, scratch, gy, half)) {} }
         for b in range {
             let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * tx, ot = o * t, mtt = m * t
             for oi in 0..<o {
@@ -528,6 +531,7 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
             }
         }
     }
+    defer { withExtendedLifetime(sums) {} }  // `total` points into sums[0] until the end
     let total = sums[0].ptr
     for s in sums.dropFirst() {
         let sp = SendPtr(s.ptr), tp = SendPtr(total)
