@@ -41,7 +41,7 @@ extension Classifier {
         defer { outs.deinitialize(count: plan.count); outs.deallocate() }
         let slots = SendPtr(outs)
         let run = { (s: Int) in slots[s] = plan[s].map { self.forward(x.sliced(axis: 0, $0)) } }
-        if plan.count == 1 { run(0) } else { parallelShards(plan.count, run) }
+        parallelShards(plan.count, run)
         let pieces = (0..<plan.count).flatMap { outs[$0] }
         let out = Tensor(uninitialized: [x.dim(0)] + pieces[0].shape.dropFirst())
         var offset = 0
@@ -88,7 +88,7 @@ extension Classifier {
                 }
             }
         }
-        if plan.count == 1 { run(0) } else { parallelShards(plan.count, run) }
+        parallelShards(plan.count, run)
         var total = 0.0
         for s in 0..<plan.count {
             guard totals[s].isFinite else { return Float(totals[s]) }

@@ -78,29 +78,37 @@ public func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Int, Int) -> Vo
     }
 }
 
-/// Runs `body(chunk, range)` over `0..<n` split into one contiguous chunk per engine thread,
-/// each chunk calling (single-threaded) `gemm`: many small GEMMs (one per attention head, per
-/// image) without a thread hand-off inside each. With one thread, one item or little work
-/// (`n * costPerItem` below ~64K operations) the body runs once on the calling thread. Chunk bounds depend only on
-/// `n` and the thread count, so results are deterministic for a given setting.
-public func parallelChunksSerialBLAS(_ n: Int, costPerItem: Int = 1 << 16, _ body: (Int, Range<Int>) -> Void) {
-    let threads = Threads.count
-    if threads <= 1 || n < 2 || n &* costPerItem < 65_536 {
-        body(0, 0..<n)
-        return
-    }
+/// Runs `body(chunk, range)` over `0..<n` split into min(`threads`, n) contiguous chunks, side by
+/// side (one chunk: on the calling thread). Chunk bounds depend only on `n` and `threads`, so
+/// results are deterministic for a given setting. Returns the number of chunks.
+@discardableResult
+public func parallelChunks(_ n: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) -> Int {
     let chunks = min(threads, n)
+    if chunks <= 1 {
+        body(0, 0..<n)
+        return 1
+    }
     withoutActuallyEscaping(body) { b in
         DispatchQueue.concurrentPerform(iterations: chunks) { c in b(c, n * c / chunks..<n * (c + 1) / chunks) }
     }
+    return chunks
+}
+
+/// `parallelChunks` over the engine's threads, each chunk calling (single-threaded) `gemm`:
+/// many small GEMMs (one per attention head, per image) without a thread hand-off inside each.
+/// With little work (`n * costPerItem` below ~64K operations) the body runs once on the calling thread.
+public func parallelChunksSerialBLAS(_ n: Int, costPerItem: Int = 1 << 16, _ body: (Int, Range<Int>) -> Void) {
+    parallelChunks(n, threads: n &* costPerItem < 65_536 ? 1 : Threads.count, body)
 }
 
 /// Runs `body(shard)` for each of `n` shards at once, one per thread, with the engine single-
 /// threaded inside each (its ops run serially on the shard's thread: no hand-offs, no idle
 /// waits at each op's end). The caller's gradient recording, FLOP counter and gradient sink
 /// carry into every shard. Use it for work whose pieces are independent, such as the images
-/// of an inference batch; returns when every shard is done.
+/// of an inference batch; returns when every shard is done. A single shard runs on the calling
+/// thread with the engine's threads as they are.
 public func parallelShards(_ n: Int, _ body: (Int) -> Void) {
+    if n == 1 { return body(0) }
     let recording = Autograd.recording, counter = FLOPCounter.current
     withoutActuallyEscaping(body) { b in
         DispatchQueue.concurrentPerform(iterations: n) { i in

@@ -168,12 +168,8 @@ let convDirectPixels = 256  // measured: 64@32 and 128@16 gain, 256@8 (64 pixels
 /// when there is one thread or one image. Measured at 2 threads, 64@32 and 128@16: forward
 /// 76-108 -> 88-124 GFLOP/s, backward 77-105 -> 88-124.
 func convImagesPerThread(_ n: Int, _ body: (Int, Range<Int>) -> Void) -> Bool {
-    let threads = Threads.count
-    guard threads > 1 && n > 1 else { return false }
-    let chunks = Swift.min(threads, n)
-    withoutActuallyEscaping(body) { b in
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in b(c, n * c / chunks..<n * (c + 1) / chunks) }
-    }
+    guard Threads.count > 1 && n > 1 else { return false }
+    parallelChunks(n, threads: Threads.count, body)
     return true
 }
 

@@ -281,20 +281,6 @@ let winogradBlockTiles = 32  // measured: 32 and 64 beat 128 and 256 (blocks fit
 /// dimension, and each block reads and writes the α²·O·C accumulator once.
 let winogradGradientBlockTiles = 512
 
-/// Runs `body(chunk, blocks)` over `0..<n` blocks split into one contiguous chunk per thread (each
-/// with single-threaded OpenBLAS); chunk bounds depend only on n and `threads`. Returns the chunk count.
-func winogradChunks(_ n: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) -> Int {
-    let chunks = Swift.min(threads, n)
-    if chunks <= 1 {
-        body(0, 0..<n)
-        return 1
-    }
-    withoutActuallyEscaping(body) { b in
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in b(c, n * c / chunks..<n * (c + 1) / chunks) }
-    }
-    return chunks
-}
-
 /// Writes the transformed input tiles of tile rows `rows` into v, laid out [α²][C][T] with
 /// T = rows.count·tilesX (tile index (row − rows.lowerBound)·tilesX + tx). Per channel the tiles
 /// are gathered element-major (tiles[j·α + l][t], from zero-padded copies of the rows they read),
@@ -453,7 +439,7 @@ func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n:
     let blocks = (g.tileRows + rpb - 1) / rpb, maxT = rpb * g.tilesX
     let xP = SendPtr(UnsafeMutablePointer(mutating: x)), uP = SendPtr(UnsafeMutablePointer(mutating: u))
     let outP = SendPtr(out), biasP = bias.map { SendPtr(UnsafeMutablePointer(mutating: $0)) }
-    _ = winogradChunks(blocks, threads: threads) { _, range in
+    parallelChunks(blocks, threads: threads) { _, range in
         let vBuf = Storage(uninitialized: a2 * c * maxT), mBuf = Storage(uninitialized: a2 * o * maxT)
         let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
         // The buffers must outlive the last call their raw pointers are passed to.
@@ -486,7 +472,7 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
     let chunks = Swift.min(threads, blocks)
     let sums = (0..<chunks).map { _ in Storage(zeros: a2 * oc) }
     let plane = g.oh * g.ow
-    _ = winogradChunks(blocks, threads: threads) { chunk, range in
+    parallelChunks(blocks, threads: threads) { chunk, range in
         let acc = sums[chunk].ptr
         let vBuf = Storage(uninitialized: a2 * c * maxT), yBuf = Storage(uninitialized: a2 * o * maxT)
         let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
