@@ -52,21 +52,23 @@ extension Tensor {
     /// Adds `g` into `grad`, taking ownership lazily so shared gradient tensors stay intact.
     func accumulateGrad(_ g: Tensor) {
         precondition(g.count == count, "gradient \(g.shape) for tensor \(shape)")
-        guard let existing = grad else {
-            grad = g.shape == shape ? g : g.reshaped(shape)
-            gradOwned = false
-            return
+        (grad, gradOwned) = Tensor.accumulating(g, into: grad, owned: gradOwned, shape: shape)
+    }
+
+    /// A running gradient sum plus `g`: `g` itself (in `shape`, not owned) when there is no sum
+    /// yet, the sum added to in place when its buffer is `owned`, else a new owned tensor.
+    static func accumulating(_ g: Tensor, into sum: Tensor?, owned: Bool, shape: [Int]) -> (Tensor, Bool) {
+        guard let sum else { return (g.shape == shape ? g : g.reshaped(shape), false) }
+        let n = g.count
+        if owned {
+            let d = sum.ptr, s = g.ptr
+            for i in 0..<n { d[i] += s[i] }
+            return (sum, true)
         }
-        if gradOwned {
-            let d = existing.ptr, s = g.ptr
-            for i in 0..<count { d[i] += s[i] }
-        } else {
-            let sum = Tensor(uninitialized: shape)
-            let d = sum.ptr, a = existing.ptr, b = g.ptr
-            for i in 0..<count { d[i] = a[i] + b[i] }
-            grad = sum
-            gradOwned = true
-        }
+        let out = Tensor(uninitialized: shape)
+        let d = out.ptr, a = sum.ptr, b = g.ptr
+        for i in 0..<n { d[i] = a[i] + b[i] }
+        return (out, true)
     }
 
     /// Clears the gradient.
@@ -129,19 +131,11 @@ public final class GradientSink: @unchecked Sendable {
         let id = ObjectIdentifier(leaf)
         guard let i = index[id] else {
             index[id] = entries.count
-            entries.append((leaf, g, false))
+            let (sum, owned) = Tensor.accumulating(g, into: nil, owned: false, shape: leaf.shape)
+            entries.append((leaf, sum, owned))
             return
         }
-        if entries[i].owned {
-            let d = entries[i].sum.ptr, s = g.ptr
-            for j in 0..<g.count { d[j] += s[j] }
-        } else {
-            let sum = Tensor(uninitialized: leaf.shape)
-            let d = sum.ptr, a = entries[i].sum.ptr, b = g.ptr
-            for j in 0..<g.count { d[j] = a[j] + b[j] }
-            entries[i].sum = sum
-            entries[i].owned = true
-        }
+        (entries[i].sum, entries[i].owned) = Tensor.accumulating(g, into: entries[i].sum, owned: entries[i].owned, shape: leaf.shape)
     }
 
     /// Adds every collected gradient into its leaf's `grad`, in arrival order, and empties the sink.
