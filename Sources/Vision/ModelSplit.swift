@@ -77,9 +77,7 @@ extension ViT {
 
     /// Logits from the token states entering block `block` (the remaining blocks, norm, head).
     public func forward(fromTokens tokens: Tensor, before block: Int) -> Tensor {
-        var t = tokens
-        for blk in blocks.dropFirst(block) { t = blk.parts(t).1 }
-        return classify(t)
+        logits(from: tokens, through: blocks.dropFirst(block))
     }
 
     /// `norm1` of block `block` applied to its input tokens.

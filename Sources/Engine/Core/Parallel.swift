@@ -126,4 +126,4 @@ public func parallelShards(_ n: Int, _ body: (Int) -> Void) {
 /// The engine's numerics version: part of every cached result's key. Bump it whenever a
 /// change alters computed values (an op's arithmetic, an initialiser, a default). With
 /// `LOOM_CONV=im2col` (Winograd off) the convolutions round differently, and the version says so.
-public let engineNumericsVersion = "loom-engine-4" + (ConvPlan.winogradAllowed ? "" : "-im2col")
+public let engineNumericsVersion = "loom-engine-5" + (ConvPlan.winogradAllowed ? "" : "-im2col")

@@ -118,8 +118,9 @@ public final class Attention: Module {
         addChild("qkv", qkv); addChild("proj", proj)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// All tokens' outputs, or with `queries` those of the first `queries` tokens only.
+    public func callAsFunction(_ x: Tensor, queries: Int? = nil) -> Tensor {
         multiHeadSelfAttention(x, heads: heads, qkvWeight: qkv.weight, qkvBias: qkv.bias,
-                               projWeight: proj.weight, projBias: proj.bias)
+                               projWeight: proj.weight, projBias: proj.bias, queries: queries)
     }
 }
