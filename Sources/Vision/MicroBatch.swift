@@ -11,41 +11,76 @@ public enum MicroBatch {
     /// setting: the split decides how a ViT's gradient is summed, so it is part of the numerics.
     public static let budgetBytes = 8 << 20
 
-    /// For each shard, its micro-batches' row ranges, covering `0..<batch` in order. One shard
-    /// with the engine single-threaded, inside another shard, or when `batch` < 2 × threads;
-    /// one micro-batch per shard when the model does not report its activation size.
-    public static func plan(_ batch: Int, model: Classifier, height: Int, width: Int, budget: Int = budgetBytes) -> [[Range<Int>]] {
+    /// The shards of a batch: one contiguous row range per engine thread, or the whole batch
+    /// with the engine single-threaded, inside another shard, or when `batch` < 2 × threads.
+    public static func shards(_ batch: Int) -> [Range<Int>] {
         let threads = Threads.count
-        let shards = threads > 1 && !Threads.inShard && batch >= 2 * threads ? threads : 1
+        let count = threads > 1 && !Threads.inShard && batch >= 2 * threads ? threads : 1
+        return (0..<count).map { s in (s * batch / count)..<((s + 1) * batch / count) }
+    }
+
+    /// A shard of `n` images (one of `shards`) in micro-batches of at most `budget / shards /
+    /// bytesPerImage` images, as even as possible: row ranges covering `0..<n` in order. One
+    /// piece when the size per image is unknown (0).
+    public static func pieces(_ n: Int, shards: Int, bytesPerImage: Int, budget: Int = budgetBytes) -> [Range<Int>] {
+        let size = bytesPerImage > 0 ? max(1, budget / shards / bytesPerImage) : max(n, 1)
+        let count = max(1, (n + size - 1) / size)
+        return (0..<count).map { i in (i * n / count)..<((i + 1) * n / count) }
+    }
+
+    /// For each shard, its micro-batches' row ranges (in the batch), covering `0..<batch` in
+    /// order, sized by the model's largest activation (`Classifier.activationBytesPerImage`).
+    public static func plan(_ batch: Int, model: Classifier, height: Int, width: Int, budget: Int = budgetBytes) -> [[Range<Int>]] {
+        let shards = shards(batch)
         let perImage = model.activationBytesPerImage(height: height, width: width)
-        return (0..<shards).map { s in
-            let lo = s * batch / shards, hi = (s + 1) * batch / shards, n = hi - lo
-            let size = perImage > 0 ? max(1, budget / shards / perImage) : max(n, 1)
-            let pieces = max(1, (n + size - 1) / size)
-            return (0..<pieces).map { i in (lo + i * n / pieces)..<(lo + (i + 1) * n / pieces) }
+        return shards.map { shard in
+            pieces(shard.count, shards: shards.count, bytesPerImage: perImage, budget: budget)
+                .map { (shard.lowerBound + $0.lowerBound)..<(shard.lowerBound + $0.upperBound) }
         }
+    }
+}
+
+/// One step of a model's forward pass for micro-batched inference: the bytes per image of the
+/// largest tensor it reads or makes, and the computation.
+public struct InferenceStep {
+    public let bytesPerImage: Int
+    public let run: (Tensor) -> Tensor
+    public init(bytesPerImage: Int, run: @escaping (Tensor) -> Tensor) {
+        self.bytesPerImage = bytesPerImage; self.run = run
     }
 }
 
 extension Classifier {
     /// The model on a batch when its images are independent of each other: without gradient
     /// recording, in evaluation mode or for a model whose images are independent in training
-    /// (`imagesIndependentInTraining`). Runs `MicroBatch.plan`'s shards side by side and joins
-    /// their outputs; nil when the plan is the whole batch at once.
+    /// (`imagesIndependentInTraining`). Runs `MicroBatch.shards` side by side, each through the
+    /// model's `inferenceSteps` with micro-batches sized per step (`MicroBatch.pieces`: small
+    /// ones where the feature maps are wide, larger ones where they are narrow), and joins their
+    /// outputs; nil when that plan is the whole batch in one piece throughout.
     func forwardSharded(_ x: Tensor, budget: Int = MicroBatch.budgetBytes) -> Tensor? {
         guard !Autograd.isRecording, !training || imagesIndependentInTraining, x.rank == 4, x.dim(0) > 1 else { return nil }
-        let plan = MicroBatch.plan(x.dim(0), model: self, height: x.dim(2), width: x.dim(3), budget: budget)
-        guard plan.count > 1 || plan[0].count > 1 else { return nil }
-        let outs = UnsafeMutablePointer<[Tensor]>.allocate(capacity: plan.count)
-        outs.initialize(repeating: [], count: plan.count)
-        defer { outs.deinitialize(count: plan.count); outs.deallocate() }
+        let shards = MicroBatch.shards(x.dim(0))
+        let steps = inferenceSteps(height: x.dim(2), width: x.dim(3))
+        let split = { (n: Int, step: InferenceStep) in
+            MicroBatch.pieces(n, shards: shards.count, bytesPerImage: step.bytesPerImage, budget: budget)
+        }
+        guard shards.count > 1 || steps.contains(where: { split(x.dim(0), $0).count > 1 }) else { return nil }
+        let outs = UnsafeMutablePointer<Tensor?>.allocate(capacity: shards.count)
+        outs.initialize(repeating: nil, count: shards.count)
+        defer { outs.deinitialize(count: shards.count); outs.deallocate() }
         let slots = SendPtr(outs)
-        let run = { (s: Int) in slots[s] = plan[s].map { self.forward(x.sliced(axis: 0, $0)) } }
-        parallelShards(plan.count, run)
-        let pieces = (0..<plan.count).flatMap { outs[$0] }
-        let out = Tensor(uninitialized: [x.dim(0)] + pieces[0].shape.dropFirst())
+        parallelShards(shards.count) { s in
+            var y = x.sliced(axis: 0, shards[s])
+            for step in steps {
+                let pieces = split(y.dim(0), step)
+                y = pieces.count == 1 ? step.run(y) : concat(pieces.map { step.run(y.sliced(axis: 0, $0)) }, axis: 0)
+            }
+            slots[s] = y
+        }
+        let parts = (0..<shards.count).map { outs[$0]! }
+        let out = Tensor(uninitialized: [x.dim(0)] + parts[0].shape.dropFirst())
         var offset = 0
-        for y in pieces {
+        for y in parts {
             (out.ptr + offset).update(from: y.ptr, count: y.count)
             offset += y.count
         }

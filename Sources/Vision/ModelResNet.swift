@@ -16,6 +16,12 @@ open class Classifier: Module {
     /// pass; micro-batches are sized from it (`MicroBatch`). 0 (the default) means unknown: never split.
     open func activationBytesPerImage(height: Int, width: Int) -> Int { 0 }
 
+    /// The forward pass as consecutive steps for micro-batched inference (`forwardSharded`).
+    /// Default: `forward` as one step of `activationBytesPerImage`.
+    open func inferenceSteps(height: Int, width: Int) -> [InferenceStep] {
+        [InferenceStep(bytesPerImage: activationBytesPerImage(height: height, width: width), run: forward)]
+    }
+
     /// Whether, in training mode, each image's logits depend on that image alone (no batch
     /// statistics such as BatchNorm's), so a batch's gradient may be accumulated over micro-batches.
     open var imagesIndependentInTraining: Bool { false }
@@ -161,6 +167,42 @@ public final class ResNet: Classifier {
 
     public override func forward(_ x: Tensor) -> Tensor {
         head(globalAvgPool(blockOutputs(x).last!))
+    }
+
+    /// One step per resolution: the stem and first stage, then each later stage; a downsampling
+    /// block belongs to the step before it (it reads that step's wide maps), and the pooling and
+    /// head to the last. Each step's size is the widest tensor its blocks read or make (input,
+    /// first convolution's output, output), so the later, narrower stages run in larger
+    /// micro-batches than the first.
+    public override func inferenceSteps(height: Int, width: Int) -> [InferenceStep] {
+        let f = MemoryLayout<Float>.size
+        var h = height, w = width
+        if config.stem == .imagenet { h = (h + 1) / 2; w = (w + 1) / 2 }
+        var bytes = max(3 * height * width, config.stemWidth * h * w) * f
+        if config.stem == .imagenet { h = (h + 1) / 2; w = (w + 1) / 2 }
+        var units: [(Tensor) -> Tensor] = [{ self.stem($0) }]
+        var steps: [InferenceStep] = []
+        func close() {
+            let chain = units
+            steps.append(InferenceStep(bytesPerImage: bytes) { x in chain.reduce(x) { $1($0) } })
+            units = []; bytes = 0
+        }
+        var channels = config.stemWidth
+        for (s, blocks) in stages.enumerated() {
+            let planes = config.channels[s], out = config.block == .basic ? planes : planes * 4
+            for (i, block) in blocks.enumerated() {
+                let down = i == 0 && s > 0
+                let (ho, wo) = down ? ((h + 1) / 2, (w + 1) / 2) : (h, w)
+                let inner = config.block == .bottleneck ? planes * h * w : planes * ho * wo
+                bytes = max(bytes, max(channels * h * w, inner, out * ho * wo) * f)
+                units.append { block($0) }
+                channels = out; h = ho; w = wo
+                if down { close() }
+            }
+        }
+        units.append { self.head(globalAvgPool($0)) }
+        close()
+        return steps
     }
 
     /// The widest feature map: the stem's, or a stage's output (×4 channels for bottlenecks).

@@ -57,6 +57,31 @@ import Testing
         }
     }
 
+    /// A ResNet's inference steps: one per resolution, downsampling blocks with the wider step
+    /// before them, sizes falling stage by stage; chained, they are the forward pass.
+    @Test func resnetInferenceStepsFollowTheStages() throws {
+        let r50 = try ModelExpression.parse(".resnet(depth: 50, classes: 10)").makeModel(seed: 1)
+        let sizes = r50.inferenceSteps(height: 32, width: 32).map(\.bytesPerImage)
+        // Widest tensors: 256×32×32 (stage 1 output, stage 2's first block input), then 512×16×16,
+        // 1024×8×8 and 2048×4×4, 4 bytes each.
+        #expect(sizes == [256 * 32 * 32 * 4, 512 * 16 * 16 * 4, 1024 * 8 * 8 * 4, 2048 * 4 * 4 * 4])
+        let small = try ModelExpression.parse(".resnet(layers: [1, 2], block: .basic, channels: [8, 16], stem: .imagenet, classes: 5)")
+            .makeModel(seed: 1)
+        small.eval()
+        let steps = small.inferenceSteps(height: 16, width: 16)
+        // ImageNet stem: its 64×8×8 convolution output is the widest tensor of the first step.
+        #expect(steps.map(\.bytesPerImage) == [64 * 8 * 8 * 4, 16 * 2 * 2 * 4])
+        let (x, _) = batch(3, size: 16)
+        let chained = Autograd.noGrad { steps.reduce(x) { $1.run($0) } }
+        let whole = Autograd.noGrad { small.forward(x) }
+        #expect(chained.scalars == whole.scalars)
+        // Per-step pieces: a budget of two stage-1 images per shard splits 6 images into 3 pieces
+        // at the first step and runs the narrower second step whole.
+        #expect(MicroBatch.pieces(6, shards: 1, bytesPerImage: sizes[0], budget: 2 * sizes[0]) == [0..<2, 2..<4, 4..<6])
+        #expect(MicroBatch.pieces(6, shards: 1, bytesPerImage: sizes[3], budget: 2 * sizes[0]) == [0..<6])
+        #expect(MicroBatch.pieces(5, shards: 2, bytesPerImage: 0) == [0..<5])
+    }
+
     @Test func splitGradientsEqualTheWholeBatchsAndAreDeterministic() {
         let (x, labels) = batch(14)
         vit.train()
