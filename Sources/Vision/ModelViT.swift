@@ -24,11 +24,16 @@ final class ViTBlock: Module {
         return (a, mlpResidual(a))
     }
 
-    /// The block's output for the class token alone (B, 1, D): every token is still a key and
-    /// a value, but the attention query, projection and MLP run for that one row, the only one
-    /// the head reads of the last block.
+    /// The block's output for the class token alone (B, 1, D), the only row the head reads of
+    /// the last block: keys and values of every token, but the query, attention, projection
+    /// and MLP of that one token.
     func classTokenOutput(_ x: Tensor) -> Tensor {
-        mlpResidual(x.sliced(axis: 1, 0..<1) + attn(norm1(x), queries: 1))
+        let h = norm1(x), d = x.dim(2)
+        let w = attn.qkv.weight, b = attn.qkv.bias
+        let q = linear(h.sliced(axis: 1, 0..<1), weight: w.sliced(axis: 0, 0..<d), bias: b?.sliced(axis: 0, 0..<d))
+        let kv = linear(h, weight: w.sliced(axis: 0, d..<3 * d), bias: b?.sliced(axis: 0, d..<3 * d))
+        let o = fusedAttention(q: q, kv: kv, heads: attn.heads)
+        return mlpResidual(x.sliced(axis: 1, 0..<1) + linear(o, weight: attn.proj.weight, bias: attn.proj.bias))
     }
 
     /// a + mlp(norm2(a)): the block's second residual sublayer.

@@ -28,6 +28,12 @@
 /// The error function, Abramowitz–Stegun 7.1.26 (absolute error ≤ 1.5e-7, the form PyTorch's
 /// vectorised CPU kernels use), with `fastExp`.
 @inline(__always) public func fastErf(_ x: Float) -> Float {
+    erf(x, expOfMinusSquare: fastExp(-x * x))
+}
+
+/// erf(x) given e = e^(−x²), the one transcendental of 7.1.26 (callers that need e^(−x²) too
+/// compute it once).
+@inline(__always) func erf(_ x: Float, expOfMinusSquare e: Float) -> Float {
     let a = x < 0 ? -x : x
     let t = 1 / (1 + 0.3275911 * a)
     var p: Float = 1.061405429
@@ -35,7 +41,7 @@
     p = (1.421413741 as Float).addingProduct(p, t)
     p = (-0.284496736 as Float).addingProduct(p, t)
     p = (0.254829592 as Float).addingProduct(p, t)
-    let y = 1 - p * t * fastExp(-a * a)
+    let y = 1 - p * t * e
     return x < 0 ? -y : y
 }
 
@@ -44,8 +50,10 @@
     0.5 * x * (1 + fastErf(x * 0.70710678118654752))
 }
 
-/// dGELU/dx = Φ(x) + x·φ(x).
+/// dGELU/dx = Φ(x) + x·φ(x); Φ's erf and φ share one exponential, e^(−x²/2).
 @inline(__always) public func fastGELUDerivative(_ x: Float) -> Float {
-    let cdf = 0.5 * (1 + fastErf(x * 0.70710678118654752))
-    return cdf + x * fastExp(-0.5 * x * x) * 0.39894228040143268
+    let u = x * 0.70710678118654752
+    let e = fastExp(-u * u)
+    let cdf = 0.5 * (1 + erf(u, expOfMinusSquare: e))
+    return cdf + x * e * 0.39894228040143268
 }

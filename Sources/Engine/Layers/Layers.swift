@@ -118,9 +118,8 @@ public final class Attention: Module {
         addChild("qkv", qkv); addChild("proj", proj)
     }
 
-    /// All tokens' outputs, or with `queries` those of the first `queries` tokens only.
-    public func callAsFunction(_ x: Tensor, queries: Int? = nil) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor {
         multiHeadSelfAttention(x, heads: heads, qkvWeight: qkv.weight, qkvBias: qkv.bias,
-                               projWeight: proj.weight, projBias: proj.bias, queries: queries)
+                               projWeight: proj.weight, projBias: proj.bias)
     }
 }
