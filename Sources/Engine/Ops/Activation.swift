@@ -112,16 +112,22 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 }
 
 /// max of p[0..<n] (−∞ for n = 0) with eight SIMD lanes; exact, so the lane order does not matter.
+/// Compare-and-select rather than `max`/`pointwiseMax`, whose IEEE NaN rules keep them out of line;
+/// a NaN is skipped here, and still turns the softmax it feeds into NaNs.
 @inline(__always) func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var i = 0
     var m = -Float.infinity
     if n >= 8 {
         let raw = UnsafeRawPointer(p)
         var acc = SIMD8<Float>(repeating: -.infinity)
-        while i + 8 <= n { acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8 }
-        m = acc.max()
+        while i + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc.replace(with: v, where: v .> acc)
+            i += 8
+        }
+        for l in 0..<8 where acc[l] > m { m = acc[l] }
     }
-    while i < n { m = Swift.max(m, p[i]); i += 1 }
+    while i < n { if p[i] > m { m = p[i] }; i += 1 }
     return m
 }
 

@@ -199,28 +199,26 @@ private func linearBackward(x: Tensor, weight: Tensor, bias: Tensor?, dy: Tensor
     return result
 }
 
-/// Σ over rows of a (rows, cols) matrix, columns split over threads in blocks of 64. Each
-/// column adds its rows four at a time, (r0 + r1) + (r2 + r3), in row order: the result does not
-/// depend on the thread count, and each block's running sums are loaded and stored once per four rows.
+/// Σ over rows of a (rows, cols) matrix. Columns are split over threads in chunks (a multiple
+/// of 8 wide); each chunk walks the rows in order, adding four at a time, (r0 + r1) + (r2 + r3),
+/// so the reads stream and the result does not depend on the thread count.
 func columnSums(_ m: UnsafeMutablePointer<Float>, rows: Int, cols: Int) -> Tensor {
     let out = Tensor.zeros([cols])
     let op = SendPtr(out.ptr), mp = SendPtr(m)
-    let blocks = (cols + 63) / 64
-    parallelFor(blocks, costPerItem: rows * 64) { lo, hi in
-        for blk in lo..<hi {
-            let c0 = blk * 64, w = Swift.min(cols, c0 + 64) - c0
-            let o = op.p + c0
-            var r = 0
-            while r + 4 <= rows {
-                let s0 = mp.p + r * cols + c0, s1 = s0 + cols, s2 = s1 + cols, s3 = s2 + cols
-                for j in 0..<w { o[j] += (s0[j] + s1[j]) + (s2[j] + s3[j]) }
-                r += 4
-            }
-            while r < rows {
-                let s = mp.p + r * cols + c0
-                for j in 0..<w { o[j] += s[j] }
-                r += 1
-            }
+    let units = (cols + 7) / 8
+    parallelFor(units, costPerItem: rows * 8) { lo, hi in
+        let c0 = lo * 8, w = Swift.min(cols, hi * 8) - c0
+        let o = op.p + c0
+        var r = 0
+        while r + 4 <= rows {
+            let s0 = mp.p + r * cols + c0, s1 = s0 + cols, s2 = s1 + cols, s3 = s2 + cols
+            for j in 0..<w { o[j] += (s0[j] + s1[j]) + (s2[j] + s3[j]) }
+            r += 4
+        }
+        while r < rows {
+            let s = mp.p + r * cols + c0
+            for j in 0..<w { o[j] += s[j] }
+            r += 1
         }
     }
     return out
