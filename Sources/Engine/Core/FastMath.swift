@@ -51,9 +51,12 @@
 }
 
 /// dGELU/dx = Φ(x) + x·φ(x); Φ's erf and φ share one exponential, e^(−x²/2).
-@inline(__always) public func fastGELUDerivative(_ x: Float) -> Float {
+@inline(__always) public func fastGELUDerivative(_ x: Float) -> Float { fastGELUAndDerivative(x).1 }
+
+/// GELU and its derivative at once, sharing the erf and the exponential.
+@inline(__always) public func fastGELUAndDerivative(_ x: Float) -> (Float, Float) {
     let u = x * 0.70710678118654752
     let e = fastExp(-u * u)
     let cdf = 0.5 * (1 + erf(u, expOfMinusSquare: e))
-    return cdf + x * e * 0.39894228040143268
+    return (x * cdf, cdf + x * e * 0.39894228040143268)
 }

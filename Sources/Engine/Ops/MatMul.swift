@@ -131,7 +131,8 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
     FLOPCounter.add(2 * rows * outF * inF)
     let outShape = Array(x.shape.dropLast()) + [outF]
     let recording = Autograd.recording && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false))
-    // With GELU and a gradient to record, the pre-activation is kept; otherwise it is the output.
+    // With GELU and a gradient to record, `pre` ends up holding GELU′ of the pre-activation for
+    // the backward pass; otherwise it is the output.
     // The bias is written first and the GEMM accumulates onto it (beta 1): OpenBLAS then skips
     // its own pass that zeroes C, and no pass adds the bias afterwards.
     let pre = Tensor(uninitialized: outShape)
@@ -147,15 +148,23 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
     let out = gelu && recording ? Tensor(uninitialized: outShape) : pre
     if gelu {
         let op = SendPtr(out.ptr)
-        // In place (no gradient) the loop reads and writes one pointer: with two pointers that
-        // alias, LLVM's runtime overlap check would send every element down the scalar loop.
-        let inPlace = op.p == pp.p
-        parallelFor(rows * outF, costPerItem: 20) { lo, hi in
-            if inPlace {
+        if recording {
+            // GELU and its derivative share their erf and exponential: the derivative is computed
+            // here, over the pre-activation (which is not needed again), and the backward pass is
+            // one multiplication.
+            parallelFor(rows * outF, costPerItem: 24) { lo, hi in
+                let q = pp.p
+                for i in lo..<hi {
+                    let (y, dy) = fastGELUAndDerivative(q[i])
+                    op[i] = y; q[i] = dy
+                }
+            }
+        } else {
+            // In place the loop reads and writes one pointer: with two pointers that alias,
+            // LLVM's runtime overlap check would send every element down the scalar loop.
+            parallelFor(rows * outF, costPerItem: 20) { lo, hi in
                 let q = pp.p
                 for i in lo..<hi { q[i] = fastGELU(q[i]) }
-            } else {
-                for i in lo..<hi { op[i] = fastGELU(pp[i]) }
             }
         }
     }
@@ -165,11 +174,11 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
     return out.recorded(inputs) { g in
         var dy = g
         if gelu {
-            // dh = g · GELU'(h), into a fresh buffer (g may be shared with other consumers).
+            // dh = g · GELU'(h) (kept in `pre`), into a fresh buffer (g may be shared with other consumers).
             let t = Tensor(uninitialized: outShape)
-            let tp = SendPtr(t.ptr), gp = SendPtr(g.ptr), hp = SendPtr(pre.ptr)
-            parallelFor(rows * outF, costPerItem: 30) { lo, hi in
-                for i in lo..<hi { tp[i] = gp[i] * fastGELUDerivative(hp[i]) }
+            let tp = SendPtr(t.ptr), gp = SendPtr(g.ptr), dp = SendPtr(pre.ptr)
+            parallelFor(rows * outF, costPerItem: 2) { lo, hi in
+                for i in lo..<hi { tp[i] = gp[i] * dp[i] }
             }
             dy = t
         }
