@@ -14,7 +14,7 @@ import Foundation
 /// threads never spin (`sched_yield`) while the engine's loops need the cores.
 public enum Threads {
     nonisolated(unsafe) private static var _count: Int = {
-        let env = ProcessInfo.processInfo.environment["LOOM_THREADS"].flatMap { Int($0) }
+        let env = Knobs.read("LOOM_THREADS") { Knobs.wholeNumber($0, $1, minimum: 1) }
         let n = max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
         openblas_set_num_threads(1)
         return n

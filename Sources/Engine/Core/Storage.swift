@@ -10,7 +10,7 @@ final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     /// Upper bound on bytes held while unused (default 1 GiB; `LOOM_POOL_MB` overrides).
     let capacityBytes: Int = {
-        let mb = ProcessInfo.processInfo.environment["LOOM_POOL_MB"].flatMap { Int($0) } ?? 1024
+        let mb = Knobs.read("LOOM_POOL_MB") { Knobs.wholeNumber($0, $1, minimum: 0) } ?? 1024
         return mb << 20
     }()
 

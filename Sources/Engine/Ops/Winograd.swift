@@ -41,8 +41,8 @@ struct ConvPlan: Equatable, Sendable {
     }
 
     /// `LOOM_CONV=im2col` in the environment turns Winograd off for the process (to time both
-    /// paths with one build); read once.
-    static let winogradAllowed: Bool = ProcessInfo.processInfo.environment["LOOM_CONV"] != "im2col"
+    /// paths with one build); `auto` or unset keeps the automatic plan. Read once.
+    static let winogradAllowed: Bool = Knobs.read("LOOM_CONV") { Knobs.choice($0, $1, ["auto", "im2col"]) } != "im2col"
 
     /// The plan `conv2d` uses for `batch` images: F(4×4, 3×3) where it applies, both maps have at
     /// least 16 channels and each thread gets enough tiles (the α² GEMMs have one column per tile;
