@@ -122,9 +122,36 @@ protocol WinogradTransform {
                                                _: L.Type)
 }
 
+/// One of a `WinogradTransform`'s 1-D transforms, named so `columns` can run any of them.
+enum WinogradStep { case input, output, kernel, gradOutput, kernelAdjoint }
+
 extension WinogradTransform {
     /// Input tile side m + 2.
     @inline(__always) static var alpha: Int { m + 2 }
+
+    /// `step` on one lane (a constant `step` folds the switch away once inlined).
+    @inline(__always)
+    static func apply<L: WinogradLane>(_ step: WinogradStep, _ s: UnsafePointer<Float>, _ ss: Int,
+                                       _ d: UnsafeMutablePointer<Float>, _ ds: Int, _: L.Type) {
+        switch step {
+        case .input: input(s, ss, d, ds, L.self)
+        case .output: output(s, ss, d, ds, L.self)
+        case .kernel: kernel(s, ss, d, ds, L.self)
+        case .gradOutput: gradOutput(s, ss, d, ds, L.self)
+        case .kernelAdjoint: kernelAdjoint(s, ss, d, ds, L.self)
+        }
+    }
+
+    /// `step` on `n` neighbouring columns read at stride `ss` from `s` and written at stride `ds`
+    /// to `d`: eight columns at a time, then four, then one (`winogradLanes`).
+    @inline(__always)
+    static func columns(_ step: WinogradStep, _ n: Int, _ s: UnsafePointer<Float>, _ ss: Int,
+                        _ d: UnsafeMutablePointer<Float>, _ ds: Int) {
+        winogradLanes(n,
+                      { q in apply(step, s + q, ss, d + q, ds, SIMD8<Float>.self) },
+                      { q in apply(step, s + q, ss, d + q, ds, SIMD4<Float>.self) },
+                      { q in apply(step, s + q, ss, d + q, ds, Float.self) })
+    }
 }
 
 /// F(2×2, 3×3): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
@@ -325,17 +352,11 @@ func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Floa
         // Bᵀ down the tile columns (vert[i·α + l][t]), then along the rows into V[i·α + k][ci][t].
         for l in 0..<a {
             let s = tiles + l * t, d = vert + l * t
-            winogradLanes(t,
-                          { q in K.input(s + q, at, d + q, at, SIMD8<Float>.self) },
-                          { q in K.input(s + q, at, d + q, at, SIMD4<Float>.self) },
-                          { q in K.input(s + q, at, d + q, at, Float.self) })
+            K.columns(.input, t, s, at, d, at)
         }
         for i in 0..<a {
             let s = vert + i * at, d = v + i * a * ct + ci * t
-            winogradLanes(t,
-                          { q in K.input(s + q, t, d + q, ct, SIMD8<Float>.self) },
-                          { q in K.input(s + q, t, d + q, ct, SIMD4<Float>.self) },
-                          { q in K.input(s + q, t, d + q, ct, Float.self) })
+            K.columns(.input, t, s, t, d, ct)
         }
     }
 }
@@ -357,17 +378,11 @@ func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Fl
         // Aᵀ along each row of products (half[i·m + j][t]), then down the columns (y[i·m + j][t]).
         for i in 0..<a {
             let s = src + i * a * ot, d = half + i * mtt
-            winogradLanes(t,
-                          { q in K.output(s + q, ot, d + q, t, SIMD8<Float>.self) },
-                          { q in K.output(s + q, ot, d + q, t, SIMD4<Float>.self) },
-                          { q in K.output(s + q, ot, d + q, t, Float.self) })
+            K.columns(.output, t, s, ot, d, t)
         }
         for j in 0..<m {
             let s = half + j * t, d = y + j * t
-            winogradLanes(t,
-                          { q in K.output(s + q, mtt, d + q, mtt, SIMD8<Float>.self) },
-                          { q in K.output(s + q, mtt, d + q, mtt, SIMD4<Float>.self) },
-                          { q in K.output(s + q, mtt, d + q, mtt, Float.self) })
+            K.columns(.output, t, s, mtt, d, mtt)
         }
         for r in rows {
             let (img, ty) = r.quotientAndRemainder(dividingBy: g.tilesY)
@@ -409,17 +424,11 @@ func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Fl
             }
             // G down each kernel column (half[ξ·3 + j][col]), then along the rows.
             for j in 0..<3 {
-                winogradLanes(cols,
-                              { col in K.kernel(taps + j * cols + col, 3 * cols, half + j * cols + col, 3 * cols, SIMD8<Float>.self) },
-                              { col in K.kernel(taps + j * cols + col, 3 * cols, half + j * cols + col, 3 * cols, SIMD4<Float>.self) },
-                              { col in K.kernel(taps + j * cols + col, 3 * cols, half + j * cols + col, 3 * cols, Float.self) })
+                K.columns(.kernel, cols, taps + j * cols, 3 * cols, half + j * cols, 3 * cols)
             }
             for i in 0..<a {
                 let s = half + i * 3 * cols, d = uP.p + i * a * oc + row * cols
-                winogradLanes(cols,
-                              { col in K.kernel(s + col, cols, d + col, oc, SIMD8<Float>.self) },
-                              { col in K.kernel(s + col, cols, d + col, oc, SIMD4<Float>.self) },
-                              { col in K.kernel(s + col, cols, d + col, oc, Float.self) })
+                K.columns(.kernel, cols, s, cols, d, oc)
             }
         }
     }
@@ -497,17 +506,11 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
                 // A down the columns (half[ξ·m + j][t]), then along the rows into Ŷ[ξ·α + k][oi][t].
                 for j in 0..<m {
                     let s = gy.ptr + j * t, d = half.ptr + j * t
-                    winogradLanes(t,
-                                  { q in K.gradOutput(s + q, mtt, d + q, mtt, SIMD8<Float>.self) },
-                                  { q in K.gradOutput(s + q, mtt, d + q, mtt, SIMD4<Float>.self) },
-                                  { q in K.gradOutput(s + q, mtt, d + q, mtt, Float.self) })
+                    K.columns(.gradOutput, t, s, mtt, d, mtt)
                 }
                 for i in 0..<a {
                     let s = half.ptr + i * mtt, d = yBuf.ptr + i * a * ot + oi * t
-                    winogradLanes(t,
-                                  { q in K.gradOutput(s + q, t, d + q, ot, SIMD8<Float>.self) },
-                                  { q in K.gradOutput(s + q, t, d + q, ot, SIMD4<Float>.self) },
-                                  { q in K.gradOutput(s + q, t, d + q, ot, Float.self) })
+                    K.columns(.gradOutput, t, s, t, d, ot)
                 }
             }
             winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
@@ -532,16 +535,10 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
             // Gᵀ along each row (half[i·3 + v][ci]), then down the columns (taps[u·3 + v][ci]).
             for i in 0..<a {
                 let s = totalP.p + i * a * oc + oi * c, d = half + i * 3 * c
-                winogradLanes(c,
-                              { ci in K.kernelAdjoint(s + ci, oc, d + ci, c, SIMD8<Float>.self) },
-                              { ci in K.kernelAdjoint(s + ci, oc, d + ci, c, SIMD4<Float>.self) },
-                              { ci in K.kernelAdjoint(s + ci, oc, d + ci, c, Float.self) })
+                K.columns(.kernelAdjoint, c, s, oc, d, c)
             }
             for v in 0..<3 {
-                winogradLanes(c,
-                              { ci in K.kernelAdjoint(half + v * c + ci, 3 * c, taps + v * c + ci, 3 * c, SIMD8<Float>.self) },
-                              { ci in K.kernelAdjoint(half + v * c + ci, 3 * c, taps + v * c + ci, 3 * c, SIMD4<Float>.self) },
-                              { ci in K.kernelAdjoint(half + v * c + ci, 3 * c, taps + v * c + ci, 3 * c, Float.self) })
+                K.columns(.kernelAdjoint, c, half + v * c, 3 * c, taps + v * c, 3 * c)
             }
             let d = dwP.p + oi * c * 9
             for q in 0..<9 {
