@@ -205,16 +205,9 @@ public final class ResNet: Classifier {
         return steps
     }
 
-    /// The widest feature map: the stem's, or a stage's output (×4 channels for bottlenecks).
+    /// The widest tensor any inference step reads or makes (the stem's output or a stage's, ×4
+    /// channels for bottlenecks): one walk over the resolutions, `inferenceSteps`'.
     public override func activationBytesPerImage(height: Int, width: Int) -> Int {
-        var h = height, w = width
-        if config.stem == .imagenet { h = (h + 1) / 2; w = (w + 1) / 2 }
-        var widest = config.stemWidth * h * w
-        if config.stem == .imagenet { h = (h + 1) / 2; w = (w + 1) / 2 }
-        for (s, planes) in config.channels.prefix(config.layers.count).enumerated() {
-            if s > 0 { h = (h + 1) / 2; w = (w + 1) / 2 }
-            widest = max(widest, (config.block == .basic ? planes : planes * 4) * h * w)
-        }
-        return widest * MemoryLayout<Float>.size
+        inferenceSteps(height: height, width: width).map(\.bytesPerImage).max() ?? 0
     }
 }

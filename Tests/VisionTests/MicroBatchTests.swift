@@ -65,6 +65,7 @@ import Testing
         // Widest tensors: 256×32×32 (stage 1 output, stage 2's first block input), then 512×16×16,
         // 1024×8×8 and 2048×4×4, 4 bytes each.
         #expect(sizes == [256 * 32 * 32 * 4, 512 * 16 * 16 * 4, 1024 * 8 * 8 * 4, 2048 * 4 * 4 * 4])
+        #expect(r50.activationBytesPerImage(height: 32, width: 32) == 256 * 32 * 32 * 4)
         let small = try ModelExpression.parse(".resnet(layers: [1, 2], block: .basic, channels: [8, 16], stem: .imagenet, classes: 5)")
             .makeModel(seed: 1)
         small.eval()

@@ -147,8 +147,8 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
          beta: bias == nil ? 0 : 1, c: pre.ptr, ldc: outF, threads: Threads.count)
     let out = gelu && recording ? Tensor(uninitialized: outShape) : pre
     if gelu {
-        let op = SendPtr(out.ptr)
         if recording {
+            let op = SendPtr(out.ptr)
             // GELU and its derivative share their erf and exponential: the derivative is computed
             // here, over the pre-activation (which is not needed again), and the backward pass is
             // one multiplication.
