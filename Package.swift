@@ -24,7 +24,8 @@ let package = Package(
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
-        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "CCPU"),
+        .target(name: "Engine", dependencies: ["CBLAS", "CCPU"], swiftSettings: fastMath),
         .target(name: "Vision", dependencies: ["Engine", "CPNG"], swiftSettings: fastMath),
         .target(name: "Notebook", dependencies: [
             "CMarkGFM",
