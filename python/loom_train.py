@@ -390,6 +390,19 @@ class Progress:
 # Training
 
 
+def device_names(device, world):
+    """Every rank's device by name (rank order), for the run's provenance: a GPU's model or the CPU."""
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = "cpu"
+    if world == 1:
+        return [name]
+    names = [None] * world
+    dist.all_gather_object(names, name)
+    return names
+
+
 def reduce_sum(values, device, world):
     t = torch.tensor(values, dtype=torch.float64, device=device)
     if world > 1:
@@ -551,6 +564,7 @@ def train(config, resume):
         if world > 1:
             dist.barrier()
 
+    devices = device_names(device, world)
     if main:
         state = export_state(model)
         save_file(state, out["finalWeights"], metadata={"run": config["run"]["key"],
@@ -559,7 +573,7 @@ def train(config, resume):
         params = sum(p.numel() for p in model.parameters())
         atomic_write(os.path.join(out["dir"], "status.json"),
                      json.dumps(dict(status="succeeded", params=params, world=world, device=str(device),
-                                     torch=torch.__version__, timm=timm.__version__)).encode())
+                                     devices=devices, torch=torch.__version__, timm=timm.__version__)).encode())
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()

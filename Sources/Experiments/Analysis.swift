@@ -125,6 +125,7 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
     if var object = try JSONSerialization.jsonObject(with: payload.json) as? [String: Any] {
         object["_seconds"] = Date().timeIntervalSince(started)
         object["_run"] = target.runKey
+        object["_machine"] = Workspace.environment.machineSummary
         payload.json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
     try ws.store.saveResult(ResultRecord(key: target.key, kind: analysis.call, notebook: notebook, cell: e.name,
@@ -139,7 +140,10 @@ struct StoredAnalysis {
     let store: ResultsStore
     var json: Data { Data(record.payload.utf8) }
     /// Seconds the computation took.
-    var seconds: Double? { (try? JSONSerialization.jsonObject(with: json) as? [String: Any])?["_seconds"] as? Double }
+    var seconds: Double? { meta("_seconds") as? Double }
+    /// The machine it was computed on, as recorded then.
+    var machine: String? { meta("_machine") as? String }
+    private func meta(_ name: String) -> Any? { (try? JSONSerialization.jsonObject(with: json) as? [String: Any])?[name] }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: json) }
     /// A named PNG artifact of this result.
     func artifact(_ name: String) -> Data? { (try? store.artifact(named: name, of: record.key))??.bytes }

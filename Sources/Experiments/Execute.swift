@@ -23,10 +23,12 @@ public struct Workspace {
     /// The final weights of a finished run (timm names).
     public func finalWeights(_ key: String) -> String { checkpointDirectory(key) + "/final.safetensors" }
 
-    /// Provenance of this process: commit, engine, BLAS, threads, CPU.
+    /// Provenance of this process: commit, engine, BLAS library and core, Loom's kernel ISA, threads, CPU.
     public static let environment: RunEnvironment = {
-        RunEnvironment(gitCommit: gitCommit(), engineVersion: engineNumericsVersion, blasConfig: Threads.blasConfig,
-                       threads: Threads.count, cpu: cpuModel())
+        let machine = MachineFacts.current
+        return RunEnvironment(gitCommit: gitCommit(), engineVersion: engineNumericsVersion, blasConfig: Threads.blasConfig,
+                              threads: machine.threads, cpu: cpuModel() ?? machine.cpu, isa: machine.isa,
+                              blasCore: machine.blasCore)
     }()
 
     static func gitCommit() -> String? {

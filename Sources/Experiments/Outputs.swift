@@ -44,7 +44,14 @@ struct OutputBuilder {
         return [Provenance(runKey: r.experiment.key, label: r.experiment.name, seeds: r.records.flatMap(\.seeds),
                            gitCommit: first.gitCommit, engineVersion: first.engineVersion,
                            wallSeconds: r.records.compactMap(\.wallSeconds).reduce(0, +),
+                           machine: machineSummary(r.records.map(\.environment)),
                            cached: r.experiment.runs.allSatisfy { cached.contains($0.key) })]
+    }
+
+    /// The machine line of a run's seeds: one summary when they agree, else each distinct one.
+    func machineSummary(_ environments: [RunEnvironment]) -> String? {
+        let distinct = environments.compactMap(\.machineSummary).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return distinct.isEmpty ? nil : distinct.joined(separator: "; ")
     }
 
     static let metricColumns: [String: (String, String?, TableColumn.Better, NumberFormat)] = [

@@ -137,7 +137,8 @@ struct ReportAssembler {
             var outputs = try AnalysisKinds.outputs(a.call, stored, args: Arguments(a.value, owner: a.call))
             let provenance = stored.map { s in
                 Provenance(runKey: s.target.key, label: "\(a.call)(\(s.target.experiment.name))", seeds: [s.target.experiment.runs[0].seed],
-                           gitCommit: nil, engineVersion: engineNumericsVersion, wallSeconds: s.seconds, cached: !fresh.contains(s.target.key))
+                           gitCommit: nil, engineVersion: engineNumericsVersion, wallSeconds: s.seconds, machine: s.machine,
+                           cached: !fresh.contains(s.target.key))
             }
             if !outputs.isEmpty { outputs[outputs.count - 1].provenance += provenance }
             return (outputs + notes, states)

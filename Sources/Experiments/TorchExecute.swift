@@ -8,7 +8,7 @@ import Vision
 /// What the torch execution takes from its surroundings; tests replace the environment (a fake `sbatch` on PATH).
 public struct TorchExecution: Sendable {
     /// Environment of every child process (python, sbatch, squeue).
-    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    public var environment: [String: String] = BLASCore.childEnvironment()
     /// Seconds between looks at the trainer's files.
     public var pollInterval: Double = 0.5
     /// Seconds between `squeue` checks of a Slurm job.
@@ -123,6 +123,8 @@ struct TorchStatus {
     var kind: String
     var message: String
     var versions: String?
+    /// The devices the trainer ran on, as it named them ("2× NVIDIA H100 80GB HBM3", "cpu").
+    var devices: String?
 
     static func read(_ path: String) -> TorchStatus? {
         guard let data = FileManager.default.contents(atPath: path),
@@ -131,7 +133,15 @@ struct TorchStatus {
         }
         let versions = (o["torch"] as? String).map { "torch \($0), timm \(o["timm"] as? String ?? "?")" }
         return TorchStatus(succeeded: status == "succeeded", kind: o["kind"] as? String ?? "", message: o["message"] as? String ?? "",
-                           versions: versions)
+                           versions: versions, devices: deviceSummary(o["devices"] as? [String]))
+    }
+
+    /// "2× NVIDIA H100" for two equal devices, "A100, V100" for unequal ones, nil for none.
+    static func deviceSummary(_ names: [String]?) -> String? {
+        guard let names, !names.isEmpty else { return nil }
+        let distinct = names.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if distinct.count == 1 { return names.count == 1 ? names[0] : "\(names.count)× \(names[0])" }
+        return names.joined(separator: ", ")
     }
 }
 
@@ -167,6 +177,9 @@ func executeTorchRun(key: String, binding: String, notebook: String, config: Str
     environment.engineVersion = "torch (timm), world \(backend.worldSize)"
     environment.blasConfig = nil
     environment.threads = backend.worldSize
+    environment.isa = nil
+    environment.blasCore = nil
+    environment.worldSize = backend.worldSize
     try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
                                  environment: environment, startedAt: started))
     let follower = TorchFollower(files: files, key: key, seed: seed, store: store)
@@ -352,6 +365,7 @@ func finishTorchRun(key: String, spec: ExperimentSpec, seed: Int, files: TorchRu
     }
     try store.finishRun(key: key, outcome: .succeeded, summary: summary, artifacts: artifacts, endedAt: Date(),
                         wallSeconds: Date().timeIntervalSince(started))
+    if let devices = TorchStatus.read(files.status)?.devices { try store.setDevices(devices, forRun: key) }
 }
 
 /// Loom's eval-mode logits on the trainer's probe images against the torch side's (float64 on the CPU).

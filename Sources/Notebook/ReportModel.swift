@@ -94,17 +94,20 @@ public struct Provenance: Equatable, Sendable {
     public var gitCommit: String?
     public var engineVersion: String?
     public var wallSeconds: Double?
+    /// The machine it was computed on, as stored ("AMD EPYC … · avx2 kernels · OpenBLAS Zen · 2 threads").
+    public var machine: String?
     /// Taken from the store (true) or computed in this run (false).
     public var cached: Bool
 
     public init(runKey: String, label: String? = nil, seeds: [Int] = [], gitCommit: String? = nil,
-                engineVersion: String? = nil, wallSeconds: Double? = nil, cached: Bool) {
+                engineVersion: String? = nil, wallSeconds: Double? = nil, machine: String? = nil, cached: Bool) {
         self.runKey = runKey
         self.label = label
         self.seeds = seeds
         self.gitCommit = gitCommit
         self.engineVersion = engineVersion
         self.wallSeconds = wallSeconds
+        self.machine = machine
         self.cached = cached
     }
 

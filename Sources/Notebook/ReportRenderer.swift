@@ -135,6 +135,7 @@ struct RenderContext {
         if let commit = p.gitCommit { parts.append("commit <code>" + HTML.escape(String(commit.prefix(10))) + "</code>") }
         if let engine = p.engineVersion { parts.append("engine " + HTML.escape(engine)) }
         if let wall = p.wallSeconds { parts.append(HTML.escape(NumberFormat.duration.format(wall))) }
+        if let machine = p.machine { parts.append("on " + HTML.escape(machine)) }
         parts.append(p.cached ? "cached" : "fresh")
         let id = claim(p.anchor) ? " id=\"\(p.anchor)\"" : ""
         return "<p class=\"prov\"\(id)>" + parts.joined(separator: " · ") + "</p>"

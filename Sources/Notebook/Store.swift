@@ -112,6 +112,16 @@ public final class ResultsStore: Sendable {
         }
     }
 
+    /// Records the devices a run computed on (the torch backend learns them when its trainer ends).
+    public func setDevices(_ devices: String, forRun key: String) throws {
+        try pool.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: key) else { throw StoreError.unknownRun(key: key) }
+            run.devices = devices
+            try run.update(db)
+        }
+    }
+
+
     /// Ends a run in one transaction: status, error, summary metrics, wall time and artifacts.
     /// - Parameters:
     ///   - wallSeconds: defaults to `endedAt - startedAt`.
@@ -227,5 +237,12 @@ public final class ResultsStore: Sendable {
         try record.insert(db, onConflict: .ignore)
         try ArtifactLink(owner: owner, name: artifact.name, hash: record.hash).upsert(db)
         return record.hash
+    }
+}
+
+extension ResultsStore {
+    /// The SQLite library's version (`sqlite_version()`), for `loom doctor`.
+    public static var sqliteVersion: String {
+        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? nil ?? "unknown"
     }
 }

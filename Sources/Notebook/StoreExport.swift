@@ -8,12 +8,14 @@ extension ResultsStore {
         let runs = try runs(filter)
         let metrics = Set(runs.flatMap { $0.summary.keys }).sorted()
         let header = ["key", "notebook", "cell", "status", "error", "seeds", "git_commit", "engine_version",
-                      "blas_config", "threads", "cpu", "started_at", "ended_at", "wall_seconds"] + metrics + ["config"]
+                      "blas_config", "threads", "cpu", "isa", "blas_core", "devices", "world_size",
+                      "started_at", "ended_at", "wall_seconds"] + metrics + ["config"]
         var lines = [StoreCSV.row(header)]
         for run in runs {
             var fields = [run.key, run.notebook, run.cell, run.status.rawValue, run.error ?? "",
                           run.seeds.map(String.init).joined(separator: " "), run.gitCommit ?? "", run.engineVersion,
                           run.blasConfig ?? "", run.threads.map(String.init) ?? "", run.cpu ?? "",
+                          run.isa ?? "", run.blasCore ?? "", run.devices ?? "", run.worldSize.map(String.init) ?? "",
                           StoreCSV.date(run.startedAt), run.endedAt.map(StoreCSV.date) ?? "",
                           StoreCSV.number(run.wallSeconds)]
             fields += metrics.map { StoreCSV.number(run.summary[$0]) }
@@ -40,6 +42,10 @@ extension ResultsStore {
             object["blas_config"] = run.blasConfig
             object["threads"] = run.threads
             object["cpu"] = run.cpu
+            object["isa"] = run.isa
+            object["blas_core"] = run.blasCore
+            object["devices"] = run.devices
+            object["world_size"] = run.worldSize
             object["ended_at"] = run.endedAt.map(StoreCSV.date)
             object["wall_seconds"] = run.wallSeconds
             if includeEpochs {

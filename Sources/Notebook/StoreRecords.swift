@@ -26,14 +26,38 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     public var threads: Int?
     /// CPU model name.
     public var cpu: String?
+    /// The instruction-set path of Loom's own kernels ("avx512", "avx2"); nil for the torch backend.
+    public var isa: String?
+    /// OpenBLAS's kernel core and how it was chosen ("Haswell (corrected from Prescott)").
+    public var blasCore: String?
+    /// The torch backend's devices ("2× NVIDIA H100 80GB HBM3", "cpu"); nil on the embedded engine.
+    public var devices: String?
+    /// The torch backend's process count (DDP world size); nil on the embedded engine.
+    public var worldSize: Int?
 
     public init(gitCommit: String? = nil, engineVersion: String, blasConfig: String? = nil,
-                threads: Int? = nil, cpu: String? = nil) {
+                threads: Int? = nil, cpu: String? = nil, isa: String? = nil, blasCore: String? = nil,
+                devices: String? = nil, worldSize: Int? = nil) {
         self.gitCommit = gitCommit
         self.engineVersion = engineVersion
         self.blasConfig = blasConfig
         self.threads = threads
         self.cpu = cpu
+        self.isa = isa
+        self.blasCore = blasCore
+        self.devices = devices
+        self.worldSize = worldSize
+    }
+
+    /// The machine in one line, as the report's provenance shows it: "AMD EPYC 9R14 · avx2 kernels ·
+    /// OpenBLAS Haswell · 2 threads", or "torch on 2× NVIDIA H100 (world 2)".
+    public var machineSummary: String? {
+        if devices != nil || worldSize != nil {
+            return "torch on " + (devices ?? "unknown devices") + (worldSize.map { " (world \($0))" } ?? "")
+        }
+        let parts = [cpu, isa.map { "\($0) kernels" }, blasCore.map { "OpenBLAS \($0)" },
+                     threads.map { "\($0) thread\($0 == 1 ? "" : "s")" }].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: " · ")
     }
 }
 
@@ -61,6 +85,10 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
     public var blasConfig: String?
     public var threads: Int?
     public var cpu: String?
+    public var isa: String?
+    public var blasCore: String?
+    public var devices: String?
+    public var worldSize: Int?
     public var startedAt: Date
     /// Nil while running.
     public var endedAt: Date?
@@ -84,6 +112,10 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
         self.blasConfig = environment.blasConfig
         self.threads = environment.threads
         self.cpu = environment.cpu
+        self.isa = environment.isa
+        self.blasCore = environment.blasCore
+        self.devices = environment.devices
+        self.worldSize = environment.worldSize
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.wallSeconds = wallSeconds
@@ -92,7 +124,8 @@ public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, Persista
 
     /// The provenance fields as one value.
     public var environment: RunEnvironment {
-        RunEnvironment(gitCommit: gitCommit, engineVersion: engineVersion, blasConfig: blasConfig, threads: threads, cpu: cpu)
+        RunEnvironment(gitCommit: gitCommit, engineVersion: engineVersion, blasConfig: blasConfig, threads: threads, cpu: cpu,
+                       isa: isa, blasCore: blasCore, devices: devices, worldSize: worldSize)
     }
 }
 

@@ -4,6 +4,8 @@ import GRDB
 /// Schema change log (identifier: what changed):
 /// - `v1`: runs, epochs (per run, seed and epoch), artifacts by SHA-256, artifact links
 ///   (run or result key, name → artifact), generic results.
+/// - `v2`: the machine of each run: `isa` (Loom's kernel path), `blasCore`, and for the torch
+///   backend `devices` and `worldSize` (analyses carry the same facts in their payload's `_machine`).
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -57,6 +59,14 @@ enum StoreSchema {
                 t.column("cell", .text).notNull()
                 t.column("payload", .text).notNull()
                 t.column("createdAt", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "isa", .text)
+                t.add(column: "blasCore", .text)
+                t.add(column: "devices", .text)
+                t.add(column: "worldSize", .integer)
             }
         }
         return migrator

@@ -1,5 +1,6 @@
 // Loom: the command-line entry point; the subcommand list and the one place errors become exit codes.
 import ArgumentParser
+import Engine
 
 /// `loom`: literate experiment runner for image-recognition research.
 ///
@@ -22,7 +23,24 @@ struct Loom: AsyncParsableCommand {
             BenchCommand.self,
             RunsCommand.self,
             ExportCommand.self,
+            DoctorCommand.self,
         ])
+
+    /// Corrects OpenBLAS's kernel core before any BLAS work (see `BLASCore.reexecIfWeaker`), then parses
+    /// and runs the subcommand as ArgumentParser's own `main` does.
+    static func main() async {
+        BLASCore.reexecIfWeaker()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// A user's or the world's mistake, reported as one line on stderr with exit status 1.

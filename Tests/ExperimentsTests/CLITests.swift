@@ -21,13 +21,15 @@ enum LoomProcess {
         return dirs.map { $0.appendingPathComponent("loom").path }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// `environment` changes the inherited environment: a value sets a variable, nil removes it.
+    static func run(_ arguments: [String], environment changes: [String: String?] = [:]) throws -> Result {
         let path = try #require(executable, "the loom executable is not built beside the tests (swift build --product loom)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["LOOM_THREADS"] = "1"
+        for (name, value) in changes { env[name] = value }
         p.environment = env
         // Output goes to files: nothing to drain concurrently, so a chatty child cannot block.
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("loom-cli-out-\(UUID().uuidString)").path
@@ -244,5 +246,37 @@ enum LoomProcess {
         #expect(try LoomProcess.failure(["export", "--summary", "aaaa1111", "--seed", "4", "--store", store]).contains("no seed 4"))
         #expect(try LoomProcess.failure(["export", "--store", store]).contains("exactly one of"))
         #expect(try LoomProcess.failure(["export", "--csv", "--json", "--store", store]).contains("exactly one of"))
+    }
+}
+
+/// `loom doctor` and the BLAS core check on the machine that runs the tests.
+@Suite struct DoctorTests {
+    static func facts(_ environment: [String: String?]) throws -> [String: [String: String]] {
+        let r = try LoomProcess.run(["doctor", "--json"], environment: environment)
+        #expect(r.exited && r.status == 0, "loom doctor: \(r.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: [String: String]])
+    }
+
+    /// With no OPENBLAS_CORETYPE set, `loom` never runs a BLAS core weaker than cpuid allows.
+    @Test func neverOnACoreWeakerThanTheCPU() throws {
+        let f = try Self.facts(["OPENBLAS_CORETYPE": nil, BLASCore.correctedMarker: nil])
+        let core = try #require(f["BLAS"]?["core"]).split(separator: " ").first.map(String.init) ?? ""
+        if let level = BLASCore.level(ofCore: core) {
+            #expect(level >= BLASCore.level(of: .current), "core \(core) on a CPU with \(CPUFacts.current.isaSummary)")
+        }
+        #expect(f["CPU"]?["ISA"] == CPUFacts.current.isaSummary)
+        #expect(f["Loom engine"]?["numerics"] == engineNumericsVersion)
+    }
+
+    /// A library that fell back to Prescott (stood in for by the test variable) is corrected by one
+    /// re-execution; a user's own OPENBLAS_CORETYPE is kept.
+    @Test func aFallbackIsCorrectedAndTheUsersChoiceKept() throws {
+        guard let best = BLASCore.bestCore(for: .current) else { return }  // an SSE-only CPU: nothing to correct to
+        let fixed = try Self.facts(["OPENBLAS_CORETYPE": nil, "LOOM_TEST_BLAS_REPORTED_CORE": "Prescott"])
+        #expect(fixed["BLAS"]?["core corrected"]?.contains("OpenBLAS chose Prescott") == true, "\(fixed)")
+        #expect(fixed["BLAS"]?["core"]?.hasPrefix(best) == true, "\(fixed)")
+        let user = try Self.facts(["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(user["BLAS"]?["core"]?.hasPrefix("Prescott") == true)
+        #expect(user["BLAS"]?["warning"]?.contains("weaker") == true)
     }
 }

@@ -1,6 +1,7 @@
 // End-to-end tests of the notebook runner (`runNotebook`): parse → check → plan → execute → render on a tiny
 // notebook, with the incremental cache, errors, failures, interruption and `loom render`.
 
+import Engine
 import Experiments
 import Foundation
 import Notebook
@@ -37,6 +38,10 @@ import Vision
         #expect(runs.count == 3 && runs.allSatisfy { $0.status == .succeeded })
         for r in runs {
             #expect(try store.epochs(key: r.key).count == 1)
+            // The machine it ran on is stored and shown, outside the key.
+            let machine = MachineFacts.current
+            #expect(r.cpu != nil && r.isa == machine.isa && r.blasCore == machine.blasCore && r.threads != nil)
+            #expect(b.html.contains("on " + HTML.escape(try #require(r.environment.machineSummary))), "no machine in provenance")
             #expect(FileManager.default.fileExists(atPath: b.sandbox.output + "/checkpoints/\(r.key)/final.safetensors"))
         }
     }

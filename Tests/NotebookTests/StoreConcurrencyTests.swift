@@ -51,7 +51,7 @@ import Testing
         }
         #expect(failures.errors.isEmpty, "\(failures.errors)")
         let store = try ResultsStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1"])
+        #expect(try store.appliedMigrations() == ["v1", "v2"])
         #expect(try store.runs().count == 2)
     }
 }

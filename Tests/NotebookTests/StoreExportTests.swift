@@ -34,8 +34,8 @@ import Testing
         let csv = try populatedStore().exportCSV()
         let lines = csv.components(separatedBy: "\r\n")
         #expect(lines[0] == "key,notebook,cell,status,error,seeds,git_commit,engine_version,blas_config,threads,cpu,"
-                + "started_at,ended_at,wall_seconds,params,top1,config")
-        #expect(lines[1] == "k1,study.md,base,succeeded,,0,0123456789abcdef,numerics-1,OpenBLAS 0.3.21,2,AMD EPYC,"
+                + "isa,blas_core,devices,world_size,started_at,ended_at,wall_seconds,params,top1,config")
+        #expect(lines[1] == "k1,study.md,base,succeeded,,0,0123456789abcdef,numerics-1,OpenBLAS 0.3.21,2,AMD EPYC,,,,,"
                 + "2023-11-14T22:13:20.000Z,2023-11-14T22:14:20.000Z,60.0,1000.0,0.5,"
                 + #""{""epochs"":15,""model"":""resnet18""}""#)
         #expect(lines[2].hasPrefix(#"k2,study.md,aa,failed,"shape mismatch, ""a"" vs ""b""",0,"#))

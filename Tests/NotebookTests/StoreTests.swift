@@ -23,11 +23,41 @@ func sampleRun(_ key: String, notebook: String = "study.md", cell: String = "bas
     @Test func migratesAnEmptyFileAndReopens() throws {
         let path = makeTemporaryStorePath()
         let store = try ResultsStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1"])
+        #expect(try store.appliedMigrations() == ["v1", "v2"])
         try store.beginRun(sampleRun("k1"))
         let reopened = try ResultsStore(path: path)
-        #expect(try reopened.appliedMigrations() == ["v1"])
+        #expect(try reopened.appliedMigrations() == ["v1", "v2"])
         #expect(try reopened.run(key: "k1")?.status == .running)
+    }
+
+    /// A store written before the machine columns (v1) opens, keeps its runs and records machines from then on.
+    @Test func aVersionOneStoreGainsTheMachineColumns() throws {
+        let path = makeTemporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        try StoreSchema.migrator.migrate(queue, upTo: "v1")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (key, notebook, cell, config, status, seeds, engineVersion, startedAt, summary)
+                VALUES ('old', 'study.md', 'base', '{}', 'succeeded', '[0]', 'loom-engine-5', '2026-01-01 00:00:00.000', '{"top1":0.5}')
+                """)
+        }
+        try queue.close()
+        let store = try ResultsStore(path: path)
+        #expect(try store.appliedMigrations() == ["v1", "v2"])
+        let old = try #require(try store.run(key: "old"))
+        #expect(old.summary["top1"] == 0.5 && old.isa == nil && old.environment.machineSummary == nil)
+        var env = testEnvironment
+        env.isa = "avx512"
+        env.blasCore = "Cooperlake"
+        try store.beginRun(RunRecord(key: "new", notebook: "study.md", cell: "se", config: "{}", seeds: [0], environment: env))
+        let new = try #require(try store.run(key: "new"))
+        #expect(new.environment == env)
+        #expect(new.environment.machineSummary == "AMD EPYC · avx512 kernels · OpenBLAS Cooperlake · 2 threads")
+        var torch = RunEnvironment(engineVersion: "torch (timm), world 2", threads: 2, devices: "2× NVIDIA H100", worldSize: 2)
+        #expect(torch.machineSummary == "torch on 2× NVIDIA H100 (world 2)")
+        torch.devices = nil
+        #expect(torch.machineSummary == "torch on unknown devices (world 2)")
     }
 
     @Test func runLifecycleKeepsEpochsAndProvenance() throws {
