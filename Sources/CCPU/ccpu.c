@@ -71,6 +71,36 @@ void ccpu_query(ccpu_info *out) {
         out->brand[48] = 0;
     }
 }
+
+#include <immintrin.h>
+
+#define CCPU_FMA_BODY(VEC, SET1, FMA, ADD, STORE, LANES)                                        \
+    VEC a0 = SET1(1.0f), a1 = SET1(1.1f), a2 = SET1(1.2f), a3 = SET1(1.3f), a4 = SET1(1.4f),   \
+        a5 = SET1(1.5f), a6 = SET1(1.6f), a7 = SET1(1.7f), a8 = SET1(1.8f), a9 = SET1(1.9f),   \
+        a10 = SET1(2.0f), a11 = SET1(2.1f);                                                    \
+    const VEC m = SET1(0.999999f), c = SET1(1e-7f);                                            \
+    for (long i = 0; i < iterations; i++) {                                                    \
+        a0 = FMA(a0, m, c); a1 = FMA(a1, m, c); a2 = FMA(a2, m, c); a3 = FMA(a3, m, c);        \
+        a4 = FMA(a4, m, c); a5 = FMA(a5, m, c); a6 = FMA(a6, m, c); a7 = FMA(a7, m, c);        \
+        a8 = FMA(a8, m, c); a9 = FMA(a9, m, c); a10 = FMA(a10, m, c); a11 = FMA(a11, m, c);    \
+    }                                                                                          \
+    VEC s = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));                 \
+    s = ADD(s, ADD(ADD(a8, a9), ADD(a10, a11)));                                               \
+    float lanes[LANES];                                                                        \
+    STORE(lanes, s);                                                                           \
+    float total = 0;                                                                           \
+    for (int l = 0; l < LANES; l++) total += lanes[l];                                         \
+    return total;
+
+__attribute__((target("avx2,fma"))) float ccpu_fma_loop_avx2(long iterations) {
+    CCPU_FMA_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps, 8)
+}
+
+__attribute__((target("avx512f"))) float ccpu_fma_loop_avx512(long iterations) {
+    CCPU_FMA_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_storeu_ps, 16)
+}
 #else
 void ccpu_query(ccpu_info *out) { memset(out, 0, sizeof *out); }
+float ccpu_fma_loop_avx2(long iterations) { (void)iterations; return 0; }
+float ccpu_fma_loop_avx512(long iterations) { (void)iterations; return 0; }
 #endif

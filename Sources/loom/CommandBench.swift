@@ -41,6 +41,11 @@ struct BenchCommand: ParsableCommand {
         + "on its 24-pixel .shapes test split), then a FrequencyAnalysis of a CIFAR ResNet-18 on 1,000 images."))
     var analyses = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Measure the machine's FMA peak per ISA (register-only loops) and print each model's training GFLOP/s "
+        + "as a fraction of it (model FLOPs × 3 ÷ step time; Winograd convs count their direct-convolution FLOPs)."))
+    var peak = false
+
     func validate() throws {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1, got \(reps)") }
         _ = try Self.positiveInts(batch, option: "--batch")
@@ -64,7 +69,8 @@ struct BenchCommand: ParsableCommand {
 
     private func header(threads: [Int]) {
         let cpu = Self.cpuName().map { " | \($0)" } ?? ""
-        emit("# \(Threads.blasConfig) | threads \(threads.map(String.init).joined(separator: ","))\(cpu)")
+        emit("# \(Threads.blasConfig) | core \(BLASCore.summary) | kernels \(MachineFacts.kernelISAName) | threads "
+             + "\(threads.map(String.init).joined(separator: ","))\(cpu)")
     }
 
     private func convTable(batches: [Int], threads: [Int]) throws {
@@ -100,9 +106,24 @@ struct BenchCommand: ParsableCommand {
             emit("# synthetic data, SGD momentum step; best of \(reps) after 1 warm-up; GF/s = counted conv/matmul FLOPs "
                  + "(trn ≈ 3 × fwd) × img/s")
         }
+        // The FMA peak per thread count at the widest width the CPU has (and every width, printed).
+        var peaks: [Int: Double] = [:]
+        if peak {
+            for t in threads {
+                var parts: [String] = []
+                for width in FMAPeak.Width.allCases {
+                    guard let gf = FMAPeak.measure(width, threads: t) else { continue }
+                    peaks[t] = max(peaks[t] ?? 0, gf)
+                    parts.append("\(width.rawValue) \(f1(gf))")
+                    if json { emitJSON(PeakJSON(isa: width.rawValue, threads: t, peak_gflop_s: gf)) }
+                }
+                if !json { emit("# FMA peak, \(t) thread\(t == 1 ? "" : "s"), GFLOP/s: " + parts.joined(separator: ", ")) }
+            }
+        }
         var table = TextTable([("model", .left), ("params_M", .right), ("fwdGF/img", .right), ("thr", .right),
                                ("batch", .right), ("fwd_img/s", .right), ("trn_img/s", .right), ("fwd_GF/s", .right),
-                               ("trn_GF/s", .right), ("peak_rss_MB", .right)], minimumWidth: 9)
+                               ("trn_GF/s", .right), ("peak_rss_MB", .right)] + (peak ? [("trn_%peak", .right)] : []),
+                              minimumWidth: 9)
         table.minimumWidths[0] = specs.map(\.0.count).max() ?? 5
         table.minimumWidths[3] = 3; table.minimumWidths[4] = 5
         for (name, spec) in specs {
@@ -117,11 +138,13 @@ struct BenchCommand: ParsableCommand {
                                            params: r.params, flops_per_img: r.flopsPerImage,
                                            train_img_s: r.trainImagesPerSecond, infer_img_s: r.inferImagesPerSecond,
                                            train_gflop_s: 3 * gf * r.trainImagesPerSecond, infer_gflop_s: gf * r.inferImagesPerSecond,
-                                           peak_rss_mb: r.peakRSSMB))
+                                           peak_rss_mb: r.peakRSSMB,
+                                           train_peak_fraction: peaks[t].map { 3 * gf * r.trainImagesPerSecond / $0 }))
                     } else {
                         table.add([name, String(format: "%.2f", Double(r.params) / 1e6), String(format: "%.3f", gf), "\(t)", "\(b)",
                                    f1(r.inferImagesPerSecond), f1(r.trainImagesPerSecond), f1(gf * r.inferImagesPerSecond),
-                                   f1(3 * gf * r.trainImagesPerSecond), String(format: "%.0f", r.peakRSSMB)])
+                                   f1(3 * gf * r.trainImagesPerSecond), String(format: "%.0f", r.peakRSSMB)]
+                                  + (peak ? [peaks[t].map { String(format: "%.1f", 100 * 3 * gf * r.trainImagesPerSecond / $0) } ?? "-"] : []))
                         emitLast(table)
                     }
                 }
@@ -199,6 +222,11 @@ struct BenchCommand: ParsableCommand {
     struct ModelJSON: Encodable {
         let model: String, expr: String, batch: Int, threads: Int, reps: Int, image: Int, params: Int, flops_per_img: Int
         let train_img_s: Double, infer_img_s: Double, train_gflop_s: Double, infer_gflop_s: Double, peak_rss_mb: Double
+        let train_peak_fraction: Double?
+    }
+
+    struct PeakJSON: Encodable {
+        let isa: String, threads: Int, peak_gflop_s: Double
     }
 
     // MARK: Helpers

@@ -22,3 +22,10 @@ typedef struct {
 void ccpu_query(ccpu_info *out);
 
 #endif
+
+/// Register-only fused multiply-add loops for the machine's peak: `iterations` rounds of 12
+/// independent FMAs on 256-bit (AVX2+FMA, 16 FLOP each) or 512-bit (AVX-512F, 32 FLOP each)
+/// vectors; returns a value that depends on every result so the loop cannot be removed.
+/// Call only when the CPU has the features (see ccpu_query).
+float ccpu_fma_loop_avx2(long iterations);
+float ccpu_fma_loop_avx512(long iterations);
