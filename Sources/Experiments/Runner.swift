@@ -90,7 +90,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
         o.log("        \(plan.analyses.count) analyses, \(plan.analyses.reduce(0) { $0 + $1.targets.count }) results: "
               + "\(pendingAnalyses.count) to compute (~\(formatSeconds(pendingAnalyses.reduce(0) { $0 + $1.estimate }))), rest cached")
     }
-    var fresh = Set<String>(), failures: [String: String] = [:], missing: [String: String] = [:]
+    var failures: [String: String] = [:], missing: [String: String] = [:]
     let data = DataCache()
     if o.execute {
         o.log("[4/5] execute")
@@ -119,7 +119,6 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                                        seed: run.seed, teacherWeights: teacherWeights, workspace: ws, data: data, stop: o.stop,
                                        progress: { p in o.progress(e, ri, e.runs.count, p.event) })
                     }
-                    fresh.insert(run.key)
                     plan.experiments[ei].runs[ri].state = .cached
                     summary.trained += 1
                 } catch let error as DataMissing {
@@ -156,7 +155,6 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                     do {
                         try executeAnalysis(a, t, notebook: name, workspace: ws, data: data,
                                             progress: { done, total in o.analysisProgress(a.call, t.experiment.name, done, total) })
-                        fresh.insert(t.key)
                         plan.analyses[ai].targets[ti].state = .cached
                         summary.analysed += 1
                         o.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
@@ -173,7 +171,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     }
     summary.cached = plan.experiments.reduce(0) { $0 + $1.runs.filter { $0.state == .cached }.count } - summary.trained
     o.log("[5/5] render  \(summary.reportPath)")
-    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, fresh: fresh, failures: failures, missing: missing, data: data,
+    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, failures: failures, missing: missing, data: data,
                                executed: o.execute).html()
     try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
     try Data(html.utf8).write(to: URL(fileURLWithPath: summary.reportPath), options: .atomic)

@@ -29,6 +29,18 @@ public enum NumberFormat: Equatable, Sendable {
         }
     }
 
+    /// A stored time as "2026-12-03 10:05 UTC": to the minute, in UTC, the same on every machine.
+    public static func utcMinute(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func pad(_ n: Int?, _ width: Int) -> String {
+            let digits = String(n ?? 0)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)) UTC"
+    }
+
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         let text = String(format: "%.\(max(0, decimals))f", value)
         // "-0.00" and "-0" read as a sign error; show them unsigned.

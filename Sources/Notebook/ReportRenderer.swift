@@ -59,8 +59,7 @@ extension ReportCell.State {
     /// The badge's tooltip.
     var explanation: String {
         switch self {
-        case .fresh: return "computed in this run"
-        case .cached: return "taken from the results store"
+        case .current: return "results in the store match this cell"
         case .stale: return "the cell changed since these results were computed"
         }
     }
@@ -88,7 +87,7 @@ struct RenderContext {
         let id = uniqueID("cell-" + cell.id)
         var summary = "<span class=\"name\">" + HTML.escape(cell.id) + "</span>"
         if let line = cell.line { summary += " <span class=\"line\">· line \(line)</span>" }
-        if let state = cell.state {
+        if let state = cell.state, state == .stale {
             summary += " <span class=\"badge \(state.rawValue)\" title=\"\(state.explanation)\">\(state.rawValue)</span>"
         }
         var out = "<section class=\"cell\(cell.state == .stale ? " stale" : "")\" id=\"\(id)\">\n"
@@ -136,7 +135,7 @@ struct RenderContext {
         if let engine = p.engineVersion { parts.append("engine " + HTML.escape(engine)) }
         if let wall = p.wallSeconds { parts.append(HTML.escape(NumberFormat.duration.format(wall))) }
         if let machine = p.machine { parts.append("on " + HTML.escape(machine)) }
-        parts.append(p.cached ? "cached" : "fresh")
+        if let at = p.computedAt { parts.append("computed " + HTML.escape(NumberFormat.utcMinute(at))) }
         let id = claim(p.anchor) ? " id=\"\(p.anchor)\"" : ""
         return "<p class=\"prov\"\(id)>" + parts.joined(separator: " · ") + "</p>"
     }

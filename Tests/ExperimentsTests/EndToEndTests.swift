@@ -59,6 +59,8 @@ import Vision
         // The acceptance: a fully cached run finishes in under a second.
         #expect(min(s1.seconds, s2.seconds) < 1.0, "cached runs took \(s1.seconds) s and \(s2.seconds) s")
         #expect(html1 == html2, "the same store rendered different HTML")
+        // …and the same as the first run that trained everything into this store.
+        #expect(html1 == (try Baseline.get()).html, "the training run and a cached re-run rendered different HTML")
         // `loom render` from the same store gives the same page.
         let (s3, _, html3) = try box.run(path) { $0.execute = false }
         #expect(s3.trained == 0)
