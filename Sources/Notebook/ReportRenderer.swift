@@ -16,14 +16,18 @@ public enum ReportRenderer {
             }
         }
         var body = ""
+        var headings: [ReportHeading] = []
         for block in report.blocks {
             switch block {
             case let .prose(markdown):
-                body += "<div class=\"prose\">\n" + MarkdownRenderer.html(markdown, resolve: resolve) + "</div>\n"
+                let (html, found) = ReportHeading.identify(MarkdownRenderer.html(markdown, resolve: resolve), context: &context)
+                headings += found
+                body += "<div class=\"prose\">\n" + html + "</div>\n"
             case let .cell(cell):
                 body += context.cell(cell)
             }
         }
+        let toc = ReportHeading.contents(headings)
         var byline = [report.author, report.date].compactMap { $0 }.filter { !$0.isEmpty }.map(HTML.escape)
         if byline.count == 2 { byline = [byline[0] + " · " + byline[1]] }
         return """
@@ -41,7 +45,7 @@ public enum ReportRenderer {
             <body>
             \(context.images.definitions())<main>
             <header><h1>\(HTML.escape(report.title))</h1>\(byline.map { "<p class=\"byline\">\($0)</p>" }.joined())</header>
-            \(body)</main>
+            \(toc)\(body)</main>
             <footer>Rendered by Loom. Self-contained: no network resources, no scripts.</footer>
             </body>
             </html>
@@ -69,6 +73,8 @@ extension ReportCell.State {
 struct RenderContext {
     var images = ImageRegistry()
     private var usedIDs: Set<String> = []
+    /// Tables and figures numbered so far.
+    private var tables = 0, figures = 0
 
     /// `base` made into a valid id, suffixed `-2`, `-3`… if already taken on the page.
     mutating func uniqueID(_ base: String) -> String {
@@ -102,11 +108,28 @@ struct RenderContext {
     }
 
     /// One output: optional title, the content, then its provenance lines.
+    /// Tables are numbered "Table 1", "Table 2"…, charts, heat maps and image grids "Figure 1"…, in
+    /// page order; each gets an id (its own anchor, else `table-N`/`figure-N`) its label links to, and
+    /// one with numbers behind it a CSV download of them.
     mutating func output(_ output: ReportOutput) -> String {
-        let id = output.anchor.map { uniqueID($0) }
+        var label: String?
+        switch output.content {
+        case .table: tables += 1; label = "Table \(tables)"
+        case .lineChart, .barChart, .heatmap, .images: figures += 1; label = "Figure \(figures)"
+        case .text, .error: label = nil
+        }
+        let fallback = label.map { $0.lowercased().replacingOccurrences(of: " ", with: "-") }
+        let id = (output.anchor ?? fallback).map { uniqueID($0) }
         var out = "<div class=\"output\"" + (id.map { " id=\"\($0)\"" } ?? "") + ">"
-        if let title = output.title { out += "<h4>" + HTML.escape(title) + "</h4>" }
+        if let label, let id {
+            out += "<h4><a class=\"number\" href=\"#\(id)\">\(label)</a>" + (output.title.map { ". " + HTML.escape($0) } ?? "") + "</h4>"
+        } else if let title = output.title {
+            out += "<h4>" + HTML.escape(title) + "</h4>"
+        }
         out += content(output.content)
+        if let csv = output.content.csv, let id {
+            out += "<p class=\"data\"><a download=\"\(id).csv\" href=\"" + HTML.escape(ReportCSV.dataURI(csv)) + "\">data (CSV)</a></p>"
+        }
         for provenance in output.provenance { out += line(provenance) }
         return out + "</div>"
     }
