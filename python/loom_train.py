@@ -58,7 +58,7 @@ class ConfigError(Exception):
 
 
 class CIFARBinary(torch.utils.data.Dataset):
-    """The official binary CIFAR files, read as Loom reads them (METHODS §9): label byte(s), then R, G, B planes."""
+    """The official binary CIFAR files, read as Loom reads them (docs/methods.md §1.1): label byte(s), then R, G, B planes."""
 
     def __init__(self, directory, split, hundred):
         if hundred:

@@ -158,7 +158,7 @@ enum AnalysisKinds {
         }
         let note = "The cue-conflict images draw one class's shape with another class's own training texture. The proxy "
             + "(labelled as such) adds the low band of one test image to the high band of another with a different label "
-            + "(METHODS §3.2): S counts predictions of the low-band image's label, T the high-band image's."
+            + "(docs/methods.md §7.8): S counts predictions of the low-band image's label, T the high-band image's."
         return outputs + [ReportOutput(.text(note))]
     }
 }

@@ -2,7 +2,7 @@
 import Foundation
 import Vision
 
-/// `FrequencyAnalysis`: ΔlogA per latent (METHODS §1.1).
+/// `FrequencyAnalysis`: ΔlogA per latent (docs/methods.md §7.2).
 struct FrequencyPayload: Codable {
     struct Layer: Codable {
         var name: String
@@ -27,7 +27,7 @@ struct FrequencyPayload: Codable {
     var examples: Int
 }
 
-/// `FilteredAccuracy`: clean accuracy and accuracy on low- and high-pass images per cutoff (METHODS §1.4).
+/// `FilteredAccuracy`: clean accuracy and accuracy on low- and high-pass images per cutoff (docs/methods.md §7.3).
 struct FilteredPayload: Codable {
     var filter: String
     var clean: Double
@@ -37,7 +37,7 @@ struct FilteredPayload: Codable {
     var examples: Int
 }
 
-/// `FrequencyNoise`: accuracy change under band-limited noise per centre frequency (METHODS §1.2).
+/// `FrequencyNoise`: accuracy change under band-limited noise per centre frequency (docs/methods.md §7.4).
 struct NoisePayload: Codable {
     /// Centre frequencies in units of π.
     var frequencies: [Double]
@@ -46,7 +46,7 @@ struct NoisePayload: Codable {
     var examples: Int
 }
 
-/// `FourierHeatmap`: error rate per Fourier basis, row-major, zero frequency at (H/2, W/2) (METHODS §1.3).
+/// `FourierHeatmap`: error rate per Fourier basis, row-major, zero frequency at (H/2, W/2) (docs/methods.md §7.5).
 struct HeatmapPayload: Codable {
     var height: Int
     var width: Int
@@ -56,7 +56,7 @@ struct HeatmapPayload: Codable {
     var examples: Int
 }
 
-/// `GradCAM`: per image the labels; the overlays are PNG artifacts `cam-<i>.png` (METHODS §2).
+/// `GradCAM`: per image the labels; the overlays are PNG artifacts `cam-<i>.png` (docs/methods.md §7.6).
 struct GradCAMPayload: Codable {
     struct Item: Codable {
         var label: Int
@@ -69,7 +69,7 @@ struct GradCAMPayload: Codable {
     var classNames: [String]
 }
 
-/// `ShapeBias`: cue-conflict counts on `.shapes` and the frequency-hybrid proxy (METHODS §3).
+/// `ShapeBias`: cue-conflict counts on `.shapes` and the frequency-hybrid proxy (docs/methods.md §7.7, §7.8).
 struct ShapeBiasPayload: Codable {
     struct Counts: Codable {
         var shape: Int

@@ -74,7 +74,7 @@ extension ExperimentSpec {
     /// The training pipeline in timm's order: the image steps (geometry, colour, policies) as written, then
     /// `Normalize`, then Random Erasing and Cutout on the normalised image (timm `transforms_imagenet_train`).
     /// `.colorJitter` is applied as written even next to a policy, unlike timm's CLI, which drops
-    /// `--color-jitter` whenever `--aa` is set (METHODS §0.2).
+    /// `--color-jitter` whenever `--aa` is set (docs/methods.md §2.4).
     /// - Throws: ``ResolveError`` when a crop needs an image size the spec cannot know (an image folder without a
     ///   resize first), or a bad RandAugment string.
     public func trainPipeline(normalization: Normalization) throws -> AugmentPipeline {
@@ -136,18 +136,18 @@ extension ExperimentSpec {
     }
 
     /// timm's `Mixup` when mixing is on, carrying the label smoothing: timm folds `--smoothing` into the mixed
-    /// soft targets (off = ε/K, on = 1 − ε + ε/K) and then trains with soft-target cross-entropy (METHODS §5.1).
+    /// soft targets (off = ε/K, on = 1 − ε + ε/K) and then trains with soft-target cross-entropy (docs/methods.md §3.1).
     public var mixup: Mixup? {
         mix.map { Mixup(mixupAlpha: $0.mixupAlpha, cutmixAlpha: $0.cutmixAlpha, probability: $0.probability,
                         switchProbability: $0.switchProbability, labelSmoothing: labelSmoothing) }
     }
 
     /// The smoothing the plain cross-entropy applies: ``labelSmoothing`` without mixing, 0 with it (then
-    /// ``mixup`` carries it). Validation always uses plain cross-entropy (METHODS §5.2).
+    /// ``mixup`` carries it). Validation always uses plain cross-entropy (docs/methods.md §3.2).
     public var lossLabelSmoothing: Double { mix == nil ? labelSmoothing : 0 }
 
     /// Whether biases and norm weights (parameters of rank ≤ 1) skip weight decay: always, as timm's optimizer
-    /// factory does for every optimiser (METHODS §0.3).
+    /// factory does for every optimiser (docs/methods.md §4.4).
     public var exemptOneDimensionalFromDecay: Bool { true }
 }
 

@@ -15,7 +15,7 @@ public struct ExperimentSpec: Codable, Equatable, Sendable {
     /// The optimiser's update rule and hyper-parameters (without the learning rate).
     public var optimizer: OptimizerKind
     /// The base learning rate, used as written: timm's batch-size scaling applies only when `--lr` is unset
-    /// (METHODS §0.4), and a notebook always writes it.
+    /// (docs/methods.md §4.6), and a notebook always writes it.
     public var learningRate: Double
     /// The per-epoch schedule, with `baseLR` = ``learningRate`` and `epochs` = ``epochs``.
     public var schedule: Schedule

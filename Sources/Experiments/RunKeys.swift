@@ -1,4 +1,4 @@
-// Run keys: the hash of everything that determines a result (DESIGN.md "Execution, cache").
+// Run keys: the hash of everything that determines a result (docs/design.md §4).
 import Engine
 import Foundation
 import Notebook

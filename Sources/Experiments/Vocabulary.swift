@@ -1,4 +1,4 @@
-// The cell vocabulary: every call a notebook may use, as one `SchemaRegistry` (DESIGN.md "Vocabulary").
+// The cell vocabulary: every call a notebook may use, as one `SchemaRegistry` (docs/design.md §3.3).
 import Notebook
 
 /// The calls of Loom's notebooks: `Experiment`, `Sweep`, and the outputs `Table`, `Curves`, `Bars`,

@@ -1,4 +1,4 @@
-// Vocabulary analyses: the calls that explain trained runs (METHODS.md §1–3), each computed once per run and cached.
+// Vocabulary analyses: the calls that explain trained runs (docs/methods.md §7), each computed once per run and cached.
 import Notebook
 
 extension Vocabulary {

@@ -5,14 +5,14 @@ extension Vocabulary {
     // MARK: - Model
 
     static let stem = EnumSchema("Stem", cases: [
-        CaseSchema("cifar", doc: "3×3 stride-1 convolution, no max-pool (kuangliu/pytorch-cifar; METHODS §7.1)."),
+        CaseSchema("cifar", doc: "3×3 stride-1 convolution, no max-pool (kuangliu/pytorch-cifar; docs/methods.md §6.2)."),
         CaseSchema("imagenet", doc: "7×7 stride-2 convolution and 3×3 stride-2 max-pool (timm `resnet*`)."),
     ])
 
     static let attention = EnumSchema("Attention", cases: [
         CaseSchema("none", doc: "Plain residual blocks."),
-        CaseSchema("se", doc: "Squeeze-and-Excitation, r = 16, after the last BN of each block (METHODS §7.2)."),
-        CaseSchema("cbam", doc: "CBAM channel then spatial attention, after the last BN of each block (METHODS §7.3)."),
+        CaseSchema("se", doc: "Squeeze-and-Excitation, r = 16, after the last BN of each block (docs/methods.md §6.3)."),
+        CaseSchema("cbam", doc: "CBAM channel then spatial attention, after the last BN of each block (docs/methods.md §6.4)."),
     ])
 
     static let block = EnumSchema("Block", cases: [
@@ -90,8 +90,8 @@ extension Vocabulary {
     // MARK: - Augmentation
 
     static let policy = EnumSchema("Policy", cases: [
-        CaseSchema("cifar10", doc: "The paper's CIFAR-10 policy, torchvision magnitudes (METHODS §4.1)."),
-        CaseSchema("v0", doc: "timm `v0` (the TPU EfficientNet ImageNet policy, METHODS §4.3)."),
+        CaseSchema("cifar10", doc: "The paper's CIFAR-10 policy, torchvision magnitudes (docs/methods.md §2.5)."),
+        CaseSchema("v0", doc: "timm `v0` (the TPU EfficientNet ImageNet policy, docs/methods.md §2.6)."),
         CaseSchema("v0r", doc: "timm `v0r`: `v0` with PosterizeIncreasing."),
     ])
 
@@ -126,7 +126,7 @@ extension Vocabulary {
         ], doc: "AutoAugment: per image one sub-policy of two ops (Cubuk et al. 2019)."),
         CaseSchema("randAugment", [
             ParameterSchema("config", .string, positional: true, default: "rand-m9-mstd0.5",
-                            doc: "A timm RandAugment string, e.g. \"rand-m9-n2-mstd0.5\" (METHODS §4.4)."),
+                            doc: "A timm RandAugment string, e.g. \"rand-m9-n2-mstd0.5\" (docs/methods.md §2.8)."),
         ], doc: "timm RandAugment: n ops per image, each with probability 0.5, at magnitude m of 10."),
         CaseSchema("trivialAugment", doc: "TrivialAugmentWide: one op per image at a random magnitude (torchvision)."),
         CaseSchema("cutout", [
@@ -136,7 +136,7 @@ extension Vocabulary {
             ParameterSchema("p", .number(.within(0...1)), default: 0.25, doc: "Probability per image (timm `--reprob`)."),
             ParameterSchema("mode", .enumeration(erasingMode), default: .case("pixel"), doc: "Fill (timm `--remode`)."),
             ParameterSchema("count", .int(.atLeast(1)), default: 1, doc: "Boxes per image (timm `--recount`)."),
-        ], doc: "timm Random Erasing after normalisation (METHODS §5.3)."),
+        ], doc: "timm Random Erasing after normalisation (docs/methods.md §2.10)."),
     ])
 
     // MARK: - Mixing
@@ -150,7 +150,7 @@ extension Vocabulary {
         CaseSchema("cutmix", [
             ParameterSchema("alpha", .number(.positive), default: 1, doc: "λ ~ Beta(α, α); 1 is uniform."),
             ParameterSchema("prob", .number(.within(0...1)), default: 1, doc: "Probability a batch is mixed."),
-        ], doc: "CutMix (Yun et al. 2019) with the area-corrected λ (METHODS §5.1)."),
+        ], doc: "CutMix (Yun et al. 2019) with the area-corrected λ (docs/methods.md §3.1)."),
         CaseSchema("mixupCutmix", [
             ParameterSchema("mixup", .number(.positive), default: 0.8, doc: "Mixup α."),
             ParameterSchema("cutmix", .number(.positive), default: 1, doc: "CutMix α."),
@@ -170,7 +170,7 @@ extension Vocabulary {
             ParameterSchema("momentum", .number(.within(0..<1)), default: 0.9, doc: "Momentum μ."),
             ParameterSchema("weightDecay", .number(.nonNegative), default: 5e-4, doc: "Coupled L2 weight decay λ."),
             ParameterSchema("nesterov", .bool, default: true, doc: "Nesterov momentum (timm's `sgd` is Nesterov)."),
-        ], doc: "PyTorch SGD with coupled weight decay (METHODS §6)."),
+        ], doc: "PyTorch SGD with coupled weight decay (docs/methods.md §4.1)."),
         CaseSchema("adamw", [
             lr,
             ParameterSchema("beta1", .number(.within(0..<1)), default: 0.9, doc: "First-moment decay β₁."),
@@ -183,7 +183,7 @@ extension Vocabulary {
             ParameterSchema("beta1", .number(.within(0..<1)), default: 0.9, doc: "Interpolation β₁ of the sign update."),
             ParameterSchema("beta2", .number(.within(0..<1)), default: 0.99, doc: "Momentum decay β₂."),
             ParameterSchema("weightDecay", .number(.nonNegative), default: 0.5,
-                            doc: "Decoupled weight decay; 10× AdamW's, as the Lion authors advise (METHODS §6)."),
+                            doc: "Decoupled weight decay; 10× AdamW's, as the Lion authors advise (docs/methods.md §4.3)."),
         ], doc: "Lion (Chen et al. 2023): use an lr 3–10× smaller than AdamW's."),
     ])
 
@@ -196,7 +196,7 @@ extension Vocabulary {
         CaseSchema("constant", warmup, doc: "The base learning rate throughout."),
         CaseSchema("cosine", warmup + [
             ParameterSchema("minLR", .number(.nonNegative), default: 0, doc: "Learning rate at the end."),
-        ], doc: "timm CosineLRScheduler over the run's epochs (METHODS §6)."),
+        ], doc: "timm CosineLRScheduler over the run's epochs (docs/methods.md §5.3)."),
         CaseSchema("step", [
             ParameterSchema("decayEpochs", .int(.atLeast(1)), doc: "Epochs between decays."),
             ParameterSchema("decayRate", .number(.positive), default: 0.1, doc: "Factor at each decay."),

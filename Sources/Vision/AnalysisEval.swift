@@ -106,7 +106,7 @@ public enum AnalysisEval {
     }
 }
 
-/// The Fourier analyses of METHODS.md §1 and the frequency-hybrid shape-bias proxy of §3.2.
+/// The Fourier analyses of docs/methods.md §7 and the frequency-hybrid shape-bias proxy of §7.8.
 /// Each is a deterministic function (given its seed) of a model and raw [0, 1] images that
 /// returns a `Codable` result holding everything its chart needs; none prints.
 public enum FourierAnalyses {}

@@ -5,7 +5,7 @@ import Foundation
 /// torchvision `ColorJitter(brightness, contrast, saturation, hue)` on PIL images: factors
 /// f ~ U[max(0, 1 − s), 1 + s] (hue h ~ U[−hue, hue]), the four adjustments in a random order.
 /// Brightness, contrast and saturation are PIL's ImageEnhance Brightness, Contrast and Color;
-/// hue shifts the H channel of PIL's 8-bit HSV by ⌊h·255⌋ modulo 256 (METHODS.md §5.4).
+/// hue shifts the H channel of PIL's 8-bit HSV by ⌊h·255⌋ modulo 256 (docs/methods.md §2.4).
 public struct ColorJitter: ImageAugmentation {
     public var brightness: Double
     public var contrast: Double

@@ -1,7 +1,7 @@
 // AutoAugment: the CIFAR-10 policy (torchvision convention) and timm's v0 / v0r policies (timm convention).
 
 /// AutoAugment (Cubuk et al. 2019): per image, one sub-policy chosen uniformly, then each of its two
-/// ops applied independently with its probability (METHODS.md §4.1, §4.3).
+/// ops applied independently with its probability (docs/methods.md §2.5, §2.6).
 public struct AutoAugment: ImageAugmentation {
     /// A policy table.
     public enum Policy: String, Sendable, CaseIterable {
@@ -77,7 +77,7 @@ public struct AutoAugment: ImageAugmentation {
     typealias TV = (op: TorchvisionOp, p: Double, m: Int)
     typealias TM = (op: TimmOp, p: Double, m: Double)
 
-    /// METHODS.md §4.1 (torchvision AutoAugmentPolicy.CIFAR10); magnitude-less ops carry bin 0.
+    /// docs/methods.md §2.5 (torchvision AutoAugmentPolicy.CIFAR10); magnitude-less ops carry bin 0.
     static let cifar10Table: [(TV, TV)] = [
         ((.invert, 0.1, 0), (.contrast, 0.2, 6)), ((.rotate, 0.7, 2), (.translateX, 0.3, 9)),
         ((.sharpness, 0.8, 1), (.sharpness, 0.9, 3)), ((.shearY, 0.5, 8), (.translateY, 0.7, 9)),
@@ -94,7 +94,7 @@ public struct AutoAugment: ImageAugmentation {
         ((.translateY, 0.7, 9), (.autoContrast, 0.9, 0)),
     ]
 
-    /// METHODS.md §4.3 (timm `auto_augment_policy_v0`).
+    /// docs/methods.md §2.6 (timm `auto_augment_policy_v0`).
     static let v0Table: [(TM, TM)] = [
         ((.equalize, 0.8, 1), (.shearY, 0.8, 4)), ((.color, 0.4, 9), (.equalize, 0.6, 3)),
         ((.color, 0.4, 1), (.rotate, 0.6, 8)), ((.solarize, 0.8, 3), (.equalize, 0.4, 7)),

@@ -65,7 +65,7 @@ public enum TimmOp: String, Sendable, CaseIterable {
     case shearX = "ShearX", shearY = "ShearY", translateX = "TranslateX", translateY = "TranslateY"
     case translateXRel = "TranslateXRel", translateYRel = "TranslateYRel"
 
-    /// timm's `*_level_to_arg` (METHODS.md §4.2 (c)), level L ∈ [0, 10]; signed ops negate with
+    /// timm's `*_level_to_arg` (docs/methods.md §2.7 (c)), level L ∈ [0, 10]; signed ops negate with
     /// probability 1/2 (`random() > 0.5`). `translateConst` is timm's hparam (int(0.45·size) in training).
     public func resolve(level l: Double, width: Int, height: Int, translateConst: Double, translatePct: Double = 0.45,
                         rng: inout SeededRNG) -> PILOp {
@@ -147,7 +147,7 @@ public enum TorchvisionOp: String, Sendable, CaseIterable {
     case posterize = "Posterize", solarize = "Solarize", autoContrast = "AutoContrast", equalize = "Equalize"
     case invert = "Invert"
 
-    /// The op for magnitude bin `bin` (METHODS.md §4.2 (b), §4.4); `negative` flips signed ops.
+    /// The op for magnitude bin `bin` (docs/methods.md §2.7 (b), §2.9); `negative` flips signed ops.
     /// `wide` selects TrivialAugmentWide's ranges (shear 0.99, translate 32 px, rotate 135°, enhance 0.99, posterize 8→2).
     public func resolve(bin: Int, bins: Int, wide: Bool, width: Int, height: Int, negative: Bool) -> PILOp {
         func lin(_ hi: Double) -> Double { Double(Float(hi) * Float(bin) / Float(bins - 1)) }

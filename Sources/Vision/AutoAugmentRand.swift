@@ -1,6 +1,6 @@
 // RandAugment with timm's config strings ("rand-m9-n2-mstd0.5", "-inc1", "-mmaxN", "-pX") and TrivialAugmentWide.
 
-/// timm `rand_augment_transform` (METHODS.md §4.4): per image, `n` ops chosen uniformly with
+/// timm `rand_augment_transform` (docs/methods.md §2.8): per image, `n` ops chosen uniformly with
 /// replacement from timm's 15 RandAugment ops, each applied with probability `p` at magnitude
 /// `m` (0–10, optionally noisy via `mstd`, clipped to [0, mmax]).
 public struct RandAugment: ImageAugmentation {
@@ -76,7 +76,7 @@ public struct RandAugment: ImageAugmentation {
 }
 
 /// torchvision `TrivialAugmentWide` (Müller & Hutter 2021): per image one of 14 ops uniformly,
-/// a magnitude bin uniform over 31, a random sign for signed ops (METHODS.md §4.4).
+/// a magnitude bin uniform over 31, a random sign for signed ops (docs/methods.md §2.9).
 public struct TrivialAugmentWide: ImageAugmentation {
     public var bins: Int
     public var interpolation: Interpolation

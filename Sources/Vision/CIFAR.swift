@@ -1,4 +1,4 @@
-// CIFAR-10 / CIFAR-100 binary-version readers (METHODS.md §9), with errors that say what to fetch.
+// CIFAR-10 / CIFAR-100 binary-version readers (docs/methods.md §1.1), with errors that say what to fetch.
 
 import Foundation
 

@@ -40,7 +40,7 @@ struct PlaneSpectra {
     }
 }
 
-/// Frequency filters and perturbations of METHODS.md §1 on (N, C, H, W) tensors of raw pixels.
+/// Frequency filters and perturbations of docs/methods.md §7 on (N, C, H, W) tensors of raw pixels.
 /// Masks are given in the shifted layout (zero frequency at (H/2, W/2), numpy `fftshift`);
 /// filtered images are the real part of the inverse DFT and are not clipped.
 public enum FourierFilter {
@@ -98,7 +98,7 @@ public enum FourierFilter {
         return out
     }
 
-    /// The frequency hybrid `LP_r(a) + HP_r(b)` (METHODS.md §3.2 item 1): the low band of `a`
+    /// The frequency hybrid `LP_r(a) + HP_r(b)` (docs/methods.md §7.8): the low band of `a`
     /// (global structure) plus the high band of `b` (texture), radial cutoff `radius`.
     public static func hybrid(low a: Tensor, high b: Tensor, radius: Double) -> Tensor {
         precondition(a.shape == b.shape && a.rank == 4, "hybrid needs two (N, C, H, W) tensors of one shape, got \(a.shape) and \(b.shape)")
@@ -111,7 +111,7 @@ public enum FourierFilter {
         return out
     }
 
-    /// The band mask of Park & Kim's `FreqAttack` (METHODS.md §1.2) in the shifted layout: an L∞
+    /// The band mask of Park & Kim's `FreqAttack` (docs/methods.md §7.4) in the shifted layout: an L∞
     /// ring, the difference of two centred squares with sides `2⌊(f ± s)·H/2⌋` (f and s in units
     /// of π, so f = 1 is the Nyquist frequency) clipped to [0, H], each padded symmetrically.
     /// Even-sided squares are not conjugate-symmetric (rows [c − a/2, c + a/2) hold −a/2 but not
@@ -150,7 +150,7 @@ public enum FourierFilter {
         return out
     }
 
-    /// Band-limited noise `Re(IDFT2(DFT2(δ) · ring))` (METHODS.md §1.2): the base noise keeps its
+    /// Band-limited noise `Re(IDFT2(DFT2(δ) · ring))` (docs/methods.md §7.4): the base noise keeps its
     /// phase and only the ring of frequencies around f (units of π) survives.
     public static func bandNoise(images: Int, channels: Int = 3, height: Int, width: Int, frequency: Double, halfWidth: Double,
                                  epsilon: Double, kind: NoiseKind = .sign, seed: UInt64, firstImage: Int = 0) -> Tensor {
@@ -164,7 +164,7 @@ public enum FourierFilter {
         ((2 * (height / 2) - i + height) % height, (2 * (width / 2) - j + width) % width)
     }
 
-    /// The Fourier basis image U_ij (METHODS.md §1.3; Yin et al.), H·W values row-major: the real
+    /// The Fourier basis image U_ij (docs/methods.md §7.5; Yin et al.), H·W values row-major: the real
     /// image whose shifted spectrum holds (1+i)/2 at (i, j) and its conjugate at the mirror
     /// position (or 1 when (i, j) is its own mirror), inverse-shifted, inverse-DFT'd, real part,
     /// times √(H·W). It has unit L2 norm.

@@ -1,4 +1,4 @@
-// Fourier heat map (Yin et al. 2019, METHODS.md §1.3): test error under each Fourier-basis perturbation.
+// Fourier heat map (Yin et al. 2019, docs/methods.md §7.5): test error under each Fourier-basis perturbation.
 import Engine
 
 /// Error rate per Fourier basis U_ij over the H×W grid of the shifted spectrum.

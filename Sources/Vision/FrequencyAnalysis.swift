@@ -1,4 +1,4 @@
-// Fourier analysis of feature maps (Park & Kim 2022, METHODS.md §1.1): per-layer ΔLog-amplitude curves.
+// Fourier analysis of feature maps (Park & Kim 2022, docs/methods.md §7.2): per-layer ΔLog-amplitude curves.
 import Engine
 import Foundation
 
@@ -40,7 +40,7 @@ public struct LatentSpectra: Codable, Equatable, Sendable {
 }
 
 extension FourierAnalyses {
-    /// Park & Kim's Fourier analysis of feature maps (METHODS.md §1.1). For each latent
+    /// Park & Kim's Fourier analysis of feature maps (docs/methods.md §7.2). For each latent
     /// X[b, c] (H×H): A = log(|DFT2(X[b, c])| + 1e-6), taken before averaging; M = mean of A over
     /// all images and channels, rolled so zero frequency sits at (H/2, H/2); d[k] = M[H/2+k, H/2+k];
     /// Δ[k] = d[k] − d[0]. Images are processed `batchSize` at a time, so memory stays bounded.

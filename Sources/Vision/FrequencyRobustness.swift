@@ -1,7 +1,7 @@
 // Accuracy under frequency filtering and band-limited noise, and the frequency-hybrid shape-bias proxy.
 import Engine
 
-/// Accuracy on low- and high-pass filtered images (METHODS.md §1.4).
+/// Accuracy on low- and high-pass filtered images (docs/methods.md §7.3).
 public struct FilteredAccuracyResult: Codable, Equatable, Sendable {
     /// Radial (cutoff = radius r in bins) or square (cutoff = bandwidth B).
     public var shape: FourierFilter.Shape
@@ -15,7 +15,7 @@ public struct FilteredAccuracyResult: Codable, Equatable, Sendable {
     public var images: Int
 }
 
-/// Accuracy change under band-limited noise (Park & Kim Fig. 2b, METHODS.md §1.2).
+/// Accuracy change under band-limited noise (Park & Kim Fig. 2b, docs/methods.md §7.4).
 public struct FrequencyNoiseResult: Codable, Equatable, Sendable {
     /// Centre frequencies f in units of π (0 … 1).
     public var frequencies: [Double]
@@ -32,7 +32,7 @@ public struct FrequencyNoiseResult: Codable, Equatable, Sendable {
     public var images: Int
 }
 
-/// The frequency-hybrid cue-conflict proxy of shape bias (METHODS.md §3.2 item 1).
+/// The frequency-hybrid cue-conflict proxy of shape bias (docs/methods.md §7.8).
 public struct HybridShapeBiasResult: Codable, Equatable, Sendable {
     /// Radial cutoffs r (bins).
     public var radii: [Double]
@@ -86,7 +86,7 @@ extension FourierAnalyses {
     /// The default frequency sweep of `frequencyNoise`: 0, 0.1π, …, π.
     public static let noiseFrequencies: [Double] = (0...10).map { Double($0) / 10 }
 
-    /// Δacc(f) under band-limited noise (METHODS.md §1.2). Base noise δ = ε·sign(z) (or ε·z) per
+    /// Δacc(f) under band-limited noise (docs/methods.md §7.4). Base noise δ = ε·sign(z) (or ε·z) per
     /// pixel and channel is drawn once per image (stream = image index of `seed`); its DFT keeps
     /// the phase inside the L∞ ring of half-width s around f; Re(IDFT) is added to the
     /// normalised input (as the reference code does), without clipping.
@@ -151,7 +151,7 @@ extension FourierAnalyses {
         }
     }
 
-    /// Frequency-hybrid cue conflict (METHODS.md §3.2 item 1, a proxy for Geirhos's shape bias):
+    /// Frequency-hybrid cue conflict (docs/methods.md §7.8, a proxy for Geirhos's shape bias):
     /// every image A is paired with an image B of another class (seeded), the hybrid
     /// LP_r(A) + HP_r(B) (radial filter, raw pixels, no clipping) is classified, and per radius
     /// S counts predictions equal to y_A, T those equal to y_B; the proxy is S/(S+T).

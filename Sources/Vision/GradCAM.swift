@@ -1,4 +1,4 @@
-// Grad-CAM (Selvaraju et al. 2017) as pytorch-grad-cam computes it (METHODS.md §2), for ResNets and ViTs.
+// Grad-CAM (Selvaraju et al. 2017) as pytorch-grad-cam computes it (docs/methods.md §7.6), for ResNets and ViTs.
 import Engine
 import Foundation
 
@@ -63,7 +63,7 @@ public struct GradCAMResult: Codable, Equatable, Sendable {
 }
 
 /// Grad-CAM: L = ReLU(Σ_k α_k A^k) with α_k the spatial mean of ∂y^c/∂A^k, y^c the pre-softmax
-/// logit, post-processed as pytorch-grad-cam does (METHODS.md §2).
+/// logit, post-processed as pytorch-grad-cam does (docs/methods.md §7.6).
 public enum GradCAM {
     /// Grad-CAM maps for every image.
     ///

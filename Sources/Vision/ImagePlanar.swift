@@ -15,12 +15,12 @@ public struct Normalization: Sendable, Equatable {
         self.std = std
     }
 
-    /// CIFAR-10 pixel statistics (airbench; TF AutoAugment code), METHODS.md §9.
+    /// CIFAR-10 pixel statistics (airbench; TF AutoAugment code), docs/methods.md §1.4.
     /// Not the widely copied (0.2023, 0.1994, 0.2010) std, which is not the pixel std.
     public static let cifar10 = Normalization(mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])
-    /// CIFAR-100 training-set statistics (weiaicunzai/pytorch-cifar100 `conf/global_settings.py`), METHODS.md §9.
+    /// CIFAR-100 training-set statistics (weiaicunzai/pytorch-cifar100 `conf/global_settings.py`), docs/methods.md §1.4.
     public static let cifar100 = Normalization(mean: [0.50708, 0.48655, 0.44092], std: [0.26733, 0.25644, 0.27615])
-    /// ImageNet statistics, timm's default (`IMAGENET_DEFAULT_MEAN/STD`), METHODS.md §9.
+    /// ImageNet statistics, timm's default (`IMAGENET_DEFAULT_MEAN/STD`), docs/methods.md §1.4.
     public static let imagenet = Normalization(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
     /// No centring: pixels scaled to [0, 1] only.
     public static let unit = Normalization(mean: [0, 0, 0], std: [1, 1, 1])

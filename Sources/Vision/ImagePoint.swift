@@ -31,7 +31,7 @@ extension Image {
 
     /// PIL `ImageOps.equalize(img)`, per channel: with n_last the count in the last non-empty bin and
     /// `step = (total − n_last) / 255`, `lut[i] = (step/2 + Σ_{j<i} h[j]) / step` (integer division);
-    /// channels with one non-empty bin or step 0 are unchanged (METHODS.md §4.2).
+    /// channels with one non-empty bin or step 0 are unchanged (docs/methods.md §2.7).
     public func equalize() -> Image {
         let luts = histograms().map { h -> [UInt8] in
             let nonEmpty = h.filter { $0 != 0 }

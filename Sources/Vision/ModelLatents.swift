@@ -1,7 +1,7 @@
 // Named intermediate feature maps of ResNet and ViT (timm-like names), as the Fourier analysis of latents reads them.
 import Engine
 
-/// What produced a latent (METHODS.md §1.1 block partition).
+/// What produced a latent (docs/methods.md §7.2, "Latents").
 public enum LatentKind: String, Codable, Sendable, CaseIterable {
     /// ResNet stem output (conv, BN, ReLU, and max-pool for the ImageNet stem).
     case stem

@@ -2,7 +2,7 @@
 
 import Foundation
 
-/// timm `RandomErasing` (Zhong et al. 2020; METHODS.md §5.3), applied after normalisation: with
+/// timm `RandomErasing` (Zhong et al. 2020; docs/methods.md §2.10), applied after normalisation: with
 /// probability `probability`, `count` boxes (uniform in minCount…maxCount), each from up to 10
 /// attempts of area U(minArea, maxArea)·HW/count and log-uniform aspect, filled per `mode`.
 public struct RandomErasing: PlanarAugmentation {

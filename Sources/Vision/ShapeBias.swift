@@ -1,4 +1,4 @@
-// Shape bias on the `.shapes` cue-conflict split (Geirhos et al. 2019, METHODS.md §3.1) and the patch-shuffle proxy (§3.2).
+// Shape bias on the `.shapes` cue-conflict split (Geirhos et al. 2019, docs/methods.md §7.7) and the patch-shuffle proxy (§7.9).
 import Engine
 import Foundation
 
@@ -91,7 +91,7 @@ public enum ShapeBias {
     }
 }
 
-/// The patch-shuffle proxy of METHODS.md §3.2 item 2.
+/// The patch-shuffle proxy of docs/methods.md §7.9.
 public enum PatchShuffle {
     /// Each image cut into a `grid × grid` array of equal patches, randomly permuted. Image i's
     /// permutation comes from its own stream of `seed` (and `grid`), so it does not depend on batching.

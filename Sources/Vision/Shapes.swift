@@ -1,4 +1,4 @@
-// The `.shapes` dataset: seeded textured-shape images whose class is the shape (DESIGN.md "Data").
+// The `.shapes` dataset: seeded textured-shape images whose class is the shape (docs/methods.md §1.3).
 
 import Foundation
 

@@ -1,5 +1,5 @@
 // Tests of the vocabulary: every entry checks in a minimal cell and suggests the right name for a typo;
-// DESIGN.md's cells check; range, choice and unknown-name errors.
+// the cells of docs/design.md §3.2 check; range, choice and unknown-name errors.
 import Testing
 @testable import Experiments
 import Notebook

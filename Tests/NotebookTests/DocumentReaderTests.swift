@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import Notebook
 
-/// A realistic notebook in the shape of DESIGN.md's study, used by the reader and `swiftc -parse` tests.
+/// A realistic notebook in the shape of notebooks/study.md, used by the reader and `swiftc -parse` tests.
 enum SampleNotebook {
     static let text = """
     ---

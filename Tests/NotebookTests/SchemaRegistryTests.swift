@@ -2,7 +2,7 @@
 import Testing
 @testable import Notebook
 
-/// A small vocabulary in the shape of DESIGN.md's: Experiment, Table, Curves, Sweep.
+/// A small vocabulary in the shape of Loom's (docs/design.md §3.3): Experiment, Table, Curves, Sweep.
 enum Example {
     static let attention = EnumSchema("Attention", cases: [CaseSchema("none"), CaseSchema("se"), CaseSchema("cbam")])
     static let stem = EnumSchema("Stem", cases: [CaseSchema("cifar"), CaseSchema("imagenet")])
