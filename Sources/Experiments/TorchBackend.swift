@@ -77,9 +77,9 @@ extension Vocabulary {
             ParameterSchema("partition", .string, default: .absent, doc: "`#SBATCH --partition`."),
             ParameterSchema("time", .string, default: .absent, doc: "`#SBATCH --time`, e.g. \"1-00:00:00\"."),
             ParameterSchema("account", .string, default: .absent, doc: "`#SBATCH --account`."),
-            ParameterSchema("gpusPerNode", .int(.nonNegative), default: .absent,
+            ParameterSchema("gpusPerNode", .int(.within(0...1_024)), default: .absent,
                             doc: "`#SBATCH --gpus-per-node`; omitted, `processes`."),
-            ParameterSchema("cpusPerTask", .int(.atLeast(1)), default: .absent, doc: "`#SBATCH --cpus-per-task`."),
+            ParameterSchema("cpusPerTask", .int(.within(1...4_096)), default: .absent, doc: "`#SBATCH --cpus-per-task`."),
             ParameterSchema("options", .array(of: .string), default: [], doc: "More `#SBATCH` options, as written."),
         ], doc: "Write a batch script under the run's checkpoint folder and submit it with `sbatch`."),
     ])
@@ -89,9 +89,9 @@ extension Vocabulary {
         CaseSchema("torch", [
             ParameterSchema("python", .string, default: .absent,
                             doc: "Python with torch, timm and safetensors; omitted, `$LOOM_TORCH_PYTHON` or `python3`."),
-            ParameterSchema("processes", .int(.atLeast(1)), default: 1,
+            ParameterSchema("processes", .int(.within(1...1_024)), default: 1,
                             doc: "DDP processes per node (one per GPU); `batchSize` is split across all processes."),
-            ParameterSchema("nodes", .int(.atLeast(1)), default: 1, doc: "Nodes; more than one needs `.slurm`."),
+            ParameterSchema("nodes", .int(.within(1...10_000)), default: 1, doc: "Nodes; more than one needs `.slurm`."),
             ParameterSchema("launcher", .enumeration(launcher), default: .case("local"),
                             doc: "`.local` (torchrun here) or `.slurm(...)` (a batch script)."),
         ], doc: "PyTorch/timm with DDP via Loom's `python/loom_train.py`; results, curves and weights come back."),

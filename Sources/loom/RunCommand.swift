@@ -115,14 +115,14 @@ final class ProgressBar: @unchecked Sendable {
             let width = 24, filled = Int(done / Double(max(epochs, 1)) * Double(width))
             let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
             let remaining = (Double(epochs) - done) * Double(of) * Double(e.spec.batchSize) / max(ips, 1e-9)
-            let text = String(format: "%@%@ [%@] epoch %d/%d batch %d/%d loss %.3f %.0f img/s ETA %@",
-                              e.name, seedText, bar, epoch + 1, epochs, batch + 1, of, loss, ips, eta(remaining))
+            let text = "\(e.name)\(seedText) [\(bar)] epoch \(epoch + 1)/\(epochs) batch \(batch + 1)/\(of) loss "
+                + String(format: "%.3f %.0f img/s ETA ", loss, ips) + eta(remaining)
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
             active = true
         case let .epoch(m):
-            log(String(format: "%@%@ epoch %d/%d  train loss %.4f  test loss %.4f  top-1 %.2f%%  top-5 %.2f%%  lr %.4g  %.0f img/s  %.1f s",
-                       e.name, seedText, m.epoch + 1, e.spec.epochs, m.trainLoss, m.testLoss, m.top1 * 100, m.top5 * 100,
-                       m.learningRate, m.imagesPerSecond, m.seconds))
+            log("\(e.name)\(seedText) epoch \(m.epoch + 1)/\(e.spec.epochs)  "
+                + String(format: "train loss %.4f  test loss %.4f  top-1 %.2f%%  top-5 %.2f%%  lr %.4g  %.0f img/s  %.1f s",
+                         m.trainLoss, m.testLoss, m.top1 * 100, m.top5 * 100, m.learningRate, m.imagesPerSecond, m.seconds))
         case let .resumed(epoch, batch):
             log("\(e.name)\(seedText): resuming at epoch \(epoch + 1), batch \(batch + 1)")
         case let .warning(w):
@@ -149,7 +149,9 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     private func eta(_ s: Double) -> String {
-        s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60)
-            : String(format: "%dh%02dm", Int(s) / 3600, Int(s) % 3600 / 60)
+        // Whole seconds as Int without String(format:) (`%d` reads 32 bits of a Swift Int); clamped so an absurd
+        // estimate cannot trap in the conversion.
+        let t = Int(min(max(s.isFinite ? s : 0, 0), 1e12)), two: (Int) -> String = { $0 < 10 ? "0\($0)" : "\($0)" }
+        return s < 60 ? String(format: "%.0fs", s) : s < 3600 ? "\(t / 60)m\(two(t % 60))s" : "\(t / 3600)h\(two(t % 3600 / 60))m"
     }
 }
