@@ -118,17 +118,41 @@ public struct SafeTensors {
             guard let dtype = SafeDType(rawValue: dt) else {
                 throw SafeTensorsError(path: path, message: "tensor '\(name)': unsupported dtype \(dt)")
             }
-            let need = shape.reduce(1, *) * dtype.size
-            guard offs[0] >= 0, offs[1] >= offs[0], offs[1] - offs[0] == need else {
-                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dt) \(shape) needs \(need) bytes, offsets \(offs) give \(offs[1] - offs[0])")
+            let need = try byteCount(shape: shape, dtype: dtype, limit: body.count, name: name, path: path)
+            guard offs[0] >= 0, offs[1] >= 0 else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': data_offsets \(offs) are negative; offsets count bytes "
+                                       + "from the end of the header and must be at least 0")
             }
             guard offs[1] <= body.count else {
                 throw SafeTensorsError(path: path, message: "tensor '\(name)': data ends at byte \(offs[1]) but the file holds \(body.count) data bytes (truncated)")
+            }
+            guard offs[1] >= offs[0], offs[1] - offs[0] == need else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dt) \(shape) needs \(need) bytes, offsets \(offs) give \(offs[1] - offs[0])")
             }
             entries[name] = SafeEntry(dtype: dtype, shape: shape,
                                       bytes: Data(body[(body.startIndex + offs[0])..<(body.startIndex + offs[1])]))
         }
         return SafeTensors(entries: entries, metadata: metadata, path: path)
+    }
+
+    /// The bytes a tensor of `shape` and `dtype` occupies, computed with checked arithmetic: a dimension below 0 or a
+    /// product larger than the `limit` data bytes the file holds is an error naming the tensor (a hostile header can
+    /// declare `[3037000500, 3037000500, 4]`, whose element count overflows `Int`).
+    static func byteCount(shape: [Int], dtype: SafeDType, limit: Int, name: String, path: String) throws -> Int {
+        if let d = shape.first(where: { $0 < 0 }) {
+            throw SafeTensorsError(path: path, message: "tensor '\(name)': shape \(shape) has a negative dimension \(d)")
+        }
+        if shape.contains(0) { return 0 }
+        var bytes = dtype.size
+        for d in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= limit else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dtype.rawValue) \(shape) would need more bytes "
+                                       + "than the \(limit) data bytes the file holds (a corrupt or hostile header)")
+            }
+            bytes = product
+        }
+        return bytes
     }
 
     /// Serialises Float32 tensors (sorted by name) with string metadata.
