@@ -10,10 +10,17 @@ public struct Workspace {
     public let dataRoot: String
     public let store: ResultsStore
 
-    public init(outputDirectory: String, dataRoot: String) throws {
+    /// - Parameter readOnly: open the store for reading only (`loom plan`): an existing store is never written, and
+    ///   where none exists an empty one in memory stands in, so nothing is created on disk.
+    public init(outputDirectory: String, dataRoot: String, readOnly: Bool = false) throws {
         self.outputDirectory = outputDirectory
         self.dataRoot = dataRoot
-        store = try ResultsStore(path: (outputDirectory as NSString).appendingPathComponent("loom.sqlite"))
+        let path = (outputDirectory as NSString).appendingPathComponent("loom.sqlite")
+        if readOnly {
+            store = FileManager.default.fileExists(atPath: path) ? try ResultsStore(readingAt: path) : try ResultsStore(emptyNamed: path)
+        } else {
+            store = try ResultsStore(path: path)
+        }
     }
 
     public func checkpointDirectory(_ key: String) -> String {

@@ -6,9 +6,34 @@ import ArgumentParser
 /// Errors: usage mistakes throw `ValidationError` (usage is printed, exit 64); everything else a
 /// user or the world got wrong throws a typed error whose description is one clear message
 /// (`CLIError`, `ModelExpressionError`, `PredictError`, `StateDictError`, `SafeTensorsError`,
-/// `PNGError`, `StoreError`); ArgumentParser prints it as "Error: …" on stderr and exits 1.
+/// `PNGError`, `StoreError`); it is printed as "Error: …" on stderr with exit 1. Exit statuses are listed in
+/// ``ExitStatus``; output that cannot be written exits 74 (see ``StandardStreams``).
 @main
 struct Loom: AsyncParsableCommand {
+    /// Replaces ArgumentParser's entry point only to secure the standard streams first and to check, at exit, that
+    /// standard output was written.
+    static func main() async {
+        StandardStreams.prepare()
+        let status: Int32
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+            status = 0
+        } catch {
+            let code = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == 0 { StandardStreams.out(message + "\n") } else { StandardStreams.err(message + "\n") }
+            }
+            status = code
+        }
+        StandardStreams.finish(status: status)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Literate experiment runner for image-recognition research.",
@@ -29,4 +54,13 @@ struct Loom: AsyncParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The exit statuses of `loom`, as listed in the README and `loom run --help`.
+enum ExitStatus {
+    static let help = """
+        Exit status: 0 done; 1 a cell error, a failed run or a user error (message on stderr); 3 a dataset is \
+        missing (nothing failed; the report says how to get it); 64 a usage error; 74 standard output could not \
+        be written; 130 stopped by Ctrl-C (the next `loom run` resumes).
+        """
 }

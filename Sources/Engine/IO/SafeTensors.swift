@@ -156,7 +156,7 @@ public struct SafeTensors {
     }
 
     /// Serialises Float32 tensors (sorted by name) with string metadata.
-    public static func serialize(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> Data {
+    public static func serialize(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -166,7 +166,7 @@ public struct SafeTensors {
             header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.count * 4]] as [String: Any]
             offset += t.count * 4
         }
-        var headerBytes = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (headerBytes.count + 8) % 8 != 0 { headerBytes.append(0x20) }
         var out = Data(capacity: 8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
@@ -180,8 +180,8 @@ public struct SafeTensors {
 
     /// Writes tensors atomically (temporary file, then rename).
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
-        let data = serialize(tensors, metadata: metadata)
         do {
+            let data = try serialize(tensors, metadata: metadata)
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw SafeTensorsError(path: path, message: "cannot write: \(error.localizedDescription)")
