@@ -118,7 +118,7 @@ public struct SafeTensors {
             guard let dtype = SafeDType(rawValue: dt) else {
                 throw SafeTensorsError(path: path, message: "tensor '\(name)': unsupported dtype \(dt)")
             }
-            let need = try byteCount(shape: shape, dtype: dtype, limit: body.count, name: name, path: path)
+            let need = try byteCount(shape: shape, dtype: dtype, name: name, path: path)
             guard offs[0] >= 0, offs[1] >= 0 else {
                 throw SafeTensorsError(path: path, message: "tensor '\(name)': data_offsets \(offs) are negative; offsets count bytes "
                                        + "from the end of the header and must be at least 0")
@@ -136,9 +136,9 @@ public struct SafeTensors {
     }
 
     /// The bytes a tensor of `shape` and `dtype` occupies, computed with checked arithmetic: a dimension below 0 or a
-    /// product larger than the `limit` data bytes the file holds is an error naming the tensor (a hostile header can
-    /// declare `[3037000500, 3037000500, 4]`, whose element count overflows `Int`).
-    static func byteCount(shape: [Int], dtype: SafeDType, limit: Int, name: String, path: String) throws -> Int {
+    /// product that overflows `Int` is an error naming the tensor (a hostile header can declare
+    /// `[3037000500, 3037000500, 4]`). The caller then compares the count with the offsets and the file size.
+    static func byteCount(shape: [Int], dtype: SafeDType, name: String, path: String) throws -> Int {
         if let d = shape.first(where: { $0 < 0 }) {
             throw SafeTensorsError(path: path, message: "tensor '\(name)': shape \(shape) has a negative dimension \(d)")
         }
@@ -146,9 +146,9 @@ public struct SafeTensors {
         var bytes = dtype.size
         for d in shape {
             let (product, overflow) = bytes.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= limit else {
-                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dtype.rawValue) \(shape) would need more bytes "
-                                       + "than the \(limit) data bytes the file holds (a corrupt or hostile header)")
+            guard !overflow else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dtype.rawValue) \(shape) has more bytes than any "
+                                       + "file can hold (the size overflows; a corrupt or hostile header)")
             }
             bytes = product
         }
