@@ -105,7 +105,14 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
     let started = Date()
     // Missing data is not a failed run: the report says how to get it and nothing is stored.
     let d: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
-    do { d = try data.load(spec.data, root: ws.dataRoot) } catch {
+    do {
+        d = try data.load(spec.data, root: ws.dataRoot)
+        // Checked before the run is recorded: a batch of mixed sizes cannot be stacked, and would stop the process.
+        if case .imageFolder = spec.data, !spec.resizesImages {
+            try ImageFolder.checkUniformSize(d.train)
+            try ImageFolder.checkUniformSize(d.test)
+        }
+    } catch {
         if case CIFARError.missingFile = error { throw DataMissing(message: "\(error)") }
         if case ImageFolderError.missingRoot = error { throw DataMissing(message: "\(error)") }
         throw ExecuteError("\(error)")
@@ -178,6 +185,7 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         try store.finishRun(key: key, outcome: .succeeded, summary: summary, endedAt: Date(),
                             wallSeconds: Date().timeIntervalSince(started))
     } catch let e as Interrupted {
+        try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
         throw e
     } catch let e as TrainingError {
         try? store.finishRun(key: key, outcome: .diverged(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))

@@ -198,13 +198,25 @@ extension Backend {
     /// written before backends existed stay the same); a torch backend enters as `.torch(worldSize: N)`: the DDP
     /// world changes results (per-process BatchNorm statistics, data sharding), while the Python path, launcher and
     /// the split of the world into nodes × processes do not.
-    public func keyValue(_ value: ResolvedValue) -> ResolvedValue {
+    ///
+    /// `trainer` is the SHA-256 of `python/loom_train.py` (``trainerHash(environment:)``): the script is part of what
+    /// a torch run computes, so editing it re-runs torch runs (and only them).
+    public func keyValue(_ value: ResolvedValue, trainer: String = Backend.trainerHash()) -> ResolvedValue {
         guard case let .call(name, args) = value else { return value }
         var kept = args.filter { $0.label != "backend" }
         if case .torch(let t) = self {
-            kept.append(ResolvedArgument("backend", .enumCase("torch", [ResolvedArgument("worldSize", .int(t.worldSize))])))
+            kept.append(ResolvedArgument("backend", .enumCase("torch", [ResolvedArgument("worldSize", .int(t.worldSize)),
+                                                                        ResolvedArgument("trainer", .string(trainer))])))
         }
         return .call(name, kept)
+    }
+
+    /// The content hash of the torch trainer script a run would copy, or "missing" when none is found (the run then
+    /// fails with the places looked at).
+    public static func trainerHash(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard let path = try? TorchLaunch.trainerScript(environment: environment),
+              let hash = try? ContentHash.sha256Hex(fileAt: path) else { return "missing" }
+        return hash
     }
 
     /// Checks what the torch side needs of an experiment before anything trains.

@@ -205,6 +205,7 @@ func executeTorchRun(key: String, binding: String, notebook: String, config: Str
         try finishTorchRun(key: key, spec: spec, seed: seed, files: files, follower: follower, store: store, started: started,
                            tolerance: execution.parityTolerance)
     } catch let e as Interrupted {
+        try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
         throw e
     } catch let e as ExecuteError {
         if (try? store.run(key: key))??.status == .running {

@@ -81,6 +81,8 @@ public enum RunOutcome: Equatable, Sendable {
     case failed(String)
     /// The loss became non-finite; the message is stored.
     case diverged(String)
+    /// Stopped on request with a checkpoint to resume from; the message is stored.
+    case interrupted(String)
 }
 
 /// A named artifact to store with a run or result, e.g. ("samples.png", "image/png", bytes).
@@ -234,6 +236,7 @@ public final class ResultsStore: Sendable {
             case .succeeded: run.status = .succeeded; run.error = nil
             case let .failed(message): run.status = .failed; run.error = message
             case let .diverged(message): run.status = .diverged; run.error = message
+            case let .interrupted(message): run.status = .interrupted; run.error = message
             }
             run.summary.merge(summary) { _, new in new }
             run.endedAt = endedAt
