@@ -253,6 +253,21 @@ struct FakeTorchRun {
                                 + "'--resume' '\(files.checkpoint)'\n"), "\(script)")
     }
 
+    /// Issue 14, defect 4: the trainer script is part of what a torch run computes; its content enters the key.
+    @Test func torchKeysFollowTheTrainerScriptsContent() throws {
+        let dir = try TempDir()
+        let trainer = dir.path + "/loom_train.py"
+        try Data("print('v1')\n".utf8).write(to: URL(fileURLWithPath: trainer))
+        let env = ["LOOM_TORCH_TRAINER": trainer]
+        let first = Backend.trainerHash(environment: env)
+        #expect(first == ContentHash.sha256Hex(Data("print('v1')\n".utf8)))
+        try Data("print('v2')\n".utf8).write(to: URL(fileURLWithPath: trainer))
+        #expect(Backend.trainerHash(environment: env) != first)
+        let (_, value, backend) = try torchSpec("let e = Experiment(model: .resnet(depth: 18), data: .shapes(), backend: .torch())")
+        #expect(backend.keyValue(value, trainer: "a").canonicalJSON != backend.keyValue(value, trainer: "b").canonicalJSON)
+        #expect(Backend.embedded.keyValue(value, trainer: "a") == Backend.embedded.keyValue(value, trainer: "b"))
+    }
+
     // MARK: - Hostile values (issue 14, defect 1)
 
     /// Each field with a value that would inject a line or a command: refused by name when the cell is resolved.
