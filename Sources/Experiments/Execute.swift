@@ -117,6 +117,8 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         if case ImageFolderError.missingRoot = error { throw DataMissing(message: "\(error)") }
         throw ExecuteError("\(error)")
     }
+    let lock = RunLock.acquire(ws, key: key)  // released when this function returns, or by the kernel if the process dies
+    defer { lock?.release() }
     try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
                                  environment: Workspace.environment, startedAt: started))
     do {

@@ -101,6 +101,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     let name = URL(fileURLWithPath: o.notebookPath).deletingPathExtension().lastPathComponent
     o.log("[1/5] parse   \(o.notebookPath)")
     let (document, ws) = try openNotebook(o.notebookPath, outputDirectory: o.outputDirectory)
+    if o.execute { sweepAbandonedRuns(ws, log: o.log) }
     o.log("[2/5] check   \(document.cells.count) cells")
     var plan = try makePlan(document: document, registry: notebookRegistry(extra: o.extraCalls), workspace: ws, force: o.force)
     try checkForced(o.force, in: plan, notebook: o.notebookPath)

@@ -169,6 +169,8 @@ func executeTorchRun(key: String, binding: String, notebook: String, config: Str
     environment.engineVersion = "torch (timm), world \(backend.worldSize)"
     environment.blasConfig = nil
     environment.threads = backend.worldSize
+    let lock = RunLock.acquire(ws, key: key)
+    defer { lock?.release() }
     try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
                                  environment: environment, startedAt: started))
     let follower = TorchFollower(files: files, key: key, seed: seed, store: store)

@@ -78,7 +78,7 @@ public enum Vocabulary {
         ParameterSchema("mix", .array(of: .enumeration(mix), minCount: 1), default: .absent, doc: "Mixing settings to try."),
         ParameterSchema("optimizer", .array(of: .enumeration(optimizer), minCount: 1), default: .absent,
                         doc: "Optimisers to try."),
-        ParameterSchema("lr", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 1_000)), minCount: 1), default: .absent,
+        ParameterSchema("lr", .array(of: .number(Vocabulary.lrBounds), minCount: 1), default: .absent,
                         doc: "Learning rates, each replacing the (swept) optimiser's `lr`."),
         ParameterSchema("weightDecay", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 100)), minCount: 1), default: .absent,
                         doc: "Weight decays, each replacing the optimiser's `weightDecay`."),

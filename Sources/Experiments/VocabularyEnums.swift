@@ -162,7 +162,10 @@ extension Vocabulary {
 
     // MARK: - Optimisers and schedules
 
-    static let lr = ParameterSchema("lr", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 1_000)), doc: "Base learning rate, used as written (no batch scaling).")
+    /// Up to 1e30: a huge rate is a legitimate experiment (it diverges, and the run is stored as diverged); the cap
+    /// keeps the value finite as the engine's `Float`.
+    static let lrBounds = NumericBounds(lower: 0, lowerInclusive: false, upper: 1e30)
+    static let lr = ParameterSchema("lr", .number(lrBounds), doc: "Base learning rate, used as written (no batch scaling).")
 
     static let optimizer = EnumSchema("Optimizer", cases: [
         CaseSchema("sgd", [

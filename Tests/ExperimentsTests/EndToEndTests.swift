@@ -218,7 +218,8 @@ import Vision
         #expect(s1.exitCode(keepGoing: false) == 130)
         #expect(s1.exitCode(keepGoing: true) == 130)
         #expect(FileManager.default.fileExists(atPath: s1.reportPath))
-        #expect(try box.store().run(key: refKey)?.status == .running)
+        // Issue 14: an interrupted run is stored as interrupted, never left `running` (this was `.running`).
+        #expect(try box.store().run(key: refKey)?.status == .interrupted)
         #expect(try box.plan(path)["base"]?.state == .resume)
 
         let (s2, c2, html) = try box.run(path)

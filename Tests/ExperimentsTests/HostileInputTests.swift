@@ -376,6 +376,25 @@ enum Hostile {
         #expect(try ResultsStore(readingAt: dir.path + "/out/loom.sqlite").runs().map(\.status) == [.succeeded])
     }
 
+    /// Invariant: no run is left `running` after its process ends — even when the process is killed (SIGKILL), which
+    /// writes nothing: the next `loom run` finds the run's lock free, stores it as interrupted, and resumes it.
+    @Test(.timeLimit(.minutes(3))) func aKilledRunIsSweptAndResumed() throws {
+        let dir = try HostileFolder()
+        try dir.write("nb.md", Hostile.notebook("""
+            let e = Experiment(model: .resnet(layers: [1], channels: [8], width: 8, classes: 2),
+                               data: .shapes(classes: 2, size: 16, train: 256, test: 16), epochs: 4, batchSize: 8)
+            """))
+        let r = try LoomRunner.run(["run", "nb.md", "--output", "out"], in: dir.path, interruptWhenStderrContains: "epoch 1/4",
+                                   signal: SIGKILL)
+        #expect(!r.exited, "the process was not killed: \(r.stderr.suffix(1_000))")
+        #expect(try ResultsStore(readingAt: dir.path + "/out/loom.sqlite").runs().map(\.status) == [.running])
+        let again = try LoomRunner.run(["run", "nb.md", "--output", "out"], in: dir.path)
+        #expect(again.exited && again.status == 0, "\(again.stderr.suffix(1_500))")
+        #expect(again.stderr.contains("ended without finishing (killed or crashed)"), "\(again.stderr.suffix(1_500))")
+        #expect(again.stderr.contains("resuming at epoch"), "\(again.stderr.suffix(1_500))")
+        #expect(try ResultsStore(readingAt: dir.path + "/out/loom.sqlite").runs().map(\.status) == [.succeeded])
+    }
+
     /// Two `loom run` processes on one store at once (already solid): both succeed and the store stays consistent.
     @Test func twoProcessesShareOneStore() throws {
         let dir = try HostileFolder()
@@ -456,7 +475,7 @@ final class HostileFolder {
 /// Runs the built `loom` in a working folder, optionally through `sh` for a redirection, or interrupting it.
 enum LoomRunner {
     static func run(_ arguments: [String], in directory: String, redirect: String? = nil,
-                    interruptWhenStderrContains trigger: String? = nil) throws -> LoomProcess.Result {
+                    interruptWhenStderrContains trigger: String? = nil, signal: Int32 = SIGINT) throws -> LoomProcess.Result {
         let loom = try #require(LoomProcess.executable, "the loom executable is not built beside the tests")
         let p = Process()
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -484,7 +503,7 @@ enum LoomRunner {
             let deadline = Date().addingTimeInterval(150)
             while p.isRunning && Date() < deadline {
                 let err = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
-                if err.contains(trigger) { kill(p.processIdentifier, SIGINT); break }
+                if err.contains(trigger) { kill(p.processIdentifier, signal); break }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }

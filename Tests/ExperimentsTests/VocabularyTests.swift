@@ -217,8 +217,8 @@ let entries: [Entry] = [
     }
 
     @Test(arguments: [
-        ("optimizer: .sgd(lr: 0)", "`lr` of `.sgd` must be > 0 and <= 1000, found 0"),
-        ("optimizer: .adamw(lr: -1e-3)", "`lr` of `.adamw` must be > 0 and <= 1000, found -0.001"),
+        ("optimizer: .sgd(lr: 0)", "`lr` of `.sgd` must be > 0 and <= 1e+30, found 0"),
+        ("optimizer: .adamw(lr: -1e-3)", "`lr` of `.adamw` must be > 0 and <= 1e+30, found -0.001"),
         ("batchSize: 0", "`batchSize` of `Experiment` must be in 1...65536, found 0"),
         ("model: .resnet(depth: 19)", "`depth` of `.resnet` must be one of 18, 34, 50, 101, 152, found 19"),
         ("augment: [.autoAugmnt]", "`.autoAugmnt` is not a `Augment` case; did you mean `.autoAugment`?"),
@@ -313,7 +313,7 @@ let entries: [Entry] = [
         ("epochs: 10001", "`epochs` of `Experiment` must be in 0...10000, found 10001"),
         ("batchSize: 1000000", "`batchSize` of `Experiment` must be in 1...65536, found 1000000"),
         ("seed: 99999999999", "`seed` of `Experiment` must be in 0...2147483647, found 99999999999"),
-        ("optimizer: .sgd(lr: 1e300)", "`lr` of `.sgd` must be > 0 and <= 1000, found 1e+300"),
+        ("optimizer: .sgd(lr: 1e300)", "`lr` of `.sgd` must be > 0 and <= 1e+30, found 1e+300"),
     ] as [(String, String)])
     func absurdValuesAreRefusedWithTheRange(argument: String, message: String) {
         let result = Checker(registry: Vocabulary.registry()).check(Document(
