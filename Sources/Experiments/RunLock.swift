@@ -33,8 +33,10 @@ final class RunLock {
 
     /// Whether some live process holds `key`'s lock: true, false, or nil when there is no lock file (a run started by
     /// an older Loom, or on another machine's copy of the folder: nothing can be said).
-    static func isHeld(_ ws: Workspace, key: String) -> Bool? {
-        let fd = open(file(ws, key), O_RDONLY | O_CLOEXEC)
+    static func isHeld(_ ws: Workspace, key: String) -> Bool? { isHeld(lockFile: file(ws, key)) }
+
+    static func isHeld(lockFile: String) -> Bool? {
+        let fd = open(lockFile, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {
@@ -58,4 +60,13 @@ func sweepAbandonedRuns(_ ws: Workspace, log: (String) -> Void) -> [String] {
         swept.append(run.key)
     }
     return swept
+}
+
+/// Whether the process that ran `key` (a run stored as `running` in the store at `storePath`) has ended without
+/// finishing it: its lock beside the store is free. Reads only; `loom runs` shows such a run as interrupted before
+/// the next `loom run` records it so.
+public func runProcessEnded(storePath: String, key: String) -> Bool {
+    let output = (storePath as NSString).deletingLastPathComponent
+    let lock = ((output.isEmpty ? "." : output) as NSString).appendingPathComponent("checkpoints/\(key)/running.lock")
+    return RunLock.isHeld(lockFile: lock) == false
 }

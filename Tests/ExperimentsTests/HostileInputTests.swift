@@ -388,6 +388,8 @@ enum Hostile {
                                    signal: SIGKILL)
         #expect(!r.exited, "the process was not killed: \(r.stderr.suffix(1_000))")
         #expect(try ResultsStore(readingAt: dir.path + "/out/loom.sqlite").runs().map(\.status) == [.running])
+        let listed = try LoomRunner.run(["runs", "--store", "out/loom.sqlite"], in: dir.path)
+        #expect(listed.stdout.contains("interrupted*") && listed.stdout.contains("its process ended without finishing"), "\(listed.stdout)")
         let again = try LoomRunner.run(["run", "nb.md", "--output", "out"], in: dir.path)
         #expect(again.exited && again.status == 0, "\(again.stderr.suffix(1_500))")
         #expect(again.stderr.contains("ended without finishing (killed or crashed)"), "\(again.stderr.suffix(1_500))")
