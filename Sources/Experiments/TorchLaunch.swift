@@ -10,18 +10,12 @@ public struct TorchLaunch: Sendable {
         self.backend = backend; self.files = files
     }
 
-    /// `python -m torch.distributed.run` (torchrun, from the same interpreter) for one node; `resume` is the
-    /// checkpoint to continue from. Locally it is `--standalone`; under Slurm it meets the other nodes through a
-    /// c10d rendezvous on the first node.
-    public func torchrunArguments(resume: String?, slurm: Bool = false) -> [String] {
-        var args = [backend.python, "-m", "torch.distributed.run"]
-        if slurm {
-            args += ["--nnodes=\(backend.nodes)", "--nproc_per_node=\(backend.processes)", "--rdzv_id=$SLURM_JOB_ID",
-                     "--rdzv_backend=c10d", "--rdzv_endpoint=$MASTER_ADDR:$MASTER_PORT"]
-        } else {
-            args += ["--standalone", "--nnodes=1", "--nproc_per_node=\(backend.processes)"]
-        }
-        args += [files.trainer, "--config", files.config]
+    /// `python -m torch.distributed.run` (torchrun, from the same interpreter) on this machine, `--standalone`, as an
+    /// argv array; `resume` is the checkpoint to continue from. (Under Slurm, ``slurmScript(resume:)`` writes the
+    /// multi-node form, with a c10d rendezvous on the first node, into the batch script.)
+    public func torchrunArguments(resume: String?) -> [String] {
+        var args = [backend.python, "-m", "torch.distributed.run", "--standalone", "--nnodes=1",
+                    "--nproc_per_node=\(backend.processes)", files.trainer, "--config", files.config]
         if let resume { args += ["--resume", resume] }
         return args
     }
