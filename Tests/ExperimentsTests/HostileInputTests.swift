@@ -494,8 +494,8 @@ enum LoomRunner {
         env["LOOM_THREADS"] = "1"
         p.environment = env
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("loom-hostile-out-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
