@@ -358,7 +358,8 @@ enum Hostile {
     }
 
     /// Invariant: no run is left `running` after its process ends — here by Ctrl-C in the middle of training. The run
-    /// is stored as interrupted and the next `loom run` resumes and finishes it.
+    /// is stored as interrupted and the next `loom run` resumes and finishes it, past a damaged checkpoint, to the
+    /// same result as an uninterrupted run.
     @Test(.timeLimit(.minutes(3))) func ctrlCLeavesNoRunRunning() throws {
         let dir = try HostileFolder()
         try dir.write("nb.md", Hostile.notebook("""
@@ -370,10 +371,25 @@ enum Hostile {
         let store = try ResultsStore(readingAt: dir.path + "/out/loom.sqlite")
         let runs = try store.runs()
         #expect(runs.count == 1 && runs[0].status == .interrupted, "\(runs.map(\.status))")
+        // The newest checkpoint is damaged as well (already solid: the previous one is used, with a warning).
+        let checkpoint = dir.path + "/out/checkpoints/\(runs[0].key)/checkpoint.safetensors"
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: checkpoint))
         let again = try LoomRunner.run(["run", "nb.md", "--output", "out"], in: dir.path)
         #expect(again.exited && again.status == 0, "\(again.stderr.suffix(1_500))")
-        #expect(again.stderr.contains("resuming at epoch"), "\(again.stderr.suffix(1_500))")
-        #expect(try ResultsStore(readingAt: dir.path + "/out/loom.sqlite").runs().map(\.status) == [.succeeded])
+        #expect(again.stderr.contains("trying an older checkpoint"), "\(again.stderr.suffix(1_500))")
+        let resumed = try ResultsStore(readingAt: dir.path + "/out/loom.sqlite").runs()
+        #expect(resumed.map(\.status) == [.succeeded])
+        // Resumed equals uninterrupted (already solid before issue 14): the same run in a fresh folder.
+        let reference = try HostileFolder()
+        try reference.write("nb.md", try #require(FileManager.default.contents(atPath: dir.path + "/nb.md")))
+        let plain = try LoomRunner.run(["run", "nb.md", "--output", "out"], in: reference.path)
+        #expect(plain.exited && plain.status == 0, "\(plain.stderr.suffix(1_500))")
+        let expected = try ResultsStore(readingAt: reference.path + "/out/loom.sqlite").runs()
+        #expect(expected.map(\.key) == resumed.map(\.key))
+        #expect(expected.first?.summary["top1"] == resumed.first?.summary["top1"]
+                && expected.first?.summary["testLoss"] == resumed.first?.summary["testLoss"],
+                "resumed \(resumed.first?.summary ?? [:]) vs uninterrupted \(expected.first?.summary ?? [:])")
     }
 
     /// Invariant: no run is left `running` after its process ends — even when the process is killed (SIGKILL), which
