@@ -81,8 +81,10 @@ public enum NumberFormat: Equatable, Sendable {
 
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return significant(seconds, digits: 3) + " s" }
+        guard seconds.isFinite, seconds < 1e12 else { return "\(seconds) s" }
         let total = Int(seconds.rounded())
         let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60)
-        return h > 0 ? String(format: "%dh %02dm", h, m) : String(format: "%dm %02ds", m, s)
+        let two: (Int) -> String = { $0 < 10 ? "0\($0)" : "\($0)" }
+        return h > 0 ? "\(h)h \(two(m))m" : "\(m)m \(two(s))s"
     }
 }

@@ -10,6 +10,8 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
     case noClasses(path: String)
     /// A class folder holds no PNG files.
     case emptyClass(path: String)
+    /// Images of different sizes where the pipeline does not resize them to one.
+    case mixedSizes(file: String, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int, example: String, count: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +21,9 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
             return "image folder \(path) has no class sub-folders (expected root/<class>/*.png)"
         case let .emptyClass(path):
             return "class folder \(path) holds no .png files"
+        case let .mixedSizes(file, w, h, ew, eh, example, count):
+            return "image \(file) is \(w)×\(h), but \(example) and \(count - 1) other images are \(ew)×\(eh); a batch needs one "
+                + "size: add `.resize(size: \(min(ew, eh)))` to `augment` (the evaluation resizes too), or make the files one size"
         }
     }
 }
@@ -40,7 +45,7 @@ public enum ImageFolder {
         }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
         guard !classes.isEmpty else { throw ImageFolderError.noClasses(path: root) }
 
-        var images: [Image] = [], labels: [Int] = []
+        var images: [Image] = [], labels: [Int] = [], sources: [String] = []
         for (label, name) in classes.enumerated() {
             let dir = root + "/" + name
             let files = try fm.contentsOfDirectory(atPath: dir)
@@ -50,8 +55,26 @@ public enum ImageFolder {
             for f in files {
                 images.append(try PNG.read(path: dir + "/" + f))
                 labels.append(label)
+                sources.append(dir + "/" + f)
             }
         }
-        return LabeledImages(images: images, labels: labels, classNames: classes)
+        var set = LabeledImages(images: images, labels: labels, classNames: classes)
+        set.sources = sources
+        return set
+    }
+
+    /// Checks that every image has one size, for a pipeline that does not resize (batches stack images of one size).
+    /// - Throws: ``ImageFolderError/mixedSizes(file:width:height:expectedWidth:expectedHeight:example:count:)`` naming the
+    ///   first file whose size differs from the most common one.
+    public static func checkUniformSize(_ set: LabeledImages) throws {
+        var counts: [[Int]: Int] = [:]
+        for image in set.images { counts[[image.width, image.height], default: 0] += 1 }
+        guard counts.count > 1, let common = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.lexicographicallyPrecedes($1.key)) }) else { return }
+        let name = { (i: Int) in set.sources?[i] ?? "#\(i)" }
+        guard let odd = set.images.firstIndex(where: { [$0.width, $0.height] != common.key }),
+              let example = set.images.firstIndex(where: { [$0.width, $0.height] == common.key }) else { return }
+        throw ImageFolderError.mixedSizes(file: name(odd), width: set.images[odd].width, height: set.images[odd].height,
+                                          expectedWidth: common.key[0], expectedHeight: common.key[1], example: name(example),
+                                          count: common.value)
     }
 }

@@ -81,7 +81,8 @@ import Vision
         #expect(s.analysed == 0 && s.missingData == 1, "log: \(c.text)")
         let note = html.components(separatedBy: "GradCAM of far: ").dropFirst().first?.prefix(300) ?? ""
         #expect(note.contains("no-such-cifar"), "the note names the missing folder: \(note)")
-        #expect(s.exitCode(keepGoing: false) == 0, "missing data is a note, as for experiments")
+        // Issue 14: missing data exits with its own status (3), not 0, so scripts see that results are absent.
+        #expect(s.exitCode(keepGoing: false) == RunSummary.dataMissingStatus, "missing data has its own exit status, as for experiments")
     }
 }
 
