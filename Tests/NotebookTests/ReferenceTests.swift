@@ -44,6 +44,7 @@ struct ReferenceScanner {
         var result = Result()
         let isMarkdown = file.hasSuffix(".md")
         for (index, line) in text.components(separatedBy: "\n").enumerated() {
+            guard line.contains("§") || line.contains(".md") else { continue }  // most lines: no regex work
             let ns = line as NSString
             let whole = NSRange(location: 0, length: ns.length)
             let paths = Self.mdPath.matches(in: line, range: whole).map { ($0.range, ns.substring(with: $0.range)) }
