@@ -16,7 +16,7 @@ struct DanglingReference: Equatable, CustomStringConvertible {
 /// - `§N` or `§N.M…` anywhere: a section of the nearest `.md` path before it on the same line
 ///   (`docs/methods.md §3.2`, `` `docs/methods.md` §7 ``, `docs/methods.md §2.5, §2.6`); in a Markdown file
 ///   with no path before it on the line, a section of that file itself. A `§` anywhere else names no file
-///   and is reported, as is a `§` without a number. The section must be the number of a heading of the file
+///   and is reported, as are a `§` right after a capitals word (`METHODS §3.2`) and a `§` without a number. The section must be the number of a heading of the file
 ///   (`## 3. Optimizers` is §3, `### 3.2 AdamW` is §3.2).
 /// - A `.md` path with a folder (`docs/design.md`, `../README.md`), a Markdown link target, an all-capitals
 ///   name (`README.md`, `DESIGN.md`; not after "usage" on its line, where it is a placeholder such as
@@ -74,6 +74,14 @@ struct ReferenceScanner {
                     continue
                 }
                 let number = ns.substring(with: c.range(at: 1))
+                // `METHODS §3.2`: a document named by a capitals word, not a path, whatever came earlier on the line.
+                let before = ns.substring(to: c.range.location).trimmingCharacters(in: CharacterSet(charactersIn: " `"))
+                if let word = before.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }).last,
+                   before.hasSuffix(word), word.count > 1, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" || $0 == "-" }) {
+                    report("`\(word) §\(number)` names a document that is not a file path; cite it as `docs/methods.md §\(number)` "
+                           + "(or the file it belongs to)")
+                    continue
+                }
                 let target: String
                 if let cited = paths.last(where: { $0.0.location + $0.0.length <= c.range.location }) {
                     guard let resolved = resolve(cited.1, from: file) else { continue }  // reported above
@@ -216,16 +224,18 @@ private func repositoryScanner() -> ReferenceScanner {
             // a developer file users do not have: METHODS.md §3.2, and DESIGN.md "Data"
             // no file at all: METHODS §0.2
             // a missing folder: see docs/nothere.md
+            // after a good one: docs/methods.md §1.2 and METHODS §1.2
             # usage: scripts/x.sh NOTEBOOK.md   (a placeholder, not a reference)
             """
         let result = fake.scan(text, file: "Sources/Experiments/Example.swift")
         let lines = result.dangling.map(\.line)
-        #expect(lines == [2, 3, 3, 4, 5], "\(result.dangling)")
+        #expect(lines == [2, 3, 3, 4, 5, 6], "\(result.dangling)")
         #expect(result.dangling.first?.description
                 == "Sources/Experiments/Example.swift:2: `docs/methods.md` has no heading numbered 9.4 (cited as `§9.4`)")
         #expect(result.dangling.contains { $0.line == 3 && $0.problem.hasPrefix("`METHODS.md` does not exist") })
         #expect(result.dangling.contains { $0.line == 3 && $0.problem.hasPrefix("`DESIGN.md` does not exist") })
-        #expect(result.dangling.contains { $0.line == 4 && $0.problem.contains("names no file") })
+        #expect(result.dangling.contains { $0.line == 4 && $0.problem.contains("not a file path") })
+        #expect(result.dangling.contains { $0.line == 6 && $0.problem.hasPrefix("`METHODS §1.2` names a document") })
     }
 
     @Test func markdownFilesCiteTheirOwnSectionsAndLinksResolveFromTheirFolder() {
