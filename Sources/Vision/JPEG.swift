@@ -62,7 +62,9 @@ public enum JPEG {
             var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
             guard tjDecompressHeader3(handle, base, size, &w, &h, &subsampling, &colorspace) == 0 else {
                 let message = String(cString: tjGetErrorStr2(handle))
-                if message.contains("Premature end") { throw JPEGError.truncated(source: name) }
+                // Tables without a scan and without an end marker: the file stops inside its header.
+                let endsEarly = message.contains("missing SOS") && Array(bytes.suffix(2)) != [0xFF, 0xD9]
+                if message.contains("Premature end") || endsEarly { throw JPEGError.truncated(source: name) }
                 throw JPEGError.read(source: name, message: "bad header: \(message)")
             }
             // Data that ends inside the header leaves libjpeg-turbo with no frame (0 × 0) and a warning.
