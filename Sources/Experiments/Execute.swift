@@ -10,10 +10,17 @@ public struct Workspace {
     public let dataRoot: String
     public let store: ResultsStore
 
-    public init(outputDirectory: String, dataRoot: String) throws {
+    /// - Parameter readOnly: open the store for reading only (`loom plan`): an existing store is never written, and
+    ///   where none exists an empty one in memory stands in, so nothing is created on disk.
+    public init(outputDirectory: String, dataRoot: String, readOnly: Bool = false) throws {
         self.outputDirectory = outputDirectory
         self.dataRoot = dataRoot
-        store = try ResultsStore(path: (outputDirectory as NSString).appendingPathComponent("loom.sqlite"))
+        let path = (outputDirectory as NSString).appendingPathComponent("loom.sqlite")
+        if readOnly {
+            store = FileManager.default.fileExists(atPath: path) ? try ResultsStore(readingAt: path) : try ResultsStore(emptyNamed: path)
+        } else {
+            store = try ResultsStore(path: path)
+        }
     }
 
     public func checkpointDirectory(_ key: String) -> String {
@@ -100,11 +107,20 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
     let started = Date()
     // Missing data is not a failed run: the report says how to get it and nothing is stored.
     let d: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
-    do { d = try data.load(spec.data, root: ws.dataRoot) } catch {
+    do {
+        d = try data.load(spec.data, root: ws.dataRoot)
+        // Checked before the run is recorded: a batch of mixed sizes cannot be stacked, and would stop the process.
+        if case .imageFolder = spec.data, !spec.resizesImages {
+            try ImageFolder.checkUniformSize(d.train)
+            try ImageFolder.checkUniformSize(d.test)
+        }
+    } catch {
         if case CIFARError.missingFile = error { throw DataMissing(message: "\(error)") }
         if case ImageFolderError.missingRoot = error { throw DataMissing(message: "\(error)") }
         throw ExecuteError("\(error)")
     }
+    let lock = RunLock.acquire(ws, key: key)  // released when this function returns, or by the kernel if the process dies
+    defer { lock?.release() }
     try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
                                  environment: Workspace.environment, startedAt: started))
     do {
@@ -173,6 +189,7 @@ func executeRun(key: String, binding: String, notebook: String, config: String, 
         try store.finishRun(key: key, outcome: .succeeded, summary: summary, endedAt: Date(),
                             wallSeconds: Date().timeIntervalSince(started))
     } catch let e as Interrupted {
+        try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
         throw e
     } catch let e as TrainingError {
         try? store.finishRun(key: key, outcome: .diverged(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))

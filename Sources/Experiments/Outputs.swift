@@ -39,13 +39,13 @@ struct OutputBuilder {
         }
     }
 
-    func provenance(_ r: ExperimentResult, cached: Set<String>) -> [Provenance] {
+    func provenance(_ r: ExperimentResult) -> [Provenance] {
         guard let first = r.records.first else { return [] }
         return [Provenance(runKey: r.experiment.key, label: r.experiment.name, seeds: r.records.flatMap(\.seeds),
                            gitCommit: first.gitCommit, engineVersion: first.engineVersion,
                            wallSeconds: r.records.compactMap(\.wallSeconds).reduce(0, +),
                            machine: machineSummary(r.records.map(\.environment)),
-                           cached: r.experiment.runs.allSatisfy { cached.contains($0.key) })]
+                           computedAt: r.records.compactMap(\.endedAt).max())]
     }
 
     /// The machine line of a run's seeds: one summary when they agree, else each distinct one.
@@ -61,7 +61,7 @@ struct OutputBuilder {
         "trainTime": ("train time", nil, .lower, .duration), "imagesPerSecond": ("images/s", nil, .higher, .fixed(0)),
     ]
 
-    func table(_ value: ResolvedValue, cached: Set<String>) -> ReportOutput {
+    func table(_ value: ResolvedValue) -> ReportOutput {
         let runs = experiments(value).map(result)
         var columns: [String] = []
         if case let .array(cols)? = value["columns"] { columns = cols.compactMap(\.name) }
@@ -71,13 +71,13 @@ struct OutputBuilder {
             else { header.append(TableColumn(c)) }
         }
         let rows: [[TableValue]] = runs.map { r in
-            [.link(r.experiment.name, anchor: Provenance(runKey: r.experiment.key, cached: false).anchor)] + columns.map { c in
+            [.link(r.experiment.name, anchor: Provenance(runKey: r.experiment.key).anchor)] + columns.map { c in
                 if Self.metricColumns[c] != nil { return r.complete ? r.metric(c) : .missing }
                 return .text(Labels.column(c, r.experiment.spec))
             }
         }
         return ReportOutput(.table(ReportTable(columns: header, rows: rows)),
-                            provenance: runs.flatMap { provenance($0, cached: cached) })
+                            provenance: runs.flatMap(provenance))
     }
 
     static let curveMetrics: [String: (String, String?, KeyPath<EpochRecord, Double?>)] = [

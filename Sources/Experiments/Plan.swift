@@ -69,7 +69,8 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
     let check = Checker(registry: registry).check(document)
     var plan = NotebookPlan(document: document, check: check, experiments: [], members: [:], cellErrors: [:], dataRoot: ws.dataRoot)
     let resolver = Resolver(bindings: check.bindings)
-    var keys = RunKeys(manifest: { dataManifest($0.data, root: ws.dataRoot) })
+    var keys = RunKeys(manifest: { dataManifest($0.data, root: ws.dataRoot) + inputsManifest($0, root: ws.dataRoot) })
+    let trainer = Backend.trainerHash()
     let gflops = throughput ?? measuredThroughput(ws.store)
     let defaultBackend = Result { try NotebookBackend.value(document.frontMatter) }
     for cell in check.cells where !cell.hasErrors {
@@ -92,7 +93,7 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
                     let spec = try resolver.experiment(value)
                     let backend = try Backend.resolve(value["backend"], notebookDefault: defaultBackend.get())
                     try backend.validate(spec)
-                    let keyValue = backend.keyValue(value)
+                    let keyValue = backend.keyValue(value, trainer: trainer)
                     let key = keys.experimentKey(binding: name, value: keyValue, spec: spec)
                     var runs: [PlannedRun] = []
                     for seed in spec.seeds {

@@ -8,8 +8,6 @@ struct ReportAssembler {
     let plan: NotebookPlan
     let workspace: Workspace
     let notebook: String
-    /// Run keys trained in this invocation.
-    let fresh: Set<String>
     /// Failure messages by run key (this invocation).
     let failures: [String: String]
     /// Data-missing notes by run key (this invocation).
@@ -74,7 +72,7 @@ struct ReportAssembler {
                 outputs.append(errorBox(Diagnostic(.error, "\(st.value.name ?? "output"): \(error)", at: st.range)))
             }
         }
-        let state: ReportCell.State? = states.contains(.stale) ? .stale : states.contains(.fresh) ? .fresh : states.isEmpty ? nil : .cached
+        let state: ReportCell.State? = states.contains(.stale) ? .stale : states.isEmpty ? nil : .current
         return ReportCell(id: checked?.statements.first?.binding ?? "cell-\(cell.index + 1)", source: cell.source,
                           line: cell.line, state: state, outputs: outputs)
     }
@@ -99,15 +97,15 @@ struct ReportAssembler {
                     outputs.append(errorBox(Diagnostic(.error, "\(e.name) (seed \(run.seed)) failed: \(f)", at: range),
                                             hint: "the run is retried on the next `loom run`"))
                 }
-                states.insert(fresh.contains(run.key) ? .fresh : (r.records.contains { $0.key == run.key && $0.status == .succeeded } ? .cached : .stale))
+                states.insert(r.records.contains { $0.key == run.key && $0.status == .succeeded } ? .current : .stale)
             }
-            let status = r.complete ? (e.runs.allSatisfy { fresh.contains($0.key) } ? "trained" : "cached")
+            let status = r.complete ? "complete"
                 : e.runs.contains(where: { missing[$0.key] != nil }) ? "data missing"
                 : (executed ? "not finished" : "stale: run `loom run`")
             rows.append([.text(e.name), .text(e.spec.modelLabel), .text(e.spec.dataLabel),
                          .text("\(e.spec.epochs)"), r.complete ? r.metric("top1") : .missing,
                          r.complete ? r.metric("trainTime") : .missing, .text(status)])
-            provenance += builder.provenance(r, cached: Set(e.runs.map(\.key)).subtracting(fresh))
+            provenance += builder.provenance(r)
         }
         let table = ReportTable(columns: [TableColumn("run"), TableColumn("model"), TableColumn("data"), TableColumn("epochs"),
                                           TableColumn("top-1", unit: "%", better: .higher, format: .percent(1)),
@@ -122,7 +120,7 @@ struct ReportAssembler {
         for t in a.targets {
             if let record = (try? workspace.store.result(key: t.key)) ?? nil {
                 stored.append(StoredAnalysis(target: t, record: record, store: workspace.store))
-                states.insert(fresh.contains(t.key) ? .fresh : .cached)
+                states.insert(.current)
             } else if let m = missing[t.key] {
                 notes.append(ReportOutput(title: "data missing", .text("\(a.call) of \(t.experiment.name): \(m)")))
             } else {
@@ -138,7 +136,7 @@ struct ReportAssembler {
             let provenance = stored.map { s in
                 Provenance(runKey: s.target.key, label: "\(a.call)(\(s.target.experiment.name))", seeds: [s.target.experiment.runs[0].seed],
                            gitCommit: nil, engineVersion: engineNumericsVersion, wallSeconds: s.seconds, machine: s.machine,
-                           cached: !fresh.contains(s.target.key))
+                           computedAt: s.record.createdAt)
             }
             if !outputs.isEmpty { outputs[outputs.count - 1].provenance += provenance }
             return (outputs + notes, states)
@@ -149,7 +147,7 @@ struct ReportAssembler {
 
     func output(_ value: ResolvedValue) throws -> ReportOutput? {
         switch value.name {
-        case "Table": return builder.table(value, cached: cachedKeys)
+        case "Table": return builder.table(value)
         case "Curves": return builder.curves(value)
         case "Bars": return builder.bars(value)
         case "Samples": return try builder.samples(value, data: data)
@@ -157,8 +155,6 @@ struct ReportAssembler {
         default: return nil
         }
     }
-
-    var cachedKeys: Set<String> { Set(plan.experiments.flatMap { $0.runs.map(\.key) }).subtracting(fresh) }
 
     /// `= name.metric` → the formatted mean over seeds, linked to the run.
     func inlineValue(_ expression: String) -> InlineValue? {
@@ -173,6 +169,6 @@ struct ReportAssembler {
         case let .meanStd(m, s): text = format.format(m) + " ± " + format.format(s) + (format == .percent(1) ? " %" : "")
         default: return nil
         }
-        return InlineValue(text: text, anchor: Provenance(runKey: e.key, cached: false).anchor)
+        return InlineValue(text: text, anchor: Provenance(runKey: e.key).anchor)
     }
 }

@@ -71,6 +71,17 @@ extension ExperimentSpec {
     /// The side of the training images after the augmentations (nil when unknown before reading an image folder).
     public var imageSize: Int? { Resolver.imageSize(data: data, augment: augment) }
 
+    /// Whether both pipelines bring every image to one size (a `.resize` or a sized `.randomResizedCrop`), so the
+    /// files may differ in size.
+    public var resizesImages: Bool {
+        augment.contains { step in
+            switch step {
+            case .resize, .randomResizedCrop(_?): return true
+            default: return false
+            }
+        }
+    }
+
     /// The training pipeline in timm's order: the image steps (geometry, colour, policies) as written, then
     /// `Normalize`, then Random Erasing and Cutout on the normalised image (timm `transforms_imagenet_train`).
     /// `.colorJitter` is applied as written even next to a policy, unlike timm's CLI, which drops

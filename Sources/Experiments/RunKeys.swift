@@ -52,21 +52,40 @@ public struct RunKeys {
     }
 }
 
-/// A description of a dataset's files that changes when they do (names, sizes, times).
+/// A description of a dataset's files that changes when their contents do: each file's path within the dataset
+/// folder and the SHA-256 of its bytes (sizes and times are not enough: a file rewritten within the same second with
+/// the same size kept its old results). `.shapes` is generated, keyed by its generator's version.
 public func dataManifest(_ spec: DataSpec, root: String) -> String {
     switch spec {
     case .shapes: return "shapes-generator-1"
     default:
         guard let dir = dataDirectory(spec, root: root) else { return "none" }
-        let fm = FileManager.default
-        let files = ((try? fm.subpathsOfDirectory(atPath: dir)) ?? []).sorted()
-        return files.map { f -> String in
-            let a = try? fm.attributesOfItem(atPath: dir + "/" + f)
-            let size = (a?[.size] as? NSNumber)?.intValue ?? -1
-            let mtime = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            return "\(f):\(size):\(Int(mtime))"
-        }.joined(separator: ";")
+        var manifest = "content:" + folderManifest(dir)
+        // A separate test folder (`.imageFolder(path:, test:)`) is read too.
+        if case let .imageFolder(_, test?) = spec { manifest += "|test:" + folderManifest(DataSpec.path(test, root: root)) }
+        return manifest
     }
+}
+
+/// "relative/path:sha256;…" for every file under `dir`, sorted by path.
+func folderManifest(_ dir: String) -> String {
+    let fm = FileManager.default
+    let files = ((try? fm.subpathsOfDirectory(atPath: dir)) ?? []).sorted()
+    return files.compactMap { f -> String? in
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: dir + "/" + f, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        let hash = (try? ContentHash.sha256Hex(fileAt: dir + "/" + f)) ?? "unreadable"
+        return "\(f):\(hash)"
+    }.joined(separator: ";")
+}
+
+/// Everything else a run reads from files, by content: the `weights:` file it starts from. (A teacher enters through
+/// its own key, which holds its weights' and data's contents; the torch trainer script through
+/// ``Backend/keyValue(_:trainer:)``.) Empty when the run reads nothing else, so such keys are unchanged.
+public func inputsManifest(_ spec: ExperimentSpec, root: String) -> String {
+    guard let w = spec.weights else { return "" }
+    let path = DataSpec.path(w, root: root)
+    return "|weights:" + ((try? ContentHash.sha256Hex(fileAt: path)) ?? "missing")
 }
 
 /// The folder a file-backed dataset reads, resolved against the data root.

@@ -41,10 +41,18 @@ public struct RunSummary {
     public var missingData = 0
     public var seconds = 0.0
     /// 0 when everything rendered; 1 when a cell failed (unless keep-going); 130 when interrupted.
+    /// 130 when interrupted; else 1 when a cell had an error or a run failed, 3 when only data was missing (nothing
+    /// failed, but results are absent: a script must not mistake that for success), 0 otherwise; `keepGoing` turns 1
+    /// and 3 into 0. `loom run --help` and the README list these.
     public func exitCode(keepGoing: Bool) -> Int32 {
         if interrupted { return 130 }
-        return (errors > 0 || failed > 0) && !keepGoing ? 1 : 0
+        if keepGoing { return 0 }
+        if errors > 0 || failed > 0 { return 1 }
+        return missingData > 0 ? Self.dataMissingStatus : 0
     }
+
+    /// The exit status of a run where a dataset was missing and nothing else went wrong.
+    public static let dataMissingStatus: Int32 = 3
 }
 
 /// A notebook that cannot be read at all.
@@ -57,7 +65,12 @@ public struct NotebookError: Error, CustomStringConvertible {
 public func notebookRegistry(extra: [CallSchema] = []) -> SchemaRegistry { Vocabulary.registry(adding: extra) }
 
 /// Opens the notebook and its workspace (output folder, store, data root).
-public func openNotebook(_ path: String, outputDirectory: String) throws -> (Document, Workspace) {
+/// `readOnly` (`loom plan`) opens the store for reading only and creates nothing.
+public func openNotebook(_ path: String, outputDirectory: String, readOnly: Bool = false) throws -> (Document, Workspace) {
+    guard !path.isEmpty else { throw NotebookError(message: "the notebook path is empty; pass a .md file") }
+    guard !outputDirectory.isEmpty else {
+        throw NotebookError(message: "--output is empty; pass the folder for the report and results store (default: output)")
+    }
     let url = URL(fileURLWithPath: path)
     guard FileManager.default.fileExists(atPath: path) else {
         throw NotebookError(message: "\(path): no such notebook; the default is notebooks/study.md")
@@ -67,7 +80,19 @@ public func openNotebook(_ path: String, outputDirectory: String) throws -> (Doc
     if let d = document.frontMatter?.data {
         root = d.hasPrefix("/") ? d : (url.deletingLastPathComponent().path as NSString).appendingPathComponent(d)
     }
-    return (document, try Workspace(outputDirectory: outputDirectory, dataRoot: root))
+    return (document, try Workspace(outputDirectory: outputDirectory, dataRoot: root, readOnly: readOnly))
+}
+
+/// Refuses a `--force` name that is not a binding, sweep point or analysis call of the notebook: a typo would
+/// otherwise re-run nothing, silently.
+func checkForced(_ force: Set<String>, in plan: NotebookPlan, notebook: String) throws {
+    let known = plan.check.bindings.ordered.map(\.name.text) + plan.experiments.map(\.name) + plan.analyses.map(\.call)
+    for name in force.sorted() where !known.contains(name) {
+        let near = Suggestion.nearest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+        let listed = Array(NSOrderedSet(array: plan.check.bindings.ordered.map(\.name.text))) as? [String] ?? []
+        throw NotebookError(message: "--force \(name): \(notebook) has no binding named '\(name)'; \(near)bindings: "
+                            + (listed.isEmpty ? "none" : listed.joined(separator: ", ")))
+    }
 }
 
 /// Runs the whole pipeline and writes `output/<name>.html`.
@@ -76,8 +101,10 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     let name = URL(fileURLWithPath: o.notebookPath).deletingPathExtension().lastPathComponent
     o.log("[1/5] parse   \(o.notebookPath)")
     let (document, ws) = try openNotebook(o.notebookPath, outputDirectory: o.outputDirectory)
+    if o.execute { sweepAbandonedRuns(ws, log: o.log) }
     o.log("[2/5] check   \(document.cells.count) cells")
     var plan = try makePlan(document: document, registry: notebookRegistry(extra: o.extraCalls), workspace: ws, force: o.force)
+    try checkForced(o.force, in: plan, notebook: o.notebookPath)
     let diagnostics = plan.check.diagnostics.filter { $0.severity == .error } + plan.cellErrors.values.flatMap { $0 }
     for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) { o.log(d.rendered(in: document.source)) }
     let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached } }
@@ -90,7 +117,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
         o.log("        \(plan.analyses.count) analyses, \(plan.analyses.reduce(0) { $0 + $1.targets.count }) results: "
               + "\(pendingAnalyses.count) to compute (~\(formatSeconds(pendingAnalyses.reduce(0) { $0 + $1.estimate }))), rest cached")
     }
-    var fresh = Set<String>(), failures: [String: String] = [:], missing: [String: String] = [:]
+    var failures: [String: String] = [:], missing: [String: String] = [:]
     let data = DataCache()
     if o.execute {
         o.log("[4/5] execute")
@@ -119,7 +146,6 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                                        seed: run.seed, teacherWeights: teacherWeights, workspace: ws, data: data, stop: o.stop,
                                        progress: { p in o.progress(e, ri, e.runs.count, p.event) })
                     }
-                    fresh.insert(run.key)
                     plan.experiments[ei].runs[ri].state = .cached
                     summary.trained += 1
                 } catch let error as DataMissing {
@@ -156,7 +182,6 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
                     do {
                         try executeAnalysis(a, t, notebook: name, workspace: ws, data: data,
                                             progress: { done, total in o.analysisProgress(a.call, t.experiment.name, done, total) })
-                        fresh.insert(t.key)
                         plan.analyses[ai].targets[ti].state = .cached
                         summary.analysed += 1
                         o.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
@@ -173,7 +198,7 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     }
     summary.cached = plan.experiments.reduce(0) { $0 + $1.runs.filter { $0.state == .cached }.count } - summary.trained
     o.log("[5/5] render  \(summary.reportPath)")
-    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, fresh: fresh, failures: failures, missing: missing, data: data,
+    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, failures: failures, missing: missing, data: data,
                                executed: o.execute).html()
     try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
     try Data(html.utf8).write(to: URL(fileURLWithPath: summary.reportPath), options: .atomic)

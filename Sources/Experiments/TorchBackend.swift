@@ -41,6 +41,72 @@ public struct TorchBackend: Codable, Equatable, Sendable {
 
     /// Processes in all: the DDP world. `batchSize` is the global batch, split evenly across it.
     public var worldSize: Int { processes * nodes }
+
+    /// Checks every value that reaches a command line or the Slurm script: no control characters anywhere (a newline
+    /// would start a new script line), and `partition`, `account`, `time` and `options` in Slurm's own syntax. Cells
+    /// are data, and a shared notebook must not be able to run commands through them.
+    /// - Throws: ``ResolveError`` naming the field, the value and what it may hold.
+    public func validate() throws {
+        guard !python.isEmpty else { throw ResolveError("`.torch(python: \"\")` is empty; give the path of a Python or leave it out") }
+        try Self.checkPrintable(python, field: "`.torch(python:)`")
+        guard (1...1_024).contains(processes), (1...10_000).contains(nodes) else {
+            throw ResolveError("`.torch(processes: \(processes), nodes: \(nodes))`: processes must be in 1...1024 and nodes in 1...10000")
+        }
+        guard case .slurm(let o) = launcher else { return }
+        let name = "[A-Za-z0-9_.+-]+"
+        if let p = o.partition {
+            try Self.check(p, field: "partition", pattern: "^\(name)(,\(name))*$",
+                           expected: "a partition name or a comma list of them (letters, digits, `_.+-`), e.g. \"gpu\"")
+        }
+        if let a = o.account {
+            try Self.check(a, field: "account", pattern: "^\(name)$", expected: "an account name (letters, digits, `_.+-`), e.g. \"lab\"")
+        }
+        if let t = o.time {
+            let hms = "[0-9]+(:[0-9]{1,2}){0,2}", dhms = "[0-9]+-[0-9]{1,2}(:[0-9]{1,2}){0,2}"
+            try Self.check(t, field: "time", pattern: "^(\(hms)|\(dhms)|(?i:infinite|unlimited))$",
+                           expected: "Slurm's time syntax: minutes, minutes:seconds, hours:minutes:seconds, days-hours, "
+                               + "days-hours:minutes or days-hours:minutes:seconds (e.g. \"2-00:00:00\")")
+        }
+        if let g = o.gpusPerNode, !(0...1_024).contains(g) { throw ResolveError("`.slurm(gpusPerNode: \(g))` must be in 0...1024") }
+        if let c = o.cpusPerTask, !(1...4_096).contains(c) { throw ResolveError("`.slurm(cpusPerTask: \(c))` must be in 1...4096") }
+        for option in o.options {
+            try Self.checkPrintable(option, field: "`.slurm(options:)`")
+            try Self.check(option, field: "options", pattern: "^--?[A-Za-z][A-Za-z0-9-]*(=.*)?$",
+                           expected: "one sbatch option per entry, written `--name=value` or `--flag`, e.g. \"--constraint=a100\"")
+            let optionName = String(option.drop(while: { $0 == "-" }).prefix(while: { $0 != "=" }))
+            if let field = Self.reservedOptions[optionName] {
+                throw ResolveError("`.slurm(options: [\"\(option)\"])`: Loom writes --\(optionName) itself; \(field)")
+            }
+        }
+    }
+
+    /// sbatch options Loom sets from other fields (or that would replace the script), with what to use instead.
+    static let reservedOptions: [String: String] = [
+        "wrap": "the batch script is Loom's (--wrap would replace it)", "nodes": "use `.torch(nodes:)`",
+        "N": "use `.torch(nodes:)`", "ntasks-per-node": "one task per node runs torchrun",
+        "output": "the log goes beside the run's files", "o": "the log goes beside the run's files",
+        "job-name": "the job is named after the run", "J": "the job is named after the run",
+        "partition": "use `.slurm(partition:)`", "p": "use `.slurm(partition:)`", "time": "use `.slurm(time:)`",
+        "t": "use `.slurm(time:)`", "account": "use `.slurm(account:)`", "A": "use `.slurm(account:)`",
+        "gpus-per-node": "use `.slurm(gpusPerNode:)`", "cpus-per-task": "use `.slurm(cpusPerTask:)`",
+        "c": "use `.slurm(cpusPerTask:)`", "parsable": "Loom submits with --parsable",
+    ]
+
+    /// Refuses control characters (newline, carriage return, NUL, escape, …) in a value written to a script or passed
+    /// to a program.
+    static func checkPrintable(_ value: String, field: String) throws {
+        if let bad = value.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            throw ResolveError("\(field) \(value.debugDescription) contains the control character U+"
+                               + String(repeating: "0", count: max(0, 4 - String(bad.value, radix: 16).count)) + String(bad.value, radix: 16, uppercase: true) + "; values that reach a command line or batch script may not")
+        }
+    }
+
+    private static func check(_ value: String, field: String, pattern: String, expected: String) throws {
+        try checkPrintable(value, field: "`.slurm(\(field):)`")
+        guard value.range(of: pattern, options: .regularExpression) != nil else {
+            throw ResolveError("`.slurm(\(field): \(value.debugDescription))` is not \(expected)")
+        }
+    }
 }
 
 /// Where `torchrun` starts.
@@ -77,9 +143,9 @@ extension Vocabulary {
             ParameterSchema("partition", .string, default: .absent, doc: "`#SBATCH --partition`."),
             ParameterSchema("time", .string, default: .absent, doc: "`#SBATCH --time`, e.g. \"1-00:00:00\"."),
             ParameterSchema("account", .string, default: .absent, doc: "`#SBATCH --account`."),
-            ParameterSchema("gpusPerNode", .int(.nonNegative), default: .absent,
+            ParameterSchema("gpusPerNode", .int(.within(0...1_024)), default: .absent,
                             doc: "`#SBATCH --gpus-per-node`; omitted, `processes`."),
-            ParameterSchema("cpusPerTask", .int(.atLeast(1)), default: .absent, doc: "`#SBATCH --cpus-per-task`."),
+            ParameterSchema("cpusPerTask", .int(.within(1...4_096)), default: .absent, doc: "`#SBATCH --cpus-per-task`."),
             ParameterSchema("options", .array(of: .string), default: [], doc: "More `#SBATCH` options, as written."),
         ], doc: "Write a batch script under the run's checkpoint folder and submit it with `sbatch`."),
     ])
@@ -89,9 +155,9 @@ extension Vocabulary {
         CaseSchema("torch", [
             ParameterSchema("python", .string, default: .absent,
                             doc: "Python with torch, timm and safetensors; omitted, `$LOOM_TORCH_PYTHON` or `python3`."),
-            ParameterSchema("processes", .int(.atLeast(1)), default: 1,
+            ParameterSchema("processes", .int(.within(1...1_024)), default: 1,
                             doc: "DDP processes per node (one per GPU); `batchSize` is split across all processes."),
-            ParameterSchema("nodes", .int(.atLeast(1)), default: 1, doc: "Nodes; more than one needs `.slurm`."),
+            ParameterSchema("nodes", .int(.within(1...10_000)), default: 1, doc: "Nodes; more than one needs `.slurm`."),
             ParameterSchema("launcher", .enumeration(launcher), default: .case("local"),
                             doc: "`.local` (torchrun here) or `.slurm(...)` (a batch script)."),
         ], doc: "PyTorch/timm with DDP via Loom's `python/loom_train.py`; results, curves and weights come back."),
@@ -124,6 +190,7 @@ extension Backend {
         if torch.nodes > 1, case .local = torch.launcher {
             throw ResolveError("`.torch(nodes: \(torch.nodes))` needs `launcher: .slurm(...)`: a local torchrun runs on one node")
         }
+        try torch.validate()
         return .torch(torch)
     }
 
@@ -131,13 +198,25 @@ extension Backend {
     /// written before backends existed stay the same); a torch backend enters as `.torch(worldSize: N)`: the DDP
     /// world changes results (per-process BatchNorm statistics, data sharding), while the Python path, launcher and
     /// the split of the world into nodes × processes do not.
-    public func keyValue(_ value: ResolvedValue) -> ResolvedValue {
+    ///
+    /// `trainer` is the SHA-256 of `python/loom_train.py` (``trainerHash(environment:)``): the script is part of what
+    /// a torch run computes, so editing it re-runs torch runs (and only them).
+    public func keyValue(_ value: ResolvedValue, trainer: String = Backend.trainerHash()) -> ResolvedValue {
         guard case let .call(name, args) = value else { return value }
         var kept = args.filter { $0.label != "backend" }
         if case .torch(let t) = self {
-            kept.append(ResolvedArgument("backend", .enumCase("torch", [ResolvedArgument("worldSize", .int(t.worldSize))])))
+            kept.append(ResolvedArgument("backend", .enumCase("torch", [ResolvedArgument("worldSize", .int(t.worldSize)),
+                                                                        ResolvedArgument("trainer", .string(trainer))])))
         }
         return .call(name, kept)
+    }
+
+    /// The content hash of the torch trainer script a run would copy, or "missing" when none is found (the run then
+    /// fails with the places looked at).
+    public static func trainerHash(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard let path = try? TorchLaunch.trainerScript(environment: environment),
+              let hash = try? ContentHash.sha256Hex(fileAt: path) else { return "missing" }
+        return hash
     }
 
     /// Checks what the torch side needs of an experiment before anything trains.

@@ -75,7 +75,7 @@ public struct TorchData: Equatable, Sendable {
             let trainDir = DataSpec.path(test == nil ? path + "/train" : path, root: root)
             let testDir = DataSpec.path(test ?? path + "/val", root: root)
             for d in [trainDir, testDir] where !fm.fileExists(atPath: d) {
-                throw DataMissing(message: "image folder \(d) does not exist (expected <class>/*.png inside)")
+                throw DataMissing(message: "image folder \(d) does not exist (expected <class>/<JPEG or PNG images> inside)")
             }
             return TorchData(kind: "imageFolder", train: trainDir, test: testDir, normalization: .imagenet)
         case .shapes:
@@ -97,8 +97,8 @@ public struct TorchData: Equatable, Sendable {
                 }
                 for (i, (image, label)) in zip(images.images, images.labels).enumerated() {
                     let padded = String(repeating: "0", count: max(0, width - String(label).count)) + String(label)
-                    try PNG.write(image, to: String(format: "%@/%@/%@_%@/%06d.png", dir, split, padded,
-                                                    images.classNames[label], i))
+                    let number = String(i), file = String(repeating: "0", count: max(0, 6 - number.count)) + number
+                    try PNG.write(image, to: "\(dir)/\(split)/\(padded)_\(images.classNames[label])/\(file).png")
                 }
             }
             let json = try JSONEncoder().encode(["mean": d.normalization.mean, "std": d.normalization.std])

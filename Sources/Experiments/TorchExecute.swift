@@ -160,6 +160,8 @@ func executeTorchRun(key: String, binding: String, notebook: String, config: Str
                      stop: StopFlag, execution: TorchExecution = TorchExecution(),
                      progress: (RunProgress) -> Void) throws {
     let store = ws.store, started = Date()
+    // A backend built in code (not resolved from a cell) gets the same checks before anything is written or started.
+    do { try backend.validate() } catch let e as ResolveError { throw ExecuteError(e.message) }
     let files = TorchRunFiles(workspace: ws, key: key)
     let fm = FileManager.default
     let torchData: TorchData
@@ -180,6 +182,8 @@ func executeTorchRun(key: String, binding: String, notebook: String, config: Str
     environment.isa = nil
     environment.blasCore = nil
     environment.worldSize = backend.worldSize
+    let lock = RunLock.acquire(ws, key: key)
+    defer { lock?.release() }
     try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
                                  environment: environment, startedAt: started))
     let follower = TorchFollower(files: files, key: key, seed: seed, store: store)
@@ -216,6 +220,7 @@ func executeTorchRun(key: String, binding: String, notebook: String, config: Str
         try finishTorchRun(key: key, spec: spec, seed: seed, files: files, follower: follower, store: store, started: started,
                            tolerance: execution.parityTolerance)
     } catch let e as Interrupted {
+        try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
         throw e
     } catch let e as ExecuteError {
         if (try? store.run(key: key))??.status == .running {
@@ -237,8 +242,11 @@ func runLocal(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, s
     guard let log = FileHandle(forWritingAtPath: files.log) else { throw ExecuteError("cannot write \(files.log)") }
     defer { try? log.close() }
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = launch.torchrunArguments(resume: resume)
+    // The interpreter and its arguments as an argv array: no shell, and no `env` to read a value as an option or
+    // an assignment.
+    let arguments = launch.torchrunArguments(resume: resume)
+    p.executableURL = URL(fileURLWithPath: try TorchLaunch.executable(arguments[0], environment: execution.environment))
+    p.arguments = Array(arguments.dropFirst())
     var env = execution.environment
     env["PYTHONUNBUFFERED"] = "1"
     p.environment = env
@@ -274,15 +282,21 @@ func runSlurm(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, s
               emit: (TrainingEvent) -> Void) throws -> String? {
     let files = launch.files
     var job = (try? String(contentsOfFile: files.slurmJob, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    if let j = job, !isSlurmJobID(j) { job = nil }  // a damaged slurm.job is not passed to squeue: submit afresh
     if let j = job, !j.isEmpty, slurmJobActive(j, execution: execution) == true {
         // Still queued or running from an earlier `loom run`: follow it rather than submitting twice.
     } else {
-        try Data(launch.slurmScript(resume: resume).utf8).write(to: URL(fileURLWithPath: files.slurmScript), options: .atomic)
+        let script: String
+        do { script = try launch.slurmScript(resume: resume) } catch let e as ResolveError { throw ExecuteError(e.message) }
+        try Data(script.utf8).write(to: URL(fileURLWithPath: files.slurmScript), options: .atomic)
         let (status, out, err) = try runTool(["sbatch", "--parsable", files.slurmScript], execution: execution)
         let id = out.split(whereSeparator: \.isNewline).last.map { String($0.split(separator: ";").first ?? "") }?
             .trimmingCharacters(in: .whitespaces) ?? ""
         guard status == 0, !id.isEmpty else {
             throw ExecuteError("sbatch \(files.slurmScript) failed (exit status \(status)): \(err.isEmpty ? out : err)")
+        }
+        guard isSlurmJobID(id) else {
+            throw ExecuteError("sbatch answered \(id.debugDescription), not a job id (digits, or digits_digits for an array job)")
         }
         job = id
         try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: files.slurmJob), options: .atomic)
@@ -311,6 +325,11 @@ func runSlurm(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, s
         }
         Thread.sleep(forTimeInterval: execution.pollInterval)
     }
+}
+
+/// Whether `id` is a Slurm job id as sbatch prints it (`1234` or `1234_5`), safe to pass on to squeue.
+func isSlurmJobID(_ id: String) -> Bool {
+    id.range(of: "^[0-9]{1,20}(_[0-9]{1,10})?$", options: .regularExpression) != nil
 }
 
 /// Whether `squeue` still lists the job; nil when squeue cannot say (not installed).

@@ -7,7 +7,7 @@ extension Vocabulary {
     static func examples(_ n: Int, _ what: String = "Test images used: the first N of the test split.") -> ParameterSchema {
         ParameterSchema("examples", .int(.within(1...100_000)), default: .int(n), doc: what)
     }
-    static let analysisSeed = ParameterSchema("seed", .int(.nonNegative), default: 0, doc: "Seed of the analysis' random draws.")
+    static let analysisSeed = ParameterSchema("seed", .int(.within(0...2_147_483_647)), default: 0, doc: "Seed of the analysis' random draws.")
 
     static let filterShape = EnumSchema("FilterShape", cases: [
         CaseSchema("radial", doc: "Circular mask of radius r around the centred spectrum (Wang et al. 2020)."),
@@ -28,14 +28,14 @@ extension Vocabulary {
         ], variadic: analysisRuns, kind: Kind.output, derivable: false,
            doc: "Relative log amplitude ΔlogA of feature maps against normalised depth (Park & Kim 2022), with per-layer spectra."),
         CallSchema("FilteredAccuracy", [
-            ParameterSchema("cutoffs", .array(of: .number(.positive), minCount: 1), default: .array([2.0, 4, 6, 8, 12].map { .number($0) }),
+            ParameterSchema("cutoffs", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)), minCount: 1), default: .array([2.0, 4, 6, 8, 12].map { .number($0) }),
                             doc: "Filter radii (radial) or band widths (square), in frequency bins."),
             ParameterSchema("filter", .enumeration(filterShape), default: .case("radial"), doc: "The mask's shape."),
             examples(1000),
         ], variadic: analysisRuns, kind: Kind.output, derivable: false,
            doc: "Test accuracy on low-pass and high-pass filtered images against the cutoff."),
         CallSchema("FrequencyNoise", [
-            ParameterSchema("epsilon", .number(.positive), default: 0.7,
+            ParameterSchema("epsilon", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 1_000)), default: 0.7,
                             doc: "Noise amplitude ε before band-limiting, in normalised-input units (the author's sketch)."),
             ParameterSchema("width", .number(.within(0.01...1)), default: 0.1,
                             doc: "Half-width s of the square frequency ring, in units of π (the paper's 0.1π window)."),
@@ -46,7 +46,7 @@ extension Vocabulary {
         CallSchema("FourierHeatmap", [
             run,
             examples(200),
-            ParameterSchema("norm", .number(.positive), default: 4.0, doc: "L2 norm v of each Fourier-basis perturbation."),
+            ParameterSchema("norm", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 1_000_000)), default: 4.0, doc: "L2 norm v of each Fourier-basis perturbation."),
             analysisSeed,
         ], kind: Kind.output, derivable: false,
            doc: "Error rate under each Fourier-basis perturbation, low frequencies at the centre (Yin et al. 2019)."),
@@ -58,9 +58,9 @@ extension Vocabulary {
             ParameterSchema("target", .enumeration(camTarget), default: .case("predicted"), doc: "Class whose logit is explained."),
         ], kind: Kind.output, derivable: false, doc: "Grad-CAM overlays (Selvaraju et al. 2017) with true and predicted labels."),
         CallSchema("ShapeBias", [
-            ParameterSchema("radii", .array(of: .number(.positive), minCount: 1), default: .array([4.0, 6].map { .number($0) }),
+            ParameterSchema("radii", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)), minCount: 1), default: .array([4.0, 6].map { .number($0) }),
                             doc: "Radii of the frequency-hybrid proxy (low band of image A + high band of image B)."),
-            ParameterSchema("grids", .array(of: .int(.atLeast(2))), default: .array([2, 4].map { .int($0) }),
+            ParameterSchema("grids", .array(of: .int(.within(2...1_024))), default: .array([2, 4].map { .int($0) }),
                             doc: "Patch-shuffle proxy: accuracy after permuting a g×g grid of patches (g must divide the image side)."),
             examples(1000), analysisSeed,
         ], variadic: analysisRuns, kind: Kind.output, derivable: false,

@@ -20,7 +20,7 @@ extension Vocabulary {
         CaseSchema("bottleneck", doc: "1×1, 3×3, 1×1 convolutions with expansion 4 (ResNet-50/101/152)."),
     ])
 
-    static let classes = ParameterSchema("classes", .int(.atLeast(0)), default: .absent,
+    static let classes = ParameterSchema("classes", .int(.within(0...100_000)), default: .absent,
                                          doc: "Output classes; omitted, the dataset's class count; 0: no classifier head "
                                              + "(timm's num_classes=0, e.g. DINO weights), for `epochs: 0` feature analyses.")
 
@@ -31,13 +31,13 @@ extension Vocabulary {
         CaseSchema("resnet", [
             ParameterSchema("depth", .int(allowed: [18, 34, 50, 101, 152]), default: .absent,
                             doc: "Standard depth: 18 and 34 use basic blocks, 50, 101 and 152 bottlenecks."),
-            ParameterSchema("layers", .array(of: .int(.atLeast(1)), minCount: 1), default: .absent,
+            ParameterSchema("layers", .array(of: .int(.within(1...1_000)), minCount: 1), default: .absent,
                             doc: "Blocks per stage, e.g. `[2, 2, 2, 2]`; the custom form, instead of `depth:`."),
             ParameterSchema("block", .enumeration(block), default: .absent,
                             doc: "Block kind of the `layers:` form (default `.basic`); `depth:` fixes it."),
-            ParameterSchema("channels", .array(of: .int(.atLeast(1)), minCount: 1), default: .absent,
+            ParameterSchema("channels", .array(of: .int(.within(1...65_536)), minCount: 1), default: .absent,
                             doc: "Channels per stage in the `layers:` form; omitted, `width` doubled per stage."),
-            ParameterSchema("width", .int(.atLeast(1)), default: .absent,
+            ParameterSchema("width", .int(.within(1...65_536)), default: .absent,
                             doc: "Channels of the stem and first stage (64 in the standard nets); later stages double it. "
                                 + "`width: 16` gives a net 16× cheaper than ResNet's 64."),
             ParameterSchema("stem", .enumeration(stem), default: .case("cifar"),
@@ -47,13 +47,13 @@ extension Vocabulary {
             classes,
         ], doc: "A ResNet with timm's parameter names (`conv1`, `layer1.0.conv1`, `fc`)."),
         CaseSchema("vit", [
-            ParameterSchema("image", .int(.atLeast(1)), default: .absent,
+            ParameterSchema("image", .int(.within(1...4_096)), default: .absent,
                             doc: "Input side in pixels; omitted, the dataset's (or the last resize in `augment`)."),
-            ParameterSchema("patch", .int(.atLeast(1)), default: 4, doc: "Patch side in pixels; must divide `image`."),
-            ParameterSchema("dim", .int(.atLeast(1)), default: 192, doc: "Embedding width; a multiple of `heads`."),
-            ParameterSchema("depth", .int(.atLeast(1)), default: 12, doc: "Transformer blocks."),
-            ParameterSchema("heads", .int(.atLeast(1)), default: 3, doc: "Attention heads per block."),
-            ParameterSchema("mlpRatio", .number(.positive), default: 4, doc: "MLP hidden width as a multiple of `dim`."),
+            ParameterSchema("patch", .int(.within(1...4_096)), default: 4, doc: "Patch side in pixels; must divide `image`."),
+            ParameterSchema("dim", .int(.within(1...65_536)), default: 192, doc: "Embedding width; a multiple of `heads`."),
+            ParameterSchema("depth", .int(.within(1...1_000)), default: 12, doc: "Transformer blocks."),
+            ParameterSchema("heads", .int(.within(1...1_024)), default: 3, doc: "Attention heads per block."),
+            ParameterSchema("mlpRatio", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 64)), default: 4, doc: "MLP hidden width as a multiple of `dim`."),
             ParameterSchema("qkvBias", .bool, default: true, doc: "Bias on the query/key/value projection (timm default)."),
             classes,
         ], doc: "A Vision Transformer with a class token and learned position embeddings (timm names); "
@@ -65,12 +65,12 @@ extension Vocabulary {
     static let data = EnumSchema("Data", cases: [
         CaseSchema("shapes", [
             ParameterSchema("classes", .int(.within(2...12)), default: 10, doc: "Number of shape classes (2…12)."),
-            ParameterSchema("size", .int(.atLeast(8)), default: 32, doc: "Image side in pixels."),
-            ParameterSchema("train", .int(.atLeast(1)), default: 8_000, doc: "Training images."),
-            ParameterSchema("test", .int(.atLeast(1)), default: 2_000, doc: "Test images."),
+            ParameterSchema("size", .int(.within(8...512)), default: 32, doc: "Image side in pixels."),
+            ParameterSchema("train", .int(.within(1...1_000_000)), default: 8_000, doc: "Training images."),
+            ParameterSchema("test", .int(.within(1...1_000_000)), default: 2_000, doc: "Test images."),
             ParameterSchema("textureCue", .number(.within(0...1)), default: 0,
                             doc: "Probability a training shape carries its class's own texture."),
-            ParameterSchema("seed", .int(.nonNegative), default: 0, doc: "Seed every image derives from."),
+            ParameterSchema("seed", .int(.within(0...2_147_483_647)), default: 0, doc: "Seed every image derives from."),
         ], doc: "The embedded textured-shapes dataset, generated from a seed (no files)."),
         CaseSchema("cifar10", [
             ParameterSchema("path", .string, default: "data/cifar-10-batches-bin",
@@ -103,21 +103,21 @@ extension Vocabulary {
 
     static let augment = EnumSchema("Augment", cases: [
         CaseSchema("randomCrop", [
-            ParameterSchema("padding", .int(.nonNegative), default: 4, doc: "Zero padding on each side before the crop."),
+            ParameterSchema("padding", .int(.within(0...1_024)), default: 4, doc: "Zero padding on each side before the crop."),
         ], doc: "Pad, then crop back to the image size at a random position."),
         CaseSchema("horizontalFlip", doc: "Mirror left–right with probability 0.5."),
         CaseSchema("randomResizedCrop", [
-            ParameterSchema("size", .int(.atLeast(1)), default: .absent, doc: "Output side; omitted, the image's."),
+            ParameterSchema("size", .int(.within(1...4_096)), default: .absent, doc: "Output side; omitted, the image's."),
         ], doc: "Inception crop (scale 0.08–1, ratio 3/4–4/3), resized to `size`."),
         CaseSchema("resize", [
-            ParameterSchema("size", .int(.atLeast(1)), doc: "Output side in pixels (square)."),
+            ParameterSchema("size", .int(.within(1...4_096)), doc: "Output side in pixels (square)."),
         ], doc: "Resize to `size`×`size` (also applied at test time)."),
         CaseSchema("colorJitter", [
-            ParameterSchema("strength", .number(.nonNegative), positional: true, default: 0.4,
+            ParameterSchema("strength", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 10)), positional: true, default: 0.4,
                             doc: "Brightness, contrast and saturation strength (timm `--color-jitter`)."),
-            ParameterSchema("brightness", .number(.nonNegative), default: .absent, doc: "Overrides `strength` for brightness."),
-            ParameterSchema("contrast", .number(.nonNegative), default: .absent, doc: "Overrides `strength` for contrast."),
-            ParameterSchema("saturation", .number(.nonNegative), default: .absent, doc: "Overrides `strength` for saturation."),
+            ParameterSchema("brightness", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 10)), default: .absent, doc: "Overrides `strength` for brightness."),
+            ParameterSchema("contrast", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 10)), default: .absent, doc: "Overrides `strength` for contrast."),
+            ParameterSchema("saturation", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 10)), default: .absent, doc: "Overrides `strength` for saturation."),
             ParameterSchema("hue", .number(.within(0...0.5)), default: 0, doc: "Hue jitter (0 = none, as timm)."),
         ], doc: "torchvision ColorJitter; unlike timm's `--color-jitter` with `--aa`, it is applied even next to a policy."),
         CaseSchema("autoAugment", [
@@ -130,12 +130,12 @@ extension Vocabulary {
         ], doc: "timm RandAugment: n ops per image, each with probability 0.5, at magnitude m of 10."),
         CaseSchema("trivialAugment", doc: "TrivialAugmentWide: one op per image at a random magnitude (torchvision)."),
         CaseSchema("cutout", [
-            ParameterSchema("size", .int(.atLeast(1)), default: 16, doc: "Side of the zeroed square."),
+            ParameterSchema("size", .int(.within(1...4_096)), default: 16, doc: "Side of the zeroed square."),
         ], doc: "Cutout (DeVries & Taylor), after normalisation."),
         CaseSchema("randomErasing", [
             ParameterSchema("p", .number(.within(0...1)), default: 0.25, doc: "Probability per image (timm `--reprob`)."),
             ParameterSchema("mode", .enumeration(erasingMode), default: .case("pixel"), doc: "Fill (timm `--remode`)."),
-            ParameterSchema("count", .int(.atLeast(1)), default: 1, doc: "Boxes per image (timm `--recount`)."),
+            ParameterSchema("count", .int(.within(1...1_000)), default: 1, doc: "Boxes per image (timm `--recount`)."),
         ], doc: "timm Random Erasing after normalisation (METHODS §5.3)."),
     ])
 
@@ -144,16 +144,16 @@ extension Vocabulary {
     static let mix = EnumSchema("Mix", cases: [
         CaseSchema("none", doc: "No batch mixing."),
         CaseSchema("mixup", [
-            ParameterSchema("alpha", .number(.positive), default: 0.8, doc: "λ ~ Beta(α, α)."),
+            ParameterSchema("alpha", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 100)), default: 0.8, doc: "λ ~ Beta(α, α)."),
             ParameterSchema("prob", .number(.within(0...1)), default: 1, doc: "Probability a batch is mixed."),
         ], doc: "Mixup (Zhang et al. 2018), whole batch with its reverse (timm batch mode)."),
         CaseSchema("cutmix", [
-            ParameterSchema("alpha", .number(.positive), default: 1, doc: "λ ~ Beta(α, α); 1 is uniform."),
+            ParameterSchema("alpha", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 100)), default: 1, doc: "λ ~ Beta(α, α); 1 is uniform."),
             ParameterSchema("prob", .number(.within(0...1)), default: 1, doc: "Probability a batch is mixed."),
         ], doc: "CutMix (Yun et al. 2019) with the area-corrected λ (METHODS §5.1)."),
         CaseSchema("mixupCutmix", [
-            ParameterSchema("mixup", .number(.positive), default: 0.8, doc: "Mixup α."),
-            ParameterSchema("cutmix", .number(.positive), default: 1, doc: "CutMix α."),
+            ParameterSchema("mixup", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 100)), default: 0.8, doc: "Mixup α."),
+            ParameterSchema("cutmix", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 100)), default: 1, doc: "CutMix α."),
             ParameterSchema("switchProb", .number(.within(0...1)), default: 0.5,
                             doc: "Probability of CutMix rather than Mixup (timm `--mixup-switch-prob`)."),
             ParameterSchema("prob", .number(.within(0...1)), default: 1, doc: "Probability a batch is mixed (`--mixup-prob`)."),
@@ -162,48 +162,51 @@ extension Vocabulary {
 
     // MARK: - Optimisers and schedules
 
-    static let lr = ParameterSchema("lr", .number(.positive), doc: "Base learning rate, used as written (no batch scaling).")
+    /// Up to 1e30: a huge rate is a legitimate experiment (it diverges, and the run is stored as diverged); the cap
+    /// keeps the value finite as the engine's `Float`.
+    static let lrBounds = NumericBounds(lower: 0, lowerInclusive: false, upper: 1e30)
+    static let lr = ParameterSchema("lr", .number(lrBounds), doc: "Base learning rate, used as written (no batch scaling).")
 
     static let optimizer = EnumSchema("Optimizer", cases: [
         CaseSchema("sgd", [
             lr,
             ParameterSchema("momentum", .number(.within(0..<1)), default: 0.9, doc: "Momentum μ."),
-            ParameterSchema("weightDecay", .number(.nonNegative), default: 5e-4, doc: "Coupled L2 weight decay λ."),
+            ParameterSchema("weightDecay", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 100)), default: 5e-4, doc: "Coupled L2 weight decay λ."),
             ParameterSchema("nesterov", .bool, default: true, doc: "Nesterov momentum (timm's `sgd` is Nesterov)."),
         ], doc: "PyTorch SGD with coupled weight decay (METHODS §6)."),
         CaseSchema("adamw", [
             lr,
             ParameterSchema("beta1", .number(.within(0..<1)), default: 0.9, doc: "First-moment decay β₁."),
             ParameterSchema("beta2", .number(.within(0..<1)), default: 0.999, doc: "Second-moment decay β₂."),
-            ParameterSchema("eps", .number(.positive), default: 1e-8, doc: "Denominator ε."),
-            ParameterSchema("weightDecay", .number(.nonNegative), default: 0.05, doc: "Decoupled weight decay λ."),
+            ParameterSchema("eps", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 1)), default: 1e-8, doc: "Denominator ε."),
+            ParameterSchema("weightDecay", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 100)), default: 0.05, doc: "Decoupled weight decay λ."),
         ], doc: "AdamW (Loshchilov & Hutter), PyTorch semantics."),
         CaseSchema("lion", [
             lr,
             ParameterSchema("beta1", .number(.within(0..<1)), default: 0.9, doc: "Interpolation β₁ of the sign update."),
             ParameterSchema("beta2", .number(.within(0..<1)), default: 0.99, doc: "Momentum decay β₂."),
-            ParameterSchema("weightDecay", .number(.nonNegative), default: 0.5,
+            ParameterSchema("weightDecay", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 100)), default: 0.5,
                             doc: "Decoupled weight decay; 10× AdamW's, as the Lion authors advise (METHODS §6)."),
         ], doc: "Lion (Chen et al. 2023): use an lr 3–10× smaller than AdamW's."),
     ])
 
     static let warmup: [ParameterSchema] = [
-        ParameterSchema("warmupEpochs", .int(.nonNegative), default: 0, doc: "Epochs of linear warmup (not a prefix)."),
-        ParameterSchema("warmupLR", .number(.nonNegative), default: 1e-5, doc: "Learning rate at epoch 0 of the warmup."),
+        ParameterSchema("warmupEpochs", .int(.within(0...10_000)), default: 0, doc: "Epochs of linear warmup (not a prefix)."),
+        ParameterSchema("warmupLR", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 1_000)), default: 1e-5, doc: "Learning rate at epoch 0 of the warmup."),
     ]
 
     static let schedule = EnumSchema("Schedule", cases: [
         CaseSchema("constant", warmup, doc: "The base learning rate throughout."),
         CaseSchema("cosine", warmup + [
-            ParameterSchema("minLR", .number(.nonNegative), default: 0, doc: "Learning rate at the end."),
+            ParameterSchema("minLR", .number(NumericBounds(lower: 0, lowerInclusive: true, upper: 1_000)), default: 0, doc: "Learning rate at the end."),
         ], doc: "timm CosineLRScheduler over the run's epochs (METHODS §6)."),
         CaseSchema("step", [
-            ParameterSchema("decayEpochs", .int(.atLeast(1)), doc: "Epochs between decays."),
-            ParameterSchema("decayRate", .number(.positive), default: 0.1, doc: "Factor at each decay."),
+            ParameterSchema("decayEpochs", .int(.within(1...10_000)), doc: "Epochs between decays."),
+            ParameterSchema("decayRate", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 100)), default: 0.1, doc: "Factor at each decay."),
         ] + warmup, doc: "timm StepLRScheduler."),
         CaseSchema("multiStep", [
-            ParameterSchema("milestones", .array(of: .int(.atLeast(1)), minCount: 1), doc: "Epochs at which to decay."),
-            ParameterSchema("decayRate", .number(.positive), default: 0.2, doc: "Factor at each milestone."),
+            ParameterSchema("milestones", .array(of: .int(.within(1...10_000)), minCount: 1), doc: "Epochs at which to decay."),
+            ParameterSchema("decayRate", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 100)), default: 0.2, doc: "Factor at each milestone."),
         ] + warmup, doc: "Decay at fixed epochs (weiaicunzai's 60/120/160 × 0.2)."),
     ])
 }

@@ -14,6 +14,12 @@
 public struct CellParser {
     private var tokens: [CellToken]
     private var position = 0
+    /// Brackets, parentheses and `.member(...)` links open around the current token.
+    private var depth = 0
+
+    /// The deepest nesting a cell may use. The parser, the checker and the resolver recurse once per level, so an
+    /// unbounded depth (`[[[[…` thousands deep) would overflow the stack; real cells use fewer than ten.
+    public static let maximumNesting = 64
 
     /// Words that cannot name a binding; most are Swift constructs a config cell does not support.
     static let keywords: Set<String> = [
@@ -64,6 +70,15 @@ public struct CellParser {
         .error(message, at: current.range)
     }
 
+    /// Enters one nesting level at the current token, refusing to go deeper than ``maximumNesting``.
+    private mutating func enter(_ what: String) throws(Diagnostic) {
+        depth += 1
+        guard depth <= Self.maximumNesting else {
+            throw error("\(what) nested more than \(Self.maximumNesting) levels deep; a config cell is limited to "
+                        + "\(Self.maximumNesting) levels of brackets, parentheses and chained calls")
+        }
+    }
+
     private mutating func parseStatement() throws(Diagnostic) -> CellStatement {
         let first = current
         guard first.kind == .identifier, first.text == "let" || first.text == "var" else {
@@ -105,7 +120,10 @@ public struct CellParser {
             }
         }
         var expr = try parsePrimary()
+        let outer = depth
+        defer { depth = outer }
         while current.kind == .dot {
+            try enter("'.\(tokens[position + 1].text)'")
             position += 1
             let name = try parseName(after: "'.'")
             if current.kind == .leftParen, !current.newlineBefore {
@@ -159,6 +177,8 @@ public struct CellParser {
 
     /// `( args )` starting at the current `(`; returns the arguments and the end of the `)`.
     private mutating func parseArguments() throws(Diagnostic) -> ([CellArgument], SourcePosition) {
+        try enter("'('")
+        defer { depth -= 1 }
         let open = take()
         var arguments: [CellArgument] = []
         while current.kind != .rightParen {
@@ -179,6 +199,8 @@ public struct CellParser {
     }
 
     private mutating func parseArray() throws(Diagnostic) -> CellExpr {
+        try enter("'['")
+        defer { depth -= 1 }
         let open = take()
         var elements: [CellExpr] = []
         while current.kind != .rightBracket {

@@ -47,8 +47,12 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     /// followed by the notes rendered the same way.
     public func rendered(in source: SourceText) -> String {
         var out = "\(source.fileName):\(range.start.line):\(range.start.column): \(severity.rawValue): \(message)"
-        if let line = source.line(range.start.line) {
-            out += "\n" + line + "\n" + Diagnostic.underline(line: line, range: range)
+        if let whole = source.line(range.start.line) {
+            let sameLine = range.end.line == range.start.line
+            let length = sameLine ? max(1, range.end.column - range.start.column) : max(1, whole.utf8.count - range.start.column + 1)
+            let (line, column, visible) = DiagnosticExcerpt.window(whole, column: range.start.column, length: length)
+            let shown = SourceRange(start: SourcePosition(line: 1, column: column), end: SourcePosition(line: 1, column: column + visible))
+            out += "\n" + line + "\n" + Diagnostic.underline(line: line, range: shown)
         }
         for note in notes { out += "\n" + note.rendered(in: source) }
         return out

@@ -28,10 +28,67 @@ public struct Document: Hashable, Sendable {
         self = DocumentReader.read(text: text, fileName: fileName)
     }
 
+    /// The largest notebook Loom reads (a notebook is prose and a few cells; this only stops a runaway file).
+    public static let maximumBytes = 64 * 1024 * 1024
+
     /// Reads the notebook at `url` (UTF-8). Diagnostics print `fileName`, by default the path as given.
+    /// - Throws: ``NotebookReadError`` naming the file: not a regular file (a directory, `/dev/stdin`), unreadable,
+    ///   too large, or not UTF-8 (with the byte offset, line and column of the first invalid byte).
     public init(contentsOf url: URL, fileName: String? = nil) throws {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        self.init(text: text, fileName: fileName ?? url.relativePath)
+        let name = fileName ?? url.relativePath
+        let path = url.path
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
+            throw NotebookReadError(path: name, problem: "no such file (or a folder on the way is unreadable)")
+        }
+        let type = attributes[.type] as? FileAttributeType
+        if type == .typeDirectory {
+            throw NotebookReadError(path: name, problem: "is a directory; pass the notebook file inside it (a .md file)")
+        }
+        guard type == .typeRegular else {
+            throw NotebookReadError(path: name, problem: "is not a regular file (a device, pipe or socket such as /dev/stdin); "
+                                    + "save the notebook to a .md file and pass that")
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= Self.maximumBytes else {
+            throw NotebookReadError(path: name, problem: "is \(size) bytes; Loom reads notebooks of at most \(Self.maximumBytes) bytes")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw NotebookReadError(path: name, problem: "cannot be read (permissions?)")
+        }
+        guard let text = String(validatingUTF8Data: data) else {
+            let (offset, line, column) = Self.firstInvalidUTF8(data)
+            let byte = offset < data.count ? String(format: "0x%02X", Int32(data[data.startIndex + offset])) : "end of file"
+            throw NotebookReadError(path: name, problem: "is not UTF-8: byte \(offset) (line \(line), column \(column)) is \(byte); "
+                                    + "save the notebook as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)")
+        }
+        self.init(text: text, fileName: name)
+    }
+
+    /// Byte offset, 1-based line and column (in bytes) of the first byte that does not start or continue valid UTF-8.
+    static func firstInvalidUTF8(_ data: Data) -> (offset: Int, line: Int, column: Int) {
+        let bytes = [UInt8](data)
+        var i = 0, line = 1, lineStart = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let length = b < 0x80 ? 1 : b >= 0xC2 && b < 0xE0 ? 2 : b >= 0xE0 && b < 0xF0 ? 3 : b >= 0xF0 && b < 0xF5 ? 4 : 0
+            var valid = length > 0 && i + length <= bytes.count
+            if valid && length > 1 {
+                for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { valid = false }
+                if valid && length == 3 {
+                    let c = bytes[i + 1]
+                    if (b == 0xE0 && c < 0xA0) || (b == 0xED && c >= 0xA0) { valid = false }
+                }
+                if valid && length == 4 {
+                    let c = bytes[i + 1]
+                    if (b == 0xF0 && c < 0x90) || (b == 0xF4 && c >= 0x90) { valid = false }
+                }
+            }
+            if !valid { return (i, line, i - lineStart + 1) }
+            if b == 0x0A { line += 1; lineStart = i + 1 }
+            i += length
+        }
+        return (bytes.count, line, bytes.count - lineStart + 1)
     }
 
     init(source: SourceText, frontMatter: FrontMatter?, frontMatterText: String, segments: [Segment],
@@ -94,4 +151,22 @@ public struct InlineReference: Hashable, Sendable {
 
     /// The start of the binding name, for messages.
     public var location: SourcePosition { binding.range.start }
+}
+
+/// A notebook file that cannot be read as text, with the path and what is wrong.
+public struct NotebookReadError: Error, CustomStringConvertible, Equatable {
+    public let path: String, problem: String
+    public var description: String { "\(path): \(problem)" }
+}
+
+extension String {
+    /// The text of `data` when it is valid UTF-8, else nil (no replacement characters).
+    init?(validatingUTF8Data data: Data) {
+        var valid = true
+        let text = String(decoding: data, as: UTF8.self)
+        // Decoding replaces invalid sequences with U+FFFD; a valid file round-trips to the same bytes.
+        if text.utf8.count != data.count || !text.utf8.elementsEqual(data) { valid = false }
+        guard valid else { return nil }
+        self = text
+    }
 }

@@ -1,5 +1,6 @@
 // The document reader: cmark-gfm parsing of a notebook into prose and cell segments with file line numbers.
 import CMarkGFM
+import Foundation
 
 /// Reads Markdown with cmark-gfm (tables, strikethrough, autolinks) and splits it into segments.
 enum DocumentReader {
@@ -43,6 +44,14 @@ enum DocumentReader {
                 let first = Int(cmark_node_get_start_line(node)) + offset
                 let last = max(Int(cmark_node_get_end_line(node)) + offset, first)
                 if let info = configInfo(node) {
+                    guard isClosed(node, firstLine: first, lastLine: last, source: source) else {
+                        // cmark runs an unclosed fence to the end of the file; reading the prose after it as cell
+                        // code would report a syntax error on a prose line. Say what is wrong, where it opened.
+                        diagnostics.append(.error("this ```\(info) cell is never closed: everything to the end of the file "
+                                                  + "would be read as its code; add a closing ``` line after its last statement",
+                                                  at: SourceRange(at: SourcePosition(line: first, column: 1))))
+                        continue
+                    }
                     appendProse(through: first - 1)
                     let literal = String(cString: cmark_node_get_literal(node))
                     let cell = Cell(source: literal, line: first + 1, index: cells.count, info: info,
@@ -90,6 +99,18 @@ enum DocumentReader {
         }
         let text = String(cString: info)
         return Cell.isConfigInfo(text) ? text : nil
+    }
+
+    /// Whether a fenced code block ends with its closing fence (the block's last line is a run of at least as many
+    /// backticks or tildes as the opening fence), rather than running to the end of the document unclosed.
+    static func isClosed(_ node: OpaquePointer, firstLine: Int, lastLine: Int, source: SourceText) -> Bool {
+        var length: Int32 = 0, offset: Int32 = 0
+        var character: Int8 = 0
+        guard cmark_node_get_fenced(node, &length, &offset, &character) != 0, length > 0 else { return true }
+        guard lastLine > firstLine, let line = source.line(lastLine) else { return false }
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let fence = Character(UnicodeScalar(UInt8(bitPattern: character)))
+        return trimmed.count >= Int(length) && trimmed.allSatisfy { $0 == fence }
     }
 
     /// For each line of a cell's literal, how many bytes of the file line precede it (fence or container indent).

@@ -12,8 +12,9 @@ enum ReportErrorBox {
         var out = "<div class=\"error-box\" role=\"alert\"><p class=\"error-title\"><span class=\"loc\">"
             + HTML.escape("\(error.file):\(error.line):\(error.column)") + ":</span> <span class=\"severity\">error:</span> "
             + HTML.escape(error.message) + "</p>"
-        if let source = error.sourceLine {
-            let (before, marked, after, caretPrefix) = split(source, column: error.column, length: error.length)
+        if let whole = error.sourceLine {
+            let (source, column, length) = DiagnosticExcerpt.window(whole, column: error.column, length: error.length)
+            let (before, marked, after, caretPrefix) = split(source, column: column, length: length)
             let gutter = String(error.line)
             let blank = String(repeating: " ", count: gutter.count)
             out += "<pre><span class=\"gutter\">" + gutter + " | </span>" + HTML.escape(before) + "<mark>" + HTML.escape(marked)
@@ -29,19 +30,12 @@ enum ReportErrorBox {
     /// tabs so the caret lines up.
     static func split(_ line: String, column: Int, length: Int) -> (String, String, String, String) {
         let bytes = Array(line.utf8)
-        let start = boundary(bytes, min(max(column - 1, 0), bytes.count))
-        let end = boundary(bytes, min(max(start + max(length, 1), start), bytes.count))
+        let start = DiagnosticExcerpt.boundary(bytes, min(max(column - 1, 0), bytes.count))
+        let end = DiagnosticExcerpt.boundary(bytes, min(max(start + max(length, 1), start), bytes.count))
         let before = String(decoding: bytes[..<start], as: UTF8.self)
         let marked = String(decoding: bytes[start..<end], as: UTF8.self)
         let after = String(decoding: bytes[end...], as: UTF8.self)
         let indent = String(before.map { $0 == "\t" ? "\t" : " " })
         return (before, marked, after, indent)
-    }
-
-    /// The first character boundary at or after byte `index` (skips UTF-8 continuation bytes).
-    private static func boundary(_ bytes: [UInt8], _ index: Int) -> Int {
-        var i = index
-        while i < bytes.count, bytes[i] & 0xC0 == 0x80 { i += 1 }
-        return i
     }
 }

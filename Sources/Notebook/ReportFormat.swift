@@ -29,6 +29,18 @@ public enum NumberFormat: Equatable, Sendable {
         }
     }
 
+    /// A stored time as "2026-12-03 10:05 UTC": to the minute, in UTC, the same on every machine.
+    public static func utcMinute(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func pad(_ n: Int?, _ width: Int) -> String {
+            let digits = String(n ?? 0)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)) UTC"
+    }
+
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         let text = String(format: "%.\(max(0, decimals))f", value)
         // "-0.00" and "-0" read as a sign error; show them unsigned.
@@ -69,8 +81,10 @@ public enum NumberFormat: Equatable, Sendable {
 
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return significant(seconds, digits: 3) + " s" }
+        guard seconds.isFinite, seconds < 1e12 else { return "\(seconds) s" }
         let total = Int(seconds.rounded())
         let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60)
-        return h > 0 ? String(format: "%dh %02dm", h, m) : String(format: "%dm %02ds", m, s)
+        let two: (Int) -> String = { $0 < 10 ? "0\($0)" : "\($0)" }
+        return h > 0 ? "\(h)h \(two(m))m" : "\(m)m \(two(s))s"
     }
 }

@@ -26,13 +26,13 @@ public enum ReportBlock: Equatable, Sendable {
 
 /// A config cell: its source (collapsible, highlighted) and what it produced.
 public struct ReportCell: Equatable, Sendable {
-    /// Whether a cell's outputs are up to date with its source.
+    /// Whether a cell's outputs are up to date with its source. Whether they were computed by this
+    /// invocation or an earlier one is the terminal's business (`loom run`, `loom runs`), never the
+    /// report's: the page is a function of the notebook and the store alone.
     public enum State: String, Equatable, Sendable {
-        /// Computed in this run.
-        case fresh
-        /// Taken from the results store unchanged.
-        case cached
-        /// The source changed since the stored results were computed (`loom render`).
+        /// The store holds results for the cell as it reads now.
+        case current
+        /// The source changed since the stored results were computed, or they are not all there yet.
         case stale
     }
 
@@ -96,11 +96,11 @@ public struct Provenance: Equatable, Sendable {
     public var wallSeconds: Double?
     /// The machine it was computed on, as stored ("AMD EPYC … · avx2 kernels · OpenBLAS Zen · 2 threads").
     public var machine: String?
-    /// Taken from the store (true) or computed in this run (false).
-    public var cached: Bool
+    /// When it was computed, as stored (the latest of its seeds).
+    public var computedAt: Date?
 
     public init(runKey: String, label: String? = nil, seeds: [Int] = [], gitCommit: String? = nil,
-                engineVersion: String? = nil, wallSeconds: Double? = nil, machine: String? = nil, cached: Bool) {
+                engineVersion: String? = nil, wallSeconds: Double? = nil, machine: String? = nil, computedAt: Date? = nil) {
         self.runKey = runKey
         self.label = label
         self.seeds = seeds
@@ -108,7 +108,7 @@ public struct Provenance: Equatable, Sendable {
         self.engineVersion = engineVersion
         self.wallSeconds = wallSeconds
         self.machine = machine
-        self.cached = cached
+        self.computedAt = computedAt
     }
 
     /// The anchor id of this run's provenance line: `run-` and the short key.

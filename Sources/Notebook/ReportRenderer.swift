@@ -16,14 +16,18 @@ public enum ReportRenderer {
             }
         }
         var body = ""
+        var headings: [ReportHeading] = []
         for block in report.blocks {
             switch block {
             case let .prose(markdown):
-                body += "<div class=\"prose\">\n" + MarkdownRenderer.html(markdown, resolve: resolve) + "</div>\n"
+                let (html, found) = ReportHeading.identify(MarkdownRenderer.html(markdown, resolve: resolve), context: &context)
+                headings += found
+                body += "<div class=\"prose\">\n" + html + "</div>\n"
             case let .cell(cell):
                 body += context.cell(cell)
             }
         }
+        let toc = ReportHeading.contents(headings)
         var byline = [report.author, report.date].compactMap { $0 }.filter { !$0.isEmpty }.map(HTML.escape)
         if byline.count == 2 { byline = [byline[0] + " · " + byline[1]] }
         return """
@@ -41,7 +45,7 @@ public enum ReportRenderer {
             <body>
             \(context.images.definitions())<main>
             <header><h1>\(HTML.escape(report.title))</h1>\(byline.map { "<p class=\"byline\">\($0)</p>" }.joined())</header>
-            \(body)</main>
+            \(toc)\(body)</main>
             <footer>Rendered by Loom. Self-contained: no network resources, no scripts.</footer>
             </body>
             </html>
@@ -59,8 +63,7 @@ extension ReportCell.State {
     /// The badge's tooltip.
     var explanation: String {
         switch self {
-        case .fresh: return "computed in this run"
-        case .cached: return "taken from the results store"
+        case .current: return "results in the store match this cell"
         case .stale: return "the cell changed since these results were computed"
         }
     }
@@ -70,6 +73,8 @@ extension ReportCell.State {
 struct RenderContext {
     var images = ImageRegistry()
     private var usedIDs: Set<String> = []
+    /// Tables and figures numbered so far.
+    private var tables = 0, figures = 0
 
     /// `base` made into a valid id, suffixed `-2`, `-3`… if already taken on the page.
     mutating func uniqueID(_ base: String) -> String {
@@ -88,7 +93,7 @@ struct RenderContext {
         let id = uniqueID("cell-" + cell.id)
         var summary = "<span class=\"name\">" + HTML.escape(cell.id) + "</span>"
         if let line = cell.line { summary += " <span class=\"line\">· line \(line)</span>" }
-        if let state = cell.state {
+        if let state = cell.state, state == .stale {
             summary += " <span class=\"badge \(state.rawValue)\" title=\"\(state.explanation)\">\(state.rawValue)</span>"
         }
         var out = "<section class=\"cell\(cell.state == .stale ? " stale" : "")\" id=\"\(id)\">\n"
@@ -103,11 +108,28 @@ struct RenderContext {
     }
 
     /// One output: optional title, the content, then its provenance lines.
+    /// Tables are numbered "Table 1", "Table 2"…, charts, heat maps and image grids "Figure 1"…, in
+    /// page order; each gets an id (its own anchor, else `table-N`/`figure-N`) its label links to, and
+    /// one with numbers behind it a CSV download of them.
     mutating func output(_ output: ReportOutput) -> String {
-        let id = output.anchor.map { uniqueID($0) }
+        var label: String?
+        switch output.content {
+        case .table: tables += 1; label = "Table \(tables)"
+        case .lineChart, .barChart, .heatmap, .images: figures += 1; label = "Figure \(figures)"
+        case .text, .error: label = nil
+        }
+        let fallback = label.map { $0.lowercased().replacingOccurrences(of: " ", with: "-") }
+        let id = (output.anchor ?? fallback).map { uniqueID($0) }
         var out = "<div class=\"output\"" + (id.map { " id=\"\($0)\"" } ?? "") + ">"
-        if let title = output.title { out += "<h4>" + HTML.escape(title) + "</h4>" }
+        if let label, let id {
+            out += "<h4><a class=\"number\" href=\"#\(id)\">\(label)</a>" + (output.title.map { ". " + HTML.escape($0) } ?? "") + "</h4>"
+        } else if let title = output.title {
+            out += "<h4>" + HTML.escape(title) + "</h4>"
+        }
         out += content(output.content)
+        if let csv = output.content.csv, let id {
+            out += "<p class=\"data\"><a download=\"\(id).csv\" href=\"" + HTML.escape(ReportCSV.dataURI(csv)) + "\">data (CSV)</a></p>"
+        }
         for provenance in output.provenance { out += line(provenance) }
         return out + "</div>"
     }
@@ -136,7 +158,7 @@ struct RenderContext {
         if let engine = p.engineVersion { parts.append("engine " + HTML.escape(engine)) }
         if let wall = p.wallSeconds { parts.append(HTML.escape(NumberFormat.duration.format(wall))) }
         if let machine = p.machine { parts.append("on " + HTML.escape(machine)) }
-        parts.append(p.cached ? "cached" : "fresh")
+        if let at = p.computedAt { parts.append("computed " + HTML.escape(NumberFormat.utcMinute(at))) }
         let id = claim(p.anchor) ? " id=\"\(p.anchor)\"" : ""
         return "<p class=\"prov\"\(id)>" + parts.joined(separator: " · ") + "</p>"
     }

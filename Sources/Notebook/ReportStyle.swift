@@ -31,6 +31,11 @@ enum ReportStyle {
     img,svg{max-width:100%}
     hr{border:0;border-top:1px solid var(--border);margin:2rem 0}
     .table-wrap,.chart-wrap{overflow-x:auto;margin:0 0 1rem}
+    .toc{margin:0 0 2rem;padding:.75rem 1.25rem;border:1px solid var(--border);border-radius:.5rem;font-size:.92rem}
+    .toc h2{font-size:1rem;margin:0 0 .4rem}.toc ol{margin:0;padding-left:1.25rem}.toc ol ol{padding-left:1rem}
+    .output h4 .number{color:inherit;text-decoration:none}.output h4 .number:hover{text-decoration:underline}
+    .data{margin:-.5rem 0 .75rem;font-size:.8rem}.data a{color:var(--muted)}
+    td{overflow-wrap:anywhere}td.numeric{overflow-wrap:normal;white-space:nowrap}
     .prose table{margin:0 0 1rem;display:block;overflow-x:auto}
     table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92rem}
     caption{caption-side:top;text-align:left;color:var(--muted);padding-bottom:.4rem}

@@ -94,9 +94,10 @@ public struct NumericBounds: Hashable, Sendable, CustomStringConvertible {
         case (nil, nil): return "(any)"
         case (let l?, nil): return (lowerInclusive ? ">= " : "> ") + Self.format(l)
         case (nil, let u?): return (upperInclusive ? "<= " : "< ") + Self.format(u)
+        case (let l?, let u?) where !lowerInclusive:
+            return "> " + Self.format(l) + (upperInclusive ? " and <= " : " and < ") + Self.format(u)
         case (let l?, let u?):
-            return "in " + (lowerInclusive ? "" : "(") + Self.format(l) + (upperInclusive ? "..." : "..<") + Self.format(u)
-                + (lowerInclusive ? "" : ")")
+            return "in " + Self.format(l) + (upperInclusive ? "..." : "..<") + Self.format(u)
         }
     }
 

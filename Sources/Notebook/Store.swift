@@ -4,18 +4,73 @@ import GRDB
 
 /// A failure of the results store, with the context needed to act on it.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
-    /// The database file could not be opened or migrated.
+    /// The database file could not be opened or migrated; `reason` says what is wrong and what to do. It never
+    /// suggests deleting the file: that would destroy results.
     case cannotOpen(path: String, reason: String)
+    /// The file is a SQLite database but not a Loom results store (no Loom migrations, other tables).
+    case notLoomStore(path: String, tables: [String])
     /// An operation named a run that is not in the store.
     case unknownRun(key: String)
+    /// A `--where` condition names a summary metric that no run has.
+    case unknownMetric(String, known: [String])
 
     public var description: String {
         switch self {
         case let .cannotOpen(path, reason):
-            return "cannot open results store \(path): \(reason) (hint: delete the file to start a fresh store)"
+            return "cannot open results store \(path): \(reason)"
+        case let .notLoomStore(path, tables):
+            return "\(path) is a SQLite database but not a Loom results store (its tables: "
+                + (tables.isEmpty ? "none" : tables.prefix(8).joined(separator: ", ") + (tables.count > 8 ? ", …" : ""))
+                + "); Loom leaves it untouched. Pass the store `loom run` wrote (output/loom.sqlite) or another path"
         case let .unknownRun(key):
             return "no run with key \(key) in the results store (hint: begin the run first)"
+        case let .unknownMetric(metric, known):
+            let near = Suggestion.nearest(to: metric, in: known).map { "did you mean '\($0)'? " } ?? ""
+            return "no run in the store has a metric named '\(metric)'; \(near)metrics: "
+                + (known.isEmpty ? "none yet" : known.joined(separator: ", "))
         }
+    }
+
+    /// What went wrong opening `path`, in words a user can act on: permissions, a full disk, a file that is not a
+    /// database. Reads the file system, never changes it.
+    static func diagnose(_ error: Error, path: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        let fm = FileManager.default
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: path, isDirectory: &isDirectory)
+        let code = (error as? DatabaseError)?.resultCode
+        let reason: String
+        if exists && isDirectory.boolValue {
+            reason = "it is a directory; pass the database file inside it (e.g. \(path)/loom.sqlite)"
+        } else if code == .SQLITE_FULL || (error as NSError).code == Int(ENOSPC) {
+            reason = "the disk is full; free space on the volume holding \(directory) and run again (the store is unchanged)"
+        } else if code == .SQLITE_NOTADB {
+            reason = "the file is not a SQLite database; pass the store `loom run` wrote (output/loom.sqlite)"
+        } else if code == .SQLITE_CORRUPT {
+            reason = "the database is damaged; keep the file, copy it aside and try `sqlite3 \(path) .recover`"
+        } else if exists && !fm.isReadableFile(atPath: path) {
+            reason = "no permission to read it (\(ownerDescription(path))); ask its owner or run as a user who may read it"
+        } else if exists && !fm.isWritableFile(atPath: path) {
+            reason = "no permission to write it (\(ownerDescription(path))); `loom runs` and `loom export` can still read it"
+        } else if !fm.isWritableFile(atPath: fm.fileExists(atPath: directory) ? directory : URL(fileURLWithPath: directory).deletingLastPathComponent().path) {
+            reason = "no permission to write in \(directory) (SQLite keeps its journal beside the file); choose another --output"
+        } else if code == .SQLITE_READONLY {
+            reason = "the file or its folder is read-only (\(ownerDescription(path))); choose another --output or fix the permissions"
+        } else if code == .SQLITE_CANTOPEN {
+            reason = "SQLite cannot open it (\(error)); check that \(directory) exists and is writable"
+        } else {
+            reason = "\(error)"
+        }
+        return .cannotOpen(path: path, reason: reason)
+    }
+
+    /// "owner uid 1000, mode 644" for messages about permissions.
+    static func ownerDescription(_ path: String) -> String {
+        guard let a = try? FileManager.default.attributesOfItem(atPath: path) else { return "file attributes unreadable" }
+        let owner = (a[.ownerAccountName] as? String) ?? (a[.ownerAccountID] as? NSNumber).map { "uid \($0)" } ?? "unknown owner"
+        let mode = (a[.posixPermissions] as? NSNumber).map { String($0.intValue, radix: 8) } ?? "?"
+        return "owner \(owner), mode \(mode)"
     }
 }
 
@@ -26,6 +81,8 @@ public enum RunOutcome: Equatable, Sendable {
     case failed(String)
     /// The loss became non-finite; the message is stored.
     case diverged(String)
+    /// Stopped on request with a checkpoint to resume from; the message is stored.
+    case interrupted(String)
 }
 
 /// A named artifact to store with a run or result, e.g. ("samples.png", "image/png", bytes).
@@ -46,18 +103,23 @@ public struct NamedArtifact: Equatable, Sendable {
 public final class ResultsStore: Sendable {
     /// The file this store reads and writes.
     public let path: String
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
+    /// True when opened with ``init(readingAt:)``: every write fails and the file is never changed.
+    public let isReadOnly: Bool
 
-    /// Opens (creating if needed) the store at `path` and applies pending migrations.
+    /// Opens (creating if needed) the store at `path` and applies pending migrations. A SQLite file that is not a
+    /// Loom store is refused (``StoreError/notLoomStore(path:tables:)``), never migrated.
     public init(path: String) throws {
         self.path = path
+        isReadOnly = false
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.foreignKeysEnabled = true
         do {
+            if FileManager.default.fileExists(atPath: path) { try Self.checkIsLoomStore(path: path) }
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            pool = try Self.openPool(path: path, configuration: config)
+            let pool = try Self.openPool(path: path, configuration: config)
             do {
                 try StoreSchema.migrator.migrate(pool)
             } catch {
@@ -65,8 +127,59 @@ public final class ResultsStore: Sendable {
                 // write; the retry then finds it applied. A real failure fails again.
                 try StoreSchema.migrator.migrate(pool)
             }
+            self.pool = pool
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: "\(error)")
+            throw StoreError.diagnose(error, path: path)
+        }
+    }
+
+    /// Opens an existing store for reading only (`loom runs`, `loom export`, `loom plan`): nothing is created,
+    /// migrated or written, and a database that is not Loom's is refused.
+    public init(readingAt path: String) throws {
+        self.path = path
+        isReadOnly = true
+        do {
+            try Self.checkIsLoomStore(path: path)
+            var config = Configuration()
+            config.readonly = true
+            config.busyMode = .timeout(30)
+            pool = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw StoreError.diagnose(error, path: path)
+        }
+    }
+
+    /// An empty store in memory, for planning when no store exists yet (nothing is written anywhere).
+    public init(emptyNamed name: String) throws {
+        path = name
+        isReadOnly = false
+        let queue = try DatabaseQueue()
+        try StoreSchema.migrator.migrate(queue)
+        pool = queue
+    }
+
+    /// Refuses a file that holds a SQLite database without Loom's migrations (its tables are named), opening it
+    /// read-only so the check itself changes nothing. An empty file (or an empty database) passes: Loom makes it a
+    /// store.
+    static func checkIsLoomStore(path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StoreError.cannotOpen(path: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw StoreError.diagnose(CocoaError(.fileReadUnknown), path: path) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        if size == 0 { return }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        let tables = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        }
+        try queue.close()
+        if tables.isEmpty { return }
+        guard tables.contains("grdb_migrations"), tables.contains("runs") else {
+            throw StoreError.notLoomStore(path: path, tables: tables)
         }
     }
 
@@ -133,6 +246,7 @@ public final class ResultsStore: Sendable {
             case .succeeded: run.status = .succeeded; run.error = nil
             case let .failed(message): run.status = .failed; run.error = message
             case let .diverged(message): run.status = .diverged; run.error = message
+            case let .interrupted(message): run.status = .interrupted; run.error = message
             }
             run.summary.merge(summary) { _, new in new }
             run.endedAt = endedAt
@@ -157,8 +271,23 @@ public final class ResultsStore: Sendable {
     }
 
     /// Runs matching `filter`, ordered by start time then key.
+    /// - Throws: ``StoreError/unknownMetric(_:known:)`` when a condition names a metric no run in the store has
+    ///   (a typo would otherwise match nothing, silently).
     public func runs(_ filter: RunFilter = RunFilter()) throws -> [RunRecord] {
-        try pool.read { db in try filter.request().fetchAll(db) }
+        try pool.read { db in
+            if !filter.metrics.isEmpty {
+                let known = Set(try String.fetchAll(db, sql: "SELECT DISTINCT j.key FROM runs, json_each(runs.summary) AS j"))
+                if let unknown = filter.metrics.first(where: { !known.contains($0.metric) }) {
+                    throw StoreError.unknownMetric(unknown.metric, known: known.sorted())
+                }
+            }
+            return try filter.request().fetchAll(db)
+        }
+    }
+
+    /// Summary metric names that at least one run has, sorted.
+    public func metricNames() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT j.key FROM runs, json_each(runs.summary) AS j ORDER BY j.key") }
     }
 
     /// Deletes a run, its epochs and its artifact links (artifact bytes stay until unreferenced

@@ -12,6 +12,9 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable, DatabaseValueCon
     case failed
     /// Stopped because the loss became NaN or infinite.
     case diverged
+    /// Stopped on request (Ctrl-C) with its checkpoint; the next `loom run` resumes it. A run is never left
+    /// `running` by a process that ended on its own terms.
+    case interrupted
 }
 
 /// The machine and code a run executed on, stored with it for provenance.

@@ -44,11 +44,11 @@ public enum Checkpoint {
         var tensors: [String: Tensor] = [:]
         for (n, t) in model.stateDict() { tensors["model." + n] = t }
         for (n, t) in optimizer.stateDict() { tensors["optim." + n] = t }
-        let progressJSON = String(data: try JSONEncoder().encode(progress), encoding: .utf8)!
+        let progressJSON = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
         let meta = ["progress": progressJSON, "checksum": checksum(tensors), "fingerprint": fingerprint, "format": "loom-checkpoint-1"]
         let current = directory + "/checkpoint.safetensors", previous = directory + "/checkpoint.prev.safetensors"
         let tmp = directory + "/checkpoint.\(getpid()).\(UUID().uuidString).tmp"
-        let data = SafeTensors.serialize(tensors, metadata: meta)
+        let data = try SafeTensors.serialize(tensors, metadata: meta)
         guard FileManager.default.createFile(atPath: tmp, contents: data) else {
             throw CheckpointError(path: tmp, reason: "cannot write (disk full or no permission?)")
         }

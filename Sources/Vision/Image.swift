@@ -170,6 +170,8 @@ public struct LabeledImages: Sendable {
     public var coarseClassNames: [String]?
     /// `.shapes` cue-conflict split only: the class whose texture each image carries.
     public var textureLabels: [Int]?
+    /// Image folders only: the file each image was read from, for messages that name it.
+    public var sources: [String]?
 
     public init(images: [Image], labels: [Int], classNames: [String],
                 coarseLabels: [Int]? = nil, coarseClassNames: [String]? = nil, textureLabels: [Int]? = nil) {

@@ -10,6 +10,8 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
     case noClasses(path: String)
     /// A class folder holds no (non-hidden) files.
     case emptyClass(path: String)
+    /// Images of different sizes where the pipeline does not resize them to one.
+    case mixedSizes(file: String, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int, example: String, count: Int)
 
     public var description: String {
         switch self {
@@ -19,6 +21,9 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
             return "image folder \(path) has no class sub-folders (expected root/<class>/<images>)"
         case let .emptyClass(path):
             return "class folder \(path) holds no image files"
+        case let .mixedSizes(file, w, h, ew, eh, example, count):
+            return "image \(file) is \(w)×\(h), but \(example) and \(count - 1) other images are \(ew)×\(eh); a batch needs one "
+                + "size: add `.resize(size: \(min(ew, eh)))` to `augment` (the evaluation resizes too), or make the files one size"
         }
     }
 }
@@ -34,7 +39,9 @@ public enum ImageFolder {
         var images: [Image] = []
         images.reserveCapacity(listing.paths.count)
         for f in listing.paths { images.append(try ImageFile.read(path: f)) }
-        return LabeledImages(images: images, labels: listing.labels, classNames: listing.classes)
+        var set = LabeledImages(images: images, labels: listing.labels, classNames: listing.classes)
+        set.sources = listing.paths
+        return set
     }
 
     /// The files of `root/<class>/…` as torchvision's `ImageFolder` orders them: classes are the sub-folder names
@@ -85,5 +92,20 @@ public enum ImageFolder {
 
     private static func scalarOrder(_ a: String, _ b: String) -> Bool {
         a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+    }
+
+    /// Checks that every image has one size, for a pipeline that does not resize (batches stack images of one size).
+    /// - Throws: ``ImageFolderError/mixedSizes(file:width:height:expectedWidth:expectedHeight:example:count:)`` naming the
+    ///   first file whose size differs from the most common one.
+    public static func checkUniformSize(_ set: LabeledImages) throws {
+        var counts: [[Int]: Int] = [:]
+        for image in set.images { counts[[image.width, image.height], default: 0] += 1 }
+        guard counts.count > 1, let common = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.lexicographicallyPrecedes($1.key)) }) else { return }
+        let name = { (i: Int) in set.sources?[i] ?? "#\(i)" }
+        guard let odd = set.images.firstIndex(where: { [$0.width, $0.height] != common.key }),
+              let example = set.images.firstIndex(where: { [$0.width, $0.height] == common.key }) else { return }
+        throw ImageFolderError.mixedSizes(file: name(odd), width: set.images[odd].width, height: set.images[odd].height,
+                                          expectedWidth: common.key[0], expectedHeight: common.key[1], example: name(example),
+                                          count: common.value)
     }
 }

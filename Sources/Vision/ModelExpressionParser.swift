@@ -54,6 +54,10 @@ struct ExpressionParser {
     private let chars: [Character]
     private let text: String
     private var pos = 0
+    /// Open brackets around the current character.
+    private var depth = 0
+    /// The deepest array nesting an expression may use (the reader recurses once per level).
+    static let maximumNesting = 16
 
     init(_ text: String) {
         self.text = text
@@ -109,6 +113,11 @@ struct ExpressionParser {
             return .member(name)
         }
         if c == "[" {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maximumNesting else {
+                throw error("arrays nested more than \(Self.maximumNesting) levels deep in '\(label)'")
+            }
             pos += 1
             var items: [ExpressionValue] = []
             while true {

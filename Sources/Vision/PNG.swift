@@ -83,9 +83,10 @@ public enum PNG {
     private static func finish(_ img: inout png_image, source: String) throws -> Image {
         img.format = UInt32(PNG_FORMAT_RGB)
         let w = Int(img.width), h = Int(img.height)
-        guard w > 0, h > 0 else {
+        // The header is read; nothing is allocated yet. A decompression bomb stops here.
+        do { try ImageLimits.checkHeader(width: w, height: h, source: source, format: "PNG") } catch {
             png_image_free(&img)
-            throw PNGError.read(source: source, message: "empty image \(w)x\(h)")
+            throw error
         }
         var px = [UInt8](repeating: 0, count: w * h * 3)
         let ok = px.withUnsafeMutableBytes { buf in

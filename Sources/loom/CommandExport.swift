@@ -34,6 +34,7 @@ struct ExportCommand: ParsableCommand {
         guard chosen == 1 else { throw ValidationError("give exactly one of --csv, --json or --summary RUNKEY") }
         if seed != nil && summary == nil { throw ValidationError("--seed goes with --summary") }
         if noEpochs && !json { throw ValidationError("--no-epochs goes with --json") }
+        if output?.isEmpty == true { throw ValidationError("--output is empty; give a file name, or leave it out for standard output") }
     }
 
     func run() throws {
@@ -59,7 +60,7 @@ struct ExportCommand: ParsableCommand {
                 throw CLIError("cannot write \(output): \(error.localizedDescription)")
             }
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            StandardStreams.out(text)
         }
     }
 

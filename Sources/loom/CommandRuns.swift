@@ -1,5 +1,6 @@
 // `loom runs`: the runs in the results store as an aligned table, filtered.
 import ArgumentParser
+import Experiments
 import Foundation
 import Notebook
 
@@ -28,13 +29,20 @@ struct RunsCommand: ParsableCommand {
         let dates = DateFormatter()
         dates.dateFormat = "yyyy-MM-dd HH:mm"
         dates.timeZone = TimeZone(identifier: "UTC")
+        var ended = 0
         for r in runs {
-            table.add([fullKeys ? r.key : String(r.key.prefix(12)), r.notebook, r.cell, r.status.rawValue,
+            // A run whose process died (SIGKILL, a crash) never wrote its end; its free lock says so.
+            let gone = r.status == .running && runProcessEnded(storePath: options.store, key: r.key)
+            if gone { ended += 1 }
+            table.add([fullKeys ? r.key : String(r.key.prefix(12)), r.notebook, r.cell, gone ? "interrupted*" : r.status.rawValue,
                        r.seeds.map(String.init).joined(separator: ","), dates.string(from: r.startedAt),
                        r.wallSeconds.map { String(format: "%.0f", $0) } ?? "-"]
                       + metrics.map { r.summary[$0].map { formatNumber($0) } ?? "-" })
         }
         for line in table.lines { print(line) }
         print("\(runs.count) run\(runs.count == 1 ? "" : "s") (times UTC)")
+        if ended > 0 {
+            print("* its process ended without finishing (killed or crashed); the next `loom run` records it and resumes it")
+        }
     }
 }

@@ -12,10 +12,10 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var options: NotebookOptions
 
     func run() throws {
-        let (document, ws) = try openNotebook(options.notebook, outputDirectory: options.output)
+        let (document, ws) = try openNotebook(options.notebook, outputDirectory: options.output, readOnly: true)
         let plan = try makePlan(document: document, registry: notebookRegistry(), workspace: ws)
         for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) {
-            FileHandle.standardError.write(Data((d.rendered(in: document.source) + "\n").utf8))
+            StandardStreams.err(d.rendered(in: document.source) + "\n")
         }
         var table = TextTable([("cell", .right), ("run", .left), ("seed", .right), ("state", .left), ("estimate", .right), ("backend", .left),
                                ("key", .left)])

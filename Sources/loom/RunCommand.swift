@@ -16,6 +16,12 @@ struct NotebookOptions: ParsableArguments {
 
     @Option(name: .long, help: "Threads for OpenBLAS and the engine (default: LOOM_THREADS or all cores).")
     var threads: Int?
+
+    func validate() throws {
+        if notebook.isEmpty { throw ValidationError("the notebook path is empty; pass a .md file") }
+        if output.isEmpty { throw ValidationError("--output is empty; pass a folder for the report and results store") }
+        if let threads, !(1...1_024).contains(threads) { throw ValidationError("--threads must be in 1...1024, got \(threads)") }
+    }
 }
 
 struct RunCommand: ParsableCommand {
@@ -23,14 +29,14 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Check, plan, train what is missing, and render the notebook to output/<name>.html.",
         discussion: "Only cells whose meaning changed run again. Ctrl-C stops at a batch boundary with a checkpoint; "
-            + "the next `loom run` resumes there.")
+            + "the next `loom run` resumes there.\n\n" + ExitStatus.help)
 
     @OptionGroup var options: NotebookOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "Re-run these bindings even when cached.")
     var force: [String] = []
 
-    @Flag(name: .long, help: "Exit 0 even when cells fail (the report shows the errors).")
+    @Flag(name: .long, help: "Exit 0 even when cells fail or data is missing (the report shows the errors).")
     var keepGoing = false
 
     func run() throws {
@@ -65,7 +71,7 @@ struct RenderCommand: ParsableCommand {
         var o = RunOptions(notebookPath: options.notebook)
         o.outputDirectory = options.output
         o.execute = false
-        o.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        o.log = { StandardStreams.err($0 + "\n") }
         let summary = try runNotebook(o)
         print("report: \(summary.reportPath)")
         if summary.errors > 0 { throw ExitCode(1) }
@@ -97,8 +103,8 @@ final class ProgressBar: @unchecked Sendable {
 
     func log(_ line: String) {
         lock.lock(); defer { lock.unlock() }
-        if active { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); active = false }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        if active { StandardStreams.err("\r\u{1B}[K"); active = false }
+        StandardStreams.err(line + "\n")
     }
 
     func update(_ e: PlannedExperiment, _ seedIndex: Int, _ seeds: Int, _ event: TrainingEvent) {
@@ -115,14 +121,14 @@ final class ProgressBar: @unchecked Sendable {
             let width = 24, filled = Int(done / Double(max(epochs, 1)) * Double(width))
             let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
             let remaining = (Double(epochs) - done) * Double(of) * Double(e.spec.batchSize) / max(ips, 1e-9)
-            let text = String(format: "%@%@ [%@] epoch %d/%d batch %d/%d loss %.3f %.0f img/s ETA %@",
-                              e.name, seedText, bar, epoch + 1, epochs, batch + 1, of, loss, ips, eta(remaining))
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+            let text = "\(e.name)\(seedText) [\(bar)] epoch \(epoch + 1)/\(epochs) batch \(batch + 1)/\(of) loss "
+                + String(format: "%.3f %.0f img/s ETA ", loss, ips) + eta(remaining)
+            StandardStreams.err("\r\u{1B}[K" + text)
             active = true
         case let .epoch(m):
-            log(String(format: "%@%@ epoch %d/%d  train loss %.4f  test loss %.4f  top-1 %.2f%%  top-5 %.2f%%  lr %.4g  %.0f img/s  %.1f s",
-                       e.name, seedText, m.epoch + 1, e.spec.epochs, m.trainLoss, m.testLoss, m.top1 * 100, m.top5 * 100,
-                       m.learningRate, m.imagesPerSecond, m.seconds))
+            log("\(e.name)\(seedText) epoch \(m.epoch + 1)/\(e.spec.epochs)  "
+                + String(format: "train loss %.4f  test loss %.4f  top-1 %.2f%%  top-5 %.2f%%  lr %.4g  %.0f img/s  %.1f s",
+                         m.trainLoss, m.testLoss, m.top1 * 100, m.top5 * 100, m.learningRate, m.imagesPerSecond, m.seconds))
         case let .resumed(epoch, batch):
             log("\(e.name)\(seedText): resuming at epoch \(epoch + 1), batch \(batch + 1)")
         case let .warning(w):
@@ -139,17 +145,19 @@ final class ProgressBar: @unchecked Sendable {
         lastLine = now
         let width = 24, filled = done * width / total
         let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
-        FileHandle.standardError.write(Data(("\r\u{1B}[K\(call)(\(name)) [\(bar)] \(done)/\(total)").utf8))
+        StandardStreams.err("\r\u{1B}[K\(call)(\(name)) [\(bar)] \(done)/\(total)")
         active = true
     }
 
     func finish() {
         lock.lock(); defer { lock.unlock() }
-        if active { FileHandle.standardError.write(Data("\n".utf8)); active = false }
+        if active { StandardStreams.err("\n"); active = false }
     }
 
     private func eta(_ s: Double) -> String {
-        s < 60 ? String(format: "%.0fs", s) : s < 3600 ? String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60)
-            : String(format: "%dh%02dm", Int(s) / 3600, Int(s) % 3600 / 60)
+        // Whole seconds as Int without String(format:) (`%d` reads 32 bits of a Swift Int); clamped so an absurd
+        // estimate cannot trap in the conversion.
+        let t = Int(min(max(s.isFinite ? s : 0, 0), 1e12)), two: (Int) -> String = { $0 < 10 ? "0\($0)" : "\($0)" }
+        return s < 60 ? String(format: "%.0fs", s) : s < 3600 ? "\(t / 60)m\(two(t % 60))s" : "\(t / 3600)h\(two(t % 3600 / 60))m"
     }
 }

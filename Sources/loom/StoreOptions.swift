@@ -43,11 +43,12 @@ struct StoreOptions: ParsableArguments {
         return RunFilter(notebook: notebook, cell: cell, status: status, metrics: metrics)
     }
 
-    /// Opens the store, refusing to create one where none exists.
+    /// Opens the store for reading only, refusing to create one where none exists and refusing a database that is
+    /// not Loom's (these commands never write).
     func open() throws -> ResultsStore {
         guard FileManager.default.fileExists(atPath: store) else {
             throw CLIError("no results store at \(store); `loom run NOTEBOOK` creates it (or pass --store PATH)")
         }
-        return try ResultsStore(path: store)
+        return try ResultsStore(readingAt: store)
     }
 }

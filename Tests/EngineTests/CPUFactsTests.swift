@@ -31,13 +31,13 @@ import Testing
 }
 
 @Suite struct FMAPeakTests {
-    /// Each width the CPU has gives a plausible peak (≥ 1 GFLOP/s, ≤ 1 TFLOP/s per thread); the
+    /// Each width the CPU has gives a positive, finite peak (debug builds and a busy machine make it low); the
     /// widths it lacks give nil instead of an illegal instruction.
     @Test func measuresEverySupportedWidth() {
         for width in FMAPeak.Width.allCases {
             let gf = FMAPeak.measure(width, threads: 1, seconds: 0.01, reps: 1)
             #expect((gf != nil) == width.supported(), "\(width)")
-            if let gf { #expect(gf > 1 && gf < 1_000, "\(width): \(gf) GFLOP/s") }
+            if let gf { #expect(gf.isFinite && gf > 0 && gf < 10_000, "\(width): \(gf) GFLOP/s") }
         }
     }
 }

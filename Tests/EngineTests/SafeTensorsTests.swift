@@ -49,6 +49,24 @@ import Testing
         expectError(file(header: #"{"w":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}}"#, body: 1), contains: "unsupported dtype")
     }
 
+    /// Issue 14, defect 7: a shape whose element count overflows `Int` trapped in `shape.reduce(1, *)`.
+    @Test func hostileShapesAndOffsets() {
+        expectError(file(header: #"{"w":{"dtype":"F32","shape":[3037000500,3037000500,4],"data_offsets":[0,16]}}"#, body: 16),
+                    contains: "the size overflows")
+        expectError(file(header: #"{"w":{"dtype":"F32","shape":[9223372036854775807,2],"data_offsets":[0,8]}}"#, body: 8),
+                    contains: "the size overflows")
+        expectError(file(header: #"{"w":{"dtype":"F32","shape":[1000000000,1000000000],"data_offsets":[0,8]}}"#, body: 8),
+                    contains: "needs 4000000000000000000 bytes")
+        expectError(file(header: #"{"w":{"dtype":"F32","shape":[-1,-4],"data_offsets":[0,16]}}"#, body: 16),
+                    contains: "negative dimension -1")
+        expectError(file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}}"#, body: 8),
+                    contains: "are negative")
+        expectError(file(header: #"{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#, body: 8), contains: "needs 8 bytes")
+        // A zero-sized dimension is a valid empty tensor, however large the others.
+        #expect((try? SafeTensors.parse(file(header: #"{"w":{"dtype":"F32","shape":[3037000500,0],"data_offsets":[0,0]}}"#, body: 0),
+                                        path: "e.safetensors"))?["w"]?.shape == [3037000500, 0])
+    }
+
     @Test func missingFileAndTensor() throws {
         #expect(throws: SafeTensorsError.self) { try SafeTensors.read("/nonexistent/w.safetensors") }
         let f = try fixture("ops/relu.safetensors")

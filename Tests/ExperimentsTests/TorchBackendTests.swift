@@ -229,7 +229,7 @@ struct FakeTorchRun {
         }
     }
 
-    @Test func torchrunCommandAndSlurmScript() {
+    @Test func torchrunCommandAndSlurmScript() throws {
         let files = TorchRunFiles(directory: "/o/checkpoints/abcdef0123456789/torch", finalWeights: "/o/f.safetensors")
         let local = TorchLaunch(backend: TorchBackend(python: "/v/python", processes: 2), files: files)
         #expect(local.torchrunArguments(resume: nil) == [
@@ -238,17 +238,119 @@ struct FakeTorchRun {
         #expect(local.torchrunArguments(resume: files.checkpoint).suffix(2) == ["--resume", files.checkpoint])
         let slurm = TorchLaunch(backend: TorchBackend(python: "/my env/python", processes: 4, nodes: 2, launcher: .slurm(
             SlurmOptions(partition: "gpu", time: "2-00:00:00", account: "lab", cpusPerTask: 16, options: ["--mem=0"]))), files: files)
-        let script = slurm.slurmScript(resume: files.checkpoint)
+        let script = try slurm.slurmScript(resume: files.checkpoint)
+        // Issue 14: every value is single-quoted, for sbatch's #SBATCH reader and for bash (this test was updated
+        // deliberately from the earlier unquoted lines).
         for line in ["#!/bin/bash", "#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=1", "#SBATCH --gpus-per-node=4",
-                     "#SBATCH --cpus-per-task=16", "#SBATCH --partition=gpu", "#SBATCH --time=2-00:00:00",
-                     "#SBATCH --account=lab", "#SBATCH --mem=0", "#SBATCH --job-name=loom-abcdef012345",
-                     "#SBATCH --output=\(files.directory)/slurm-%j.log"] {
+                     "#SBATCH --cpus-per-task=16", "#SBATCH --partition='gpu'", "#SBATCH --time='2-00:00:00'",
+                     "#SBATCH --account='lab'", "#SBATCH '--mem=0'", "#SBATCH --job-name='loom-abcdef012345'",
+                     "#SBATCH --output='\(files.directory)/slurm-%j.log'"] {
             #expect(script.contains(line + "\n"), "missing \(line) in\n\(script)")
         }
-        #expect(script.contains("srun --kill-on-bad-exit=1 '/my env/python' -m torch.distributed.run --nnodes=2 "
-                                + "--nproc_per_node=4 \"--rdzv_id=$SLURM_JOB_ID\" --rdzv_backend=c10d "
-                                + "\"--rdzv_endpoint=$MASTER_ADDR:$MASTER_PORT\" \(files.trainer) --config \(files.config) "
-                                + "--resume \(files.checkpoint)\n"), "\(script)")
+        #expect(script.contains("srun --kill-on-bad-exit=1 '/my env/python' '-m' 'torch.distributed.run' '--nnodes=2' "
+                                + "'--nproc_per_node=4' \"--rdzv_id=${SLURM_JOB_ID}\" --rdzv_backend=c10d "
+                                + "\"--rdzv_endpoint=${MASTER_ADDR}:${MASTER_PORT}\" '\(files.trainer)' '--config' '\(files.config)' "
+                                + "'--resume' '\(files.checkpoint)'\n"), "\(script)")
+    }
+
+    /// Issue 14, defect 4: the trainer script is part of what a torch run computes; its content enters the key.
+    @Test func torchKeysFollowTheTrainerScriptsContent() throws {
+        let dir = try TempDir()
+        let trainer = dir.path + "/loom_train.py"
+        try Data("print('v1')\n".utf8).write(to: URL(fileURLWithPath: trainer))
+        let env = ["LOOM_TORCH_TRAINER": trainer]
+        let first = Backend.trainerHash(environment: env)
+        #expect(first == ContentHash.sha256Hex(Data("print('v1')\n".utf8)))
+        try Data("print('v2')\n".utf8).write(to: URL(fileURLWithPath: trainer))
+        #expect(Backend.trainerHash(environment: env) != first)
+        let (_, value, backend) = try torchSpec("let e = Experiment(model: .resnet(depth: 18), data: .shapes(), backend: .torch())")
+        #expect(backend.keyValue(value, trainer: "a").canonicalJSON != backend.keyValue(value, trainer: "b").canonicalJSON)
+        #expect(Backend.embedded.keyValue(value, trainer: "a") == Backend.embedded.keyValue(value, trainer: "b"))
+    }
+
+    // MARK: - Hostile values (issue 14, defect 1)
+
+    /// Each field with a value that would inject a line or a command: refused by name when the cell is resolved.
+    @Test(arguments: [
+        ("partition: \"gpu\\ntouch MARK\"", "partition"),
+        ("partition: \"gpu;touch MARK\"", "partition"),
+        ("partition: \"$(touch MARK)\"", "partition"),
+        ("time: \"1:00:00\\ntouch MARK\"", "time"),
+        ("time: \"1:00:00 $(touch MARK)\"", "time"),
+        ("account: \"lab\\rtouch MARK\"", "account"),
+        ("account: \"lab`touch MARK`\"", "account"),
+        ("options: [\"--constraint=a100\\necho Z\"]", "options"),
+        ("options: [\"touch MARK\"]", "options"),
+        ("options: [\"--wrap=touch MARK\"]", "wrap"),
+        ("options: [\"--output=/tmp/x\"]", "--output"),
+    ])
+    func hostileSlurmFieldsAreRefusedAtResolution(field: String, named: String) throws {
+        let check = Checker(registry: Vocabulary.registry()).check(Document(text: """
+            ```swift config
+            let e = Experiment(model: .resnet(depth: 18), data: .shapes(),
+                               backend: .torch(launcher: .slurm(\(field))))
+            ```
+            """, fileName: "t.md"))
+        #expect(check.diagnostics.isEmpty, "\(check.diagnostics)")
+        let value = try #require(check.bindings["e"]?.value)
+        do {
+            _ = try Backend.resolve(value["backend"], environment: [:])
+            Issue.record("\(field) was accepted")
+        } catch let e as ResolveError {
+            #expect(e.message.contains(named), "\(e.message)")
+        }
+    }
+
+    @Test func controlCharactersInPythonAreRefused() throws {
+        for python in ["python3\ntouch MARK", "python3\u{0}x", "python3\u{1B}[2J", ""] {
+            #expect(throws: ResolveError.self) { try TorchBackend(python: python).validate() }
+        }
+        #expect(throws: ResolveError.self) { try TorchBackend(python: "p", processes: 0).validate() }
+        // Ordinary values pass.
+        try TorchBackend(python: "/my env/python3", processes: 2, nodes: 2, launcher: .slurm(SlurmOptions(
+            partition: "gpu,gpu-long", time: "2-00:00:00", account: "lab.x", options: ["--constraint=a100&v100", "--exclusive"]))).validate()
+        for t in ["30", "30:00", "1:30:00", "2-12", "2-12:30", "2-12:30:00", "UNLIMITED", "infinite"] {
+            try TorchBackend(python: "p", launcher: .slurm(SlurmOptions(time: t))).validate()
+        }
+    }
+
+    /// The issue's reproduction, run: a fake sbatch that executes the script, a fake srun that runs its command, and
+    /// hostile values in every field that gets that far. No marker file may appear, whatever the outcome.
+    @Test func hostileValuesNeverRunThroughAFakeSbatch() throws {
+        var run = try FakeTorchRun(mode: "ok")
+        let marks = run.dir.path + "/marks"
+        try FileManager.default.createDirectory(atPath: marks, withIntermediateDirectories: true)
+        try run.dir.script("sbatch", "SLURM_JOB_ID=4242 bash \"${@: -1}\" > /dev/null 2>&1\necho '4242;cluster'\n")
+        try run.dir.script("srun", "while [[ \"$1\" == --* ]]; do shift; done\nexec \"$@\"\n")
+        try run.dir.script("squeue", "exit 0\n")
+        run.execution.environment["PATH"] = run.dir.path + ":/usr/bin:/bin"
+        let m = marks + "/MARK"
+        let hostile: [TorchBackend] = [
+            // Quoted, not validated away: a strange interpreter name is a file name, nothing more.
+            TorchBackend(python: "python3$(touch \(m)_X)", launcher: .slurm(SlurmOptions(partition: "gpu"))),
+            TorchBackend(python: "python3`touch \(m)_B`", launcher: .slurm(SlurmOptions())),
+            TorchBackend(python: "p'; touch \(m)_Q; '", launcher: .slurm(SlurmOptions())),
+            TorchBackend(python: "p\\'; touch \(m)_S; '", launcher: .slurm(SlurmOptions())),
+            // Refused before anything is written.
+            TorchBackend(python: run.python, launcher: .slurm(SlurmOptions(partition: "gpu\ntouch \(m)_Y"))),
+            TorchBackend(python: run.python, launcher: .slurm(SlurmOptions(time: "1:00\ntouch \(m)_T"))),
+            TorchBackend(python: run.python, launcher: .slurm(SlurmOptions(account: "a\ntouch \(m)_A"))),
+            TorchBackend(python: run.python, launcher: .slurm(SlurmOptions(options: ["--constraint=a100\ntouch \(m)_O"]))),
+            TorchBackend(python: run.python, launcher: .slurm(SlurmOptions(options: ["--comment='x' # $(touch \(m)_C)"]))),
+            TorchBackend(python: "python3\ntouch \(m)_P", launcher: .slurm(SlurmOptions())),
+            // Locally, the same python values go to the kernel as argv[0], never through a shell or env.
+            TorchBackend(python: "python3$(touch \(m)_L)"),
+            TorchBackend(python: "A=B"),
+            TorchBackend(python: "-i"),
+        ]
+        for backend in hostile {
+            do { try run.run(backend) } catch {}
+            #expect(try FileManager.default.contentsOfDirectory(atPath: marks).isEmpty, "\(backend.python) \(backend.launcher)")
+            #expect(try run.ws.store.run(key: run.key)?.status != .running, "a failure left the run running")
+        }
+        // The comment option above is accepted (it is an ordinary sbatch option) and its value arrives intact.
+        let script = try String(contentsOfFile: run.files.slurmScript, encoding: .utf8)
+        #expect(script.contains("#SBATCH '--comment=\\'x\\' # $(touch \(m)_C)'"), "\(script)")
     }
 
     @Test func summaryCSVParses() {
@@ -326,7 +428,7 @@ struct FakeTorchRun {
         try run.run(TorchBackend(python: run.python, processes: 2, launcher: .slurm(SlurmOptions(partition: "gpu"))))
         #expect(try run.ws.store.run(key: run.key)?.status == .succeeded)
         let script = try String(contentsOfFile: run.files.slurmScript, encoding: .utf8)
-        #expect(script.contains("#SBATCH --partition=gpu"))
+        #expect(script.contains("#SBATCH --partition='gpu'"))
         #expect(try String(contentsOfFile: run.files.directory + "/sbatch-args.txt", encoding: .utf8).hasPrefix("--parsable"))
         #expect(try run.ws.store.epochs(key: run.key).count == 2)
     }

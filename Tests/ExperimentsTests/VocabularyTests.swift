@@ -217,9 +217,9 @@ let entries: [Entry] = [
     }
 
     @Test(arguments: [
-        ("optimizer: .sgd(lr: 0)", "`lr` of `.sgd` must be > 0, found 0"),
-        ("optimizer: .adamw(lr: -1e-3)", "`lr` of `.adamw` must be > 0, found -0.001"),
-        ("batchSize: 0", "`batchSize` of `Experiment` must be >= 1, found 0"),
+        ("optimizer: .sgd(lr: 0)", "`lr` of `.sgd` must be > 0 and <= 1e+30, found 0"),
+        ("optimizer: .adamw(lr: -1e-3)", "`lr` of `.adamw` must be > 0 and <= 1e+30, found -0.001"),
+        ("batchSize: 0", "`batchSize` of `Experiment` must be in 1...65536, found 0"),
         ("model: .resnet(depth: 19)", "`depth` of `.resnet` must be one of 18, 34, 50, 101, 152, found 19"),
         ("augment: [.autoAugmnt]", "`.autoAugmnt` is not a `Augment` case; did you mean `.autoAugment`?"),
         ("augment: [.mixup]", "`.mixup` is not a `Augment` case"),
@@ -273,5 +273,51 @@ let entries: [Entry] = [
         }
         Vocabulary.calls.forEach { visit($0.signature, owner: $0.name) }
         #expect(undocumented == [])
+    }
+}
+
+/// Issue 14, defect 10: `epochs: 9223372036854775807` passed the checker and started a run that never ended. Every
+/// numeric field of the vocabulary has a two-sided range (or a list of allowed values) that the checker enforces.
+@Suite struct NumericRangeTests {
+    /// Numeric types reachable from `type` that lack an upper or a lower bound, as "owner.parameter".
+    static func unbounded(_ type: ValueType, at place: String, seen: inout Set<String>) -> [String] {
+        switch type {
+        case .int(let b, let allowed):
+            return allowed != nil || (b.lower != nil && b.upper != nil) ? [] : [place]
+        case .number(let b):
+            return b.lower != nil && b.upper != nil ? [] : [place]
+        case .array(let element, _): return unbounded(element, at: place, seen: &seen)
+        case .oneOf(let types): return types.flatMap { unbounded($0, at: place, seen: &seen) }
+        case .enumeration(let e):
+            guard seen.insert(e.name).inserted else { return [] }
+            return e.cases.flatMap { c in
+                c.signature.parameters.flatMap { unbounded($0.type, at: ".\(c.name)(\($0.name):)", seen: &seen) }
+                    + (c.signature.variadic.map { unbounded($0.element, at: ".\(c.name)(\($0.name)...)", seen: &seen) } ?? [])
+            }
+        default: return []
+        }
+    }
+
+    @Test func everyNumericFieldHasARange() {
+        var seen = Set<String>(), missing: [String] = []
+        for call in Vocabulary.registry().calls {
+            for p in call.signature.parameters { missing += Self.unbounded(p.type, at: "\(call.name)(\(p.name):)", seen: &seen) }
+            if let v = call.signature.variadic { missing += Self.unbounded(v.element, at: "\(call.name)(\(v.name)...)", seen: &seen) }
+        }
+        missing += Self.unbounded(.enumeration(Vocabulary.backend), at: "backend", seen: &seen)
+        #expect(missing.isEmpty, "numeric fields without a range: \(missing)")
+    }
+
+    @Test(arguments: [
+        ("epochs: 9223372036854775807", "`epochs` of `Experiment` must be in 0...10000, found 9223372036854775807"),
+        ("epochs: 10001", "`epochs` of `Experiment` must be in 0...10000, found 10001"),
+        ("batchSize: 1000000", "`batchSize` of `Experiment` must be in 1...65536, found 1000000"),
+        ("seed: 99999999999", "`seed` of `Experiment` must be in 0...2147483647, found 99999999999"),
+        ("optimizer: .sgd(lr: 1e300)", "`lr` of `.sgd` must be > 0 and <= 1e+30, found 1e+300"),
+    ] as [(String, String)])
+    func absurdValuesAreRefusedWithTheRange(argument: String, message: String) {
+        let result = Checker(registry: Vocabulary.registry()).check(Document(
+            text: "```swift config\nlet e = Experiment(model: .resnet(depth: 18), \(argument))\n```\n", fileName: "t.md"))
+        #expect(result.diagnostics.map(\.message) == [message])
     }
 }

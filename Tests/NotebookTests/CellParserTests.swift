@@ -80,3 +80,23 @@ import Testing
         #expect(name.text == "top1")
     }
 }
+
+/// Issue 14, defect 5: `[`×4000 or `f(`×4000 overflowed the stack in the recursive parser (SIGSEGV, no report).
+@Suite struct CellNestingTests {
+    func error(_ source: String) -> Diagnostic? {
+        do { _ = try CellParser.parse(Cell(source: source, line: 7)); return nil } catch { return error }
+    }
+
+    @Test func nestingBeyondTheLimitIsALocatedError() throws {
+        let limit = CellParser.maximumNesting
+        #expect(error("let a = " + String(repeating: "[", count: limit) + "1" + String(repeating: "]", count: limit)) == nil)
+        let arrays = try #require(error("let a = " + String(repeating: "[", count: 4000) + "1" + String(repeating: "]", count: 4000)))
+        #expect(arrays.message.contains("'[' nested more than \(limit) levels deep"))
+        #expect(arrays.range.start == SourcePosition(line: 7, column: 9 + limit))
+        let calls = try #require(error("let a = " + String(repeating: "f(", count: 4000) + "1" + String(repeating: ")", count: 4000)))
+        #expect(calls.message.contains("'(' nested more than \(limit) levels deep"))
+        let chain = try #require(error("let a = b" + String(repeating: ".with(x: 1)", count: 4000)))
+        #expect(chain.message.contains("nested more than \(limit) levels deep"))
+        #expect(error("let a = b" + String(repeating: ".with(x: 1)", count: limit - 1)) == nil)
+    }
+}

@@ -63,9 +63,9 @@ private func sampleHeatmap() -> HeatmapChart {
     }
 
     @Test func reportWithHeatmapMatchesSnapshot() throws {
-        let cell = ReportCell(id: "fourier", source: "FourierHeatmap(base)", line: 12, state: .fresh, outputs: [
+        let cell = ReportCell(id: "fourier", source: "FourierHeatmap(base)", line: 12, state: .current, outputs: [
             ReportOutput(title: "Fourier heat map", .heatmap(sampleHeatmap()),
-                         provenance: [Provenance(runKey: "d4e5f6a7b8c9d0e1f2a3", label: "base", seeds: [0], cached: false)]),
+                         provenance: [Provenance(runKey: "d4e5f6a7b8c9d0e1f2a3", label: "base", seeds: [0])]),
             ReportOutput(title: "Grad-CAM grid", .heatmap(HeatmapChart(
                 x: ChartAxis(""), y: ChartAxis(""), values: [[0, 0.5], [1, 0.25]],
                 scale: ChartAxis("attribution", min: 0, max: 1), palette: .diverging))),

@@ -183,3 +183,77 @@ enum SampleNotebook {
         #expect(fromFile == document)
     }
 }
+
+/// Issue 14, defects 2 and 11: hostile front matter is refused before (or while bounded) parsing, with a located
+/// error; a notebook that cannot be read says where and why; an unclosed fence is reported where it opens.
+@Suite struct HostileDocumentTests {
+    func document(_ text: String) -> Document { Document(text: text, fileName: "nb.md") }
+
+    @Test func anAliasBombIsRefusedAtTheAliasBeyondTheLimit() {
+        var lines = ["---", "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f", "g", "h", "i"] {
+            lines.append("\(name): &\(name) [" + Array(repeating: "*" + previous, count: 9).joined(separator: ",") + "]")
+            previous = name
+        }
+        let start = Date()
+        let d = document(lines.joined(separator: "\n") + "\n---\n# x\n")
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(d.diagnostics.count == 1 && d.diagnostics[0].message.contains("more than 64 YAML aliases"))
+        #expect(d.diagnostics.first?.range.start.line == 10)  // the 65th alias is on the ninth level's line
+    }
+
+    @Test func fewAliasesThatStillExplodeAreStoppedByTheExpansionBudget() {
+        var lines = ["---", "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f"] {  // 45 aliases, 9^6 values
+            lines.append("\(name): &\(name) [" + Array(repeating: "*" + previous, count: 9).joined(separator: ",") + "]")
+            previous = name
+        }
+        let d = document(lines.joined(separator: "\n") + "\n---\n# x\n")
+        #expect(d.diagnostics.map(\.message).contains { $0.contains("expands to more than 10000 YAML values") })
+        // Ordinary anchors still work.
+        let ok = document("---\ntitle: &t Study\nsubtitle: *t\n---\n# x\n")
+        #expect(ok.diagnostics.isEmpty && ok.frontMatter?.extra["subtitle"] == "Study")
+    }
+
+    @Test func sizeAndNestingLimits() {
+        #expect(document("---\ntitle: " + String(repeating: "a", count: 70_000) + "\n---\n").diagnostics.first?.message
+            .contains("the limit is 65536 bytes") == true)
+        let deep = document("---\nx: " + String(repeating: "[", count: 100) + "\n---\n")
+        #expect(deep.diagnostics.first?.message.contains("nests `[`/`{` more than 64 levels") == true)
+        #expect(deep.diagnostics.first?.range.start == SourcePosition(line: 2, column: 68))
+        #expect(document("---\ntitle: \"a [b] *c &d # e\"  # comment [[[\n---\n").diagnostics.isEmpty)
+    }
+
+    @Test func anUnclosedFenceIsReportedWhereItOpens() {
+        let d = document("# t\n\nProse.\n\n```swift config\nlet e = 1\n\nMore prose: here.\n")
+        #expect(d.cells.isEmpty)
+        #expect(d.diagnostics.map(\.message) == ["this ```swift config cell is never closed: everything to the end of the file "
+                                                  + "would be read as its code; add a closing ``` line after its last statement"])
+        #expect(d.diagnostics.first?.range.start == SourcePosition(line: 5, column: 1))
+        // A closed fence, including one closed by a longer fence, is a cell.
+        #expect(document("```swift config\nlet e = 1\n```\n").cells.count == 1)
+        #expect(document("```swift config\nlet e = 1\n`````\n").cells.count == 1)
+        #expect(document("~~~swift config\nlet e = 1\n~~~\n").cells.count == 1)
+    }
+
+    @Test func unreadableNotebooksSayWhereAndWhy() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loom-doc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let latin = dir.appendingPathComponent("latin.md")
+        try Data([0x23, 0x20, 0x74, 0x0A, 0x0A, 0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: latin)  // "# t\n\ncafé" in Latin-1
+        func problem(_ url: URL) -> String {
+            do { _ = try Document(contentsOf: url, fileName: url.lastPathComponent); return "" } catch { return "\(error)" }
+        }
+        #expect(problem(latin) == "latin.md: is not UTF-8: byte 8 (line 3, column 4) is 0xE9; save the notebook as UTF-8 "
+                + "(e.g. `iconv -f latin1 -t utf-8`)")
+        #expect(problem(dir).hasSuffix("is a directory; pass the notebook file inside it (a .md file)"))
+        #expect(problem(URL(fileURLWithPath: "/dev/null")).contains("is not a regular file"))
+        #expect(problem(dir.appendingPathComponent("none.md")).contains("no such file"))
+        let good = dir.appendingPathComponent("ok.md")
+        try Data("# t\n\ncafé ✓\n".utf8).write(to: good)
+        #expect(problem(good) == "")
+    }
+}

@@ -14,7 +14,7 @@ import Testing
         let evil = "<script>alert('x')</script>"
         let table = ReportTable(columns: [TableColumn(evil, unit: evil)], rows: [[.text(evil)]], caption: evil)
         let cell = ReportCell(id: evil, source: evil, outputs: [
-            ReportOutput(anchor: evil, title: evil, .table(table), provenance: [Provenance(runKey: evil, label: evil, cached: true)]),
+            ReportOutput(anchor: evil, title: evil, .table(table), provenance: [Provenance(runKey: evil, label: evil)]),
             ReportOutput(.text(evil)),
             ReportOutput(.error(ReportError(message: evil, file: evil, line: 1, column: 1, sourceLine: evil, hint: evil))),
             ReportOutput(.lineChart(LineChart(x: ChartAxis(evil), y: ChartAxis(evil), series: [LineSeries(evil, [ChartPoint(0, 1)])]))),
@@ -88,12 +88,12 @@ import Testing
     }
 
     @Test func idsAreUniqueAndARunsAnchorIsOnItsFirstLine() {
-        let p = Provenance(runKey: "abcdef0123456789", seeds: [0, 1], cached: false)
+        let p = Provenance(runKey: "abcdef0123456789", seeds: [0, 1], computedAt: Date(timeIntervalSince1970: 1_764_757_500))
         let output = ReportOutput(anchor: "result", .text("x"), provenance: [p])
         let html = page([.cell(ReportCell(id: "c", source: "", outputs: [output, output])),
                          .cell(ReportCell(id: "c", source: "", outputs: [output]))])
         #expect(count("id=\"run-abcdef012345\"", in: html) == 1)
-        #expect(count("run <code>abcdef012345</code> · seeds 0, 1 · fresh", in: html) == 3)
+        #expect(count("run <code>abcdef012345</code> · seeds 0, 1 · computed 2025-12-03 10:25 UTC", in: html) == 3)
         #expect(html.contains("id=\"result\"") && html.contains("id=\"result-2\"") && html.contains("id=\"result-3\""))
         #expect(html.contains("id=\"cell-c\"") && html.contains("id=\"cell-c-2\""))
     }

@@ -68,7 +68,9 @@ func sampleReport() -> (Report, [String: InlineValue]) {
     let runs = [("base", "a1b2c3d4e5f6a7b8c9d0"), ("se", "b2c3d4e5f6a7b8c9d0e1"), ("aa", "c3d4e5f6a7b8c9d0e1f2")]
     let provenance = runs.enumerated().map { i, run in
         Provenance(runKey: run.1, label: run.0, seeds: i == 2 ? [0, 1, 2] : [0], gitCommit: env.commit,
-                   engineVersion: env.engine, wallSeconds: [245.0, 262.5, 3_725][i], cached: i != 2)
+                   engineVersion: env.engine, wallSeconds: [245.0, 262.5, 3_725][i],
+                   machine: i == 2 ? "AMD EPYC · avx512 kernels · OpenBLAS Cooperlake · 2 threads" : nil,
+                   computedAt: Date(timeIntervalSince1970: 1_764_757_500 + Double(i) * 3_600))
     }
     let table = ReportTable(columns: [
         TableColumn("run"), TableColumn("model"),
@@ -100,7 +102,7 @@ func sampleReport() -> (Report, [String: InlineValue]) {
     ])
     let stripes = makePNG(width: 32, height: 32) { x, y in ((x / 4 + y / 4) % 2 == 0 ? (230, 90, 40) : (40, 90, 200)) }
     let gradient = makePNG(width: 32, height: 32) { x, y in (UInt8(x * 8), UInt8(y * 8), 128) }
-    let samplesCell = ReportCell(id: "samples", source: "Samples(aa, count: 3)", line: 61, state: .fresh, outputs: [
+    let samplesCell = ReportCell(id: "samples", source: "Samples(aa, count: 3)", line: 61, state: .current, outputs: [
         ReportOutput(title: "Augmented training samples", .images([
             ReportImage(png: stripes, caption: "original"), ReportImage(png: gradient, caption: "AutoAugment"),
             ReportImage(png: stripes, caption: "same bytes, embedded once"),
@@ -138,7 +140,7 @@ func sampleReport() -> (Report, [String: InlineValue]) {
             Raw HTML is shown, not run: <script>alert("x")</script> and <b onclick="x()">bold</b>.
             See https://arxiv.org/abs/1709.01507 and [a bad link](javascript:alert(1)).
             """),
-        .cell(ReportCell(id: "base", source: source, line: 24, state: .cached, outputs: [
+        .cell(ReportCell(id: "base", source: source, line: 24, state: .current, outputs: [
             ReportOutput(anchor: "table-top1", title: "Top-1 by model", .table(table), provenance: provenance),
             ReportOutput(title: "Test top-1 per epoch", .lineChart(curves), provenance: provenance),
             ReportOutput(title: "ΔlogA against depth", .lineChart(depth)),

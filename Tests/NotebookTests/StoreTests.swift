@@ -164,3 +164,67 @@ func sampleRun(_ key: String, notebook: String = "study.md", cell: String = "bas
         #expect(throws: StoreError.self) { try ResultsStore(path: "/proc/loom-cannot-write/loom.sqlite") }
     }
 }
+
+/// Issue 14, defects 9 and 11: reading never writes, a foreign database is refused untouched, and no message advises
+/// deleting a store.
+@Suite struct StoreSafetyTests {
+    @Test func readingAForeignDatabaseRefusesAndLeavesItUntouched() throws {
+        let path = makeTemporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('x')") }
+        let before = try #require(FileManager.default.contents(atPath: path))
+        for open in [{ _ = try ResultsStore(readingAt: path) }, { _ = try ResultsStore(path: path) }] {
+            do {
+                try open()
+                Issue.record("a foreign database was opened as a store")
+            } catch let e as StoreError {
+                #expect(e == .notLoomStore(path: path, tables: ["notes"]))
+                #expect(e.description.contains("not a Loom results store (its tables: notes)"))
+            }
+        }
+        #expect(FileManager.default.contents(atPath: path) == before)
+        let tables = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(tables == ["notes"])
+    }
+
+    @Test func aReadOnlyStoreReadsAndRefusesWrites() throws {
+        let path = makeTemporaryStorePath()
+        do {
+            let store = try ResultsStore(path: path)
+            try store.beginRun(sampleRun("k1"))
+        }
+        let before = try #require(FileManager.default.contents(atPath: path))
+        let reader = try ResultsStore(readingAt: path)
+        #expect(reader.isReadOnly)
+        #expect(try reader.run(key: "k1")?.status == .running)
+        #expect(throws: (any Error).self) { try reader.beginRun(sampleRun("k2")) }
+        #expect(FileManager.default.contents(atPath: path) == before)
+        #expect(throws: StoreError.self) { try ResultsStore(readingAt: path + ".absent") }
+    }
+
+    @Test func messagesSayWhatIsWrongAndNeverAdviseDeleting() {
+        let path = "/data/out/loom.sqlite"
+        let full = StoreError.diagnose(DatabaseError(resultCode: .SQLITE_FULL), path: path)
+        #expect(full.description.contains("the disk is full"))
+        let notADatabase = StoreError.diagnose(DatabaseError(resultCode: .SQLITE_NOTADB), path: path)
+        #expect(notADatabase.description.contains("not a SQLite database"))
+        let corrupt = StoreError.diagnose(DatabaseError(resultCode: .SQLITE_CORRUPT), path: path)
+        #expect(corrupt.description.contains("keep the file"))
+        let readOnly = StoreError.diagnose(DatabaseError(resultCode: .SQLITE_READONLY), path: path)
+        #expect(readOnly.description.contains("read-only") || readOnly.description.contains("permission"))
+        for e in [full, notADatabase, corrupt, readOnly] { #expect(!e.description.lowercased().contains("delete"), "\(e)") }
+    }
+
+    @Test func unknownMetricsInConditionsAreNamed() throws {
+        let store = try ResultsStore(path: makeTemporaryStorePath())
+        try store.beginRun(sampleRun("k1"))
+        try store.finishRun(key: "k1", outcome: .succeeded, summary: ["top1": 0.5, "top5": 0.9])
+        #expect(try store.runs(RunFilter(metrics: [MetricCondition("top1", .atLeast, 0.4)])).count == 1)
+        do {
+            _ = try store.runs(RunFilter(metrics: [MetricCondition("top", .atLeast, 0.4)]))
+            Issue.record("an unknown metric matched nothing silently")
+        } catch let e as StoreError {
+            #expect(e.description == "no run in the store has a metric named 'top'; did you mean 'top1'? metrics: top1, top5")
+        }
+    }
+}

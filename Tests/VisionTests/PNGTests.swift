@@ -67,3 +67,43 @@ struct PNGTests {
         #expect(Normalization.imagenet.meanColor == RGB(124, 116, 104))
     }
 }
+
+/// Issue 14, defect 3: a 1 MB PNG declaring 20000×20000 used 5.9 GB before failing. The pixel cap is checked from the
+/// header, before any buffer exists.
+struct ImageLimitTests {
+    /// `png` with its IHDR width and height replaced (and the chunk's CRC recomputed).
+    static func declaring(_ width: UInt32, _ height: UInt32, in png: [UInt8]) -> [UInt8] {
+        var bytes = png
+        func put(_ v: UInt32, at i: Int) { for k in 0..<4 { bytes[i + k] = UInt8(truncatingIfNeeded: v >> UInt32(24 - 8 * k)) } }
+        put(width, at: 16); put(height, at: 20)  // signature (8) + length (4) + "IHDR" (4)
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes[12..<29] {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        }
+        put(~c, at: 29)
+        return bytes
+    }
+
+    @Test func aDecompressionBombIsRefusedFromItsHeader() throws {
+        let bomb = Self.declaring(20_000, 20_000, in: try PNG.encode(PNGTests.gradient(8, 8)))
+        do {
+            _ = try PNG.decode(bomb, name: "bomb.png")
+            Issue.record("a 20000×20000 PNG was decoded")
+        } catch let e as ImageTooLarge {
+            #expect(e == ImageTooLarge(source: "bomb.png", format: "PNG", width: 20_000, height: 20_000))
+            #expect(e.description.contains("bomb.png: its header declares 20000×20000 pixels (381 megapixels), more than Loom's limit of 64"))
+        }
+        let path = NSTemporaryDirectory() + "loom-bomb-\(UInt64.random(in: 0...UInt64.max)).png"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bomb).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ImageTooLarge.self) { try PNG.read(path: path) }
+    }
+
+    @Test func theCapIsSharedAndOverflowSafe() throws {
+        try ImageLimits.checkHeader(width: 8192, height: 8192, source: "x", format: "JPEG")  // exactly 64 Mi pixels
+        #expect(throws: ImageTooLarge.self) { try ImageLimits.checkHeader(width: 8193, height: 8192, source: "x", format: "JPEG") }
+        #expect(throws: ImageTooLarge.self) { try ImageLimits.checkHeader(width: Int.max, height: 3, source: "x", format: "PNG") }
+        #expect(throws: ImageTooLarge.self) { try ImageLimits.checkHeader(width: 0, height: 3, source: "x", format: "PNG") }
+    }
+}

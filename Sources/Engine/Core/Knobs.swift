@@ -29,7 +29,7 @@ public enum Knobs {
         switch check(name, ProcessInfo.processInfo.environment[name]) {
         case .success(let v): return v
         case .failure(let e):
-            FileHandle.standardError.write(Data("warning: \(e.message)\n".utf8))
+            fputs("warning: \(e.message)\n", stderr)  // stdio: a closed or full stderr loses the line, never traps
             return nil
         }
     }

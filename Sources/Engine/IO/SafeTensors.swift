@@ -118,12 +118,16 @@ public struct SafeTensors {
             guard let dtype = SafeDType(rawValue: dt) else {
                 throw SafeTensorsError(path: path, message: "tensor '\(name)': unsupported dtype \(dt)")
             }
-            let need = shape.reduce(1, *) * dtype.size
-            guard offs[0] >= 0, offs[1] >= offs[0], offs[1] - offs[0] == need else {
-                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dt) \(shape) needs \(need) bytes, offsets \(offs) give \(offs[1] - offs[0])")
+            let need = try byteCount(shape: shape, dtype: dtype, name: name, path: path)
+            guard offs[0] >= 0, offs[1] >= 0 else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': data_offsets \(offs) are negative; offsets count bytes "
+                                       + "from the end of the header and must be at least 0")
             }
             guard offs[1] <= body.count else {
                 throw SafeTensorsError(path: path, message: "tensor '\(name)': data ends at byte \(offs[1]) but the file holds \(body.count) data bytes (truncated)")
+            }
+            guard offs[1] >= offs[0], offs[1] - offs[0] == need else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dt) \(shape) needs \(need) bytes, offsets \(offs) give \(offs[1] - offs[0])")
             }
             entries[name] = SafeEntry(dtype: dtype, shape: shape,
                                       bytes: Data(body[(body.startIndex + offs[0])..<(body.startIndex + offs[1])]))
@@ -131,8 +135,28 @@ public struct SafeTensors {
         return SafeTensors(entries: entries, metadata: metadata, path: path)
     }
 
+    /// The bytes a tensor of `shape` and `dtype` occupies, computed with checked arithmetic: a dimension below 0 or a
+    /// product that overflows `Int` is an error naming the tensor (a hostile header can declare
+    /// `[3037000500, 3037000500, 4]`). The caller then compares the count with the offsets and the file size.
+    static func byteCount(shape: [Int], dtype: SafeDType, name: String, path: String) throws -> Int {
+        if let d = shape.first(where: { $0 < 0 }) {
+            throw SafeTensorsError(path: path, message: "tensor '\(name)': shape \(shape) has a negative dimension \(d)")
+        }
+        if shape.contains(0) { return 0 }
+        var bytes = dtype.size
+        for d in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw SafeTensorsError(path: path, message: "tensor '\(name)': \(dtype.rawValue) \(shape) has more bytes than any "
+                                       + "file can hold (the size overflows; a corrupt or hostile header)")
+            }
+            bytes = product
+        }
+        return bytes
+    }
+
     /// Serialises Float32 tensors (sorted by name) with string metadata.
-    public static func serialize(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> Data {
+    public static func serialize(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -142,7 +166,7 @@ public struct SafeTensors {
             header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.count * 4]] as [String: Any]
             offset += t.count * 4
         }
-        var headerBytes = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var headerBytes = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (headerBytes.count + 8) % 8 != 0 { headerBytes.append(0x20) }
         var out = Data(capacity: 8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
@@ -156,8 +180,8 @@ public struct SafeTensors {
 
     /// Writes tensors atomically (temporary file, then rename).
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
-        let data = serialize(tensors, metadata: metadata)
         do {
+            let data = try serialize(tensors, metadata: metadata)
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw SafeTensorsError(path: path, message: "cannot write: \(error.localizedDescription)")
