@@ -79,6 +79,23 @@ struct JPEGTests {
         #expect(throws: JPEGError.self) { try JPEG.encode(image, quality: 0) }
     }
 
+    /// PIL's loader leaves EXIF orientation alone (timm and torchvision do not call `exif_transpose`): a file tagged
+    /// "rotate 90°" decodes to the stored pixels, unrotated.
+    @Test func exifOrientationIsNotApplied() throws {
+        var px = [UInt8](repeating: 0, count: 40 * 30 * 3)
+        for i in 0..<px.count { px[i] = UInt8((i * 13) % 256) }
+        let plain = try JPEG.encode(Image(width: 40, height: 30, pixels: px), quality: 90)
+        // APP1 "Exif\0\0" + little-endian TIFF with one IFD entry: Orientation (0x0112) = 6 (rotate 90° clockwise).
+        let tiff: [UInt8] = [0x49, 0x49, 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00,
+                             0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+        let payload = Array("Exif".utf8) + [0, 0] + tiff
+        let app1: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+        let tagged = Array(plain[0..<2]) + app1 + Array(plain[2...])
+        let image = try JPEG.decode(tagged)
+        #expect(image.width == 40 && image.height == 30)
+        #expect(image == (try JPEG.decode(plain)))
+    }
+
     // MARK: Refused files
 
     static func tempDir() throws -> String {
