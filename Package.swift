@@ -23,10 +23,11 @@ let package = Package(
         .systemLibrary(name: "CMarkGFM", pkgConfig: "libcmark-gfm",
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "CCPU"),
         .target(name: "Engine", dependencies: ["CBLAS", "CCPU"], swiftSettings: fastMath),
-        .target(name: "Vision", dependencies: ["Engine", "CPNG"], swiftSettings: fastMath),
+        .target(name: "Vision", dependencies: ["Engine", "CPNG", "CTurboJPEG"], swiftSettings: fastMath),
         .target(name: "Notebook", dependencies: [
             "CMarkGFM",
             .product(name: "GRDB", package: "GRDB.swift"),

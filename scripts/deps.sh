@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Loom builds against, if any is missing (needs root or sudo).
 set -euo pipefail
-pkgs=(libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libpng-dev libsqlite3-dev pkg-config)
+pkgs=(libopenblas-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libpng-dev libturbojpeg0-dev libsqlite3-dev pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -75,7 +75,7 @@ public struct TorchData: Equatable, Sendable {
             let trainDir = DataSpec.path(test == nil ? path + "/train" : path, root: root)
             let testDir = DataSpec.path(test ?? path + "/val", root: root)
             for d in [trainDir, testDir] where !fm.fileExists(atPath: d) {
-                throw DataMissing(message: "image folder \(d) does not exist (expected <class>/*.png inside)")
+                throw DataMissing(message: "image folder \(d) does not exist (expected <class>/<JPEG or PNG images> inside)")
             }
             return TorchData(kind: "imageFolder", train: trainDir, test: testDir, normalization: .imagenet)
         case .shapes:

@@ -81,10 +81,10 @@ extension Vocabulary {
                             doc: "Folder of the binary CIFAR-100 files, relative to the notebook's data root."),
         ], doc: "CIFAR-100 (fine labels), the official binary version."),
         CaseSchema("imageFolder", [
-            ParameterSchema("path", .string, doc: "Training folder `<class>/*.png`, relative to the data root."),
+            ParameterSchema("path", .string, doc: "Training folder `<class>/<images>` (JPEG or PNG), relative to the data root."),
             ParameterSchema("test", .string, default: .absent,
                             doc: "Test folder; omitted, `path` holds `train/` and `val/` sub-folders."),
-        ], doc: "PNG images in one folder per class (torchvision `ImageFolder`)."),
+        ], doc: "JPEG and PNG images (recognised by content) in one folder per class (torchvision `ImageFolder`)."),
     ])
 
     // MARK: - Augmentation

@@ -1,4 +1,4 @@
-// ImageFolder: a dataset read from root/<class>/*.png, classes sorted by name.
+// ImageFolder: a dataset read from root/<class>/**/<image>, JPEG and PNG by content, classes sorted by name.
 
 import Foundation
 
@@ -8,7 +8,7 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
     case missingRoot(path: String)
     /// The root has no class sub-folders.
     case noClasses(path: String)
-    /// A class folder holds no PNG files.
+    /// A class folder holds no (non-hidden) files.
     case emptyClass(path: String)
     /// Images of different sizes where the pipeline does not resize them to one.
     case mixedSizes(file: String, width: Int, height: Int, expectedWidth: Int, expectedHeight: Int, example: String, count: Int)
@@ -16,11 +16,11 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .missingRoot(path):
-            return "image folder not found: \(path) (expected root/<class>/*.png)"
+            return "image folder not found: \(path) (expected root/<class>/<images>)"
         case let .noClasses(path):
-            return "image folder \(path) has no class sub-folders (expected root/<class>/*.png)"
+            return "image folder \(path) has no class sub-folders (expected root/<class>/<images>)"
         case let .emptyClass(path):
-            return "class folder \(path) holds no .png files"
+            return "class folder \(path) holds no image files"
         case let .mixedSizes(file, w, h, ew, eh, example, count):
             return "image \(file) is \(w)×\(h), but \(example) and \(count - 1) other images are \(ew)×\(eh); a batch needs one "
                 + "size: add `.resize(size: \(min(ew, eh)))` to `augment` (the evaluation resizes too), or make the files one size"
@@ -28,12 +28,28 @@ public enum ImageFolderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Reads torchvision-style `ImageFolder` datasets of PNG files.
+/// Reads torchvision-style `ImageFolder` datasets of JPEG and PNG files.
 public enum ImageFolder {
-    /// Loads `root/<class>/*.png`. Classes are the sub-folder names sorted by Unicode scalars
-    /// (label = position); within a class, files are sorted by name, so the order is deterministic.
-    /// Hidden entries are skipped; non-PNG files are ignored. Every image is converted to RGB8.
+    /// Loads `root/<class>/…` with ``files(root:)``'s order and labels, each file decoded by
+    /// ``ImageFile/read(path:)`` (JPEG or PNG by content) and converted to RGB8.
+    /// - Throws: ``ImageFolderError`` for the layout; for a file that is unreadable, truncated, not an image or too
+    ///   large, the decoder's error naming that file.
     public static func load(root: String) throws -> LabeledImages {
+        let listing = try files(root: root)
+        var images: [Image] = []
+        images.reserveCapacity(listing.paths.count)
+        for f in listing.paths { images.append(try ImageFile.read(path: f)) }
+        var set = LabeledImages(images: images, labels: listing.labels, classNames: listing.classes)
+        set.sources = listing.paths
+        return set
+    }
+
+    /// The files of `root/<class>/…` as torchvision's `ImageFolder` orders them: classes are the sub-folder names
+    /// sorted by Unicode scalars (label = position); each class folder is walked recursively (nested folders
+    /// included, as `os.walk` does), folders in sorted path order and files sorted by name within each. Hidden
+    /// entries (names starting with ".") are skipped. Every other file is listed whatever its extension: the
+    /// decoder chooses the format by content and refuses, naming it, a file that is not an image.
+    public static func files(root: String) throws -> (paths: [String], labels: [Int], classes: [String]) {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
@@ -42,25 +58,40 @@ public enum ImageFolder {
         let classes = try fm.contentsOfDirectory(atPath: root).filter { name in
             var d: ObjCBool = false
             return !name.hasPrefix(".") && fm.fileExists(atPath: root + "/" + name, isDirectory: &d) && d.boolValue
-        }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+        }.sorted(by: scalarOrder)
         guard !classes.isEmpty else { throw ImageFolderError.noClasses(path: root) }
 
-        var images: [Image] = [], labels: [Int] = [], sources: [String] = []
+        var paths: [String] = [], labels: [Int] = []
         for (label, name) in classes.enumerated() {
             let dir = root + "/" + name
-            let files = try fm.contentsOfDirectory(atPath: dir)
-                .filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".png") }
-                .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-            guard !files.isEmpty else { throw ImageFolderError.emptyClass(path: dir) }
-            for f in files {
-                images.append(try PNG.read(path: dir + "/" + f))
-                labels.append(label)
-                sources.append(dir + "/" + f)
-            }
+            let found = try walk(dir)
+            guard !found.isEmpty else { throw ImageFolderError.emptyClass(path: dir) }
+            paths += found
+            labels += Array(repeating: label, count: found.count)
         }
-        var set = LabeledImages(images: images, labels: labels, classNames: classes)
-        set.sources = sources
-        return set
+        return (paths, labels, classes)
+    }
+
+    /// Non-hidden files under `dir`: `sorted(os.walk(dir))`'s order (each folder's files sorted, folders by path).
+    private static func walk(_ dir: String) throws -> [String] {
+        let fm = FileManager.default
+        var folders: [(String, [String])] = []
+        var pending = [dir]
+        while let current = pending.popLast() {
+            var files: [String] = []
+            for name in try fm.contentsOfDirectory(atPath: current) where !name.hasPrefix(".") {
+                let path = current + "/" + name
+                var d: ObjCBool = false
+                guard fm.fileExists(atPath: path, isDirectory: &d) else { files.append(name); continue }  // a dangling link: reported when read
+                if d.boolValue { pending.append(path) } else { files.append(name) }
+            }
+            folders.append((current, files.sorted(by: scalarOrder)))
+        }
+        return folders.sorted { scalarOrder($0.0, $1.0) }.flatMap { folder in folder.1.map { folder.0 + "/" + $0 } }
+    }
+
+    private static func scalarOrder(_ a: String, _ b: String) -> Bool {
+        a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
     }
 
     /// Checks that every image has one size, for a pipeline that does not resize (batches stack images of one size).

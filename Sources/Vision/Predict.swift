@@ -59,11 +59,11 @@ public enum Predictor {
         return entry.tensor
     }
 
-    /// Reads PNGs into one normalised (N, 3, H, W) batch. Images are not resized: they must share
+    /// Reads JPEG or PNG files (by content) into one normalised (N, 3, H, W) batch. Images are not resized: they must share
     /// one size, and a ViT's `image` size when the model is a ViT.
     public static func readImages(_ paths: [String], normalization: Normalization, for model: ModelExpression) throws -> Tensor {
         guard !paths.isEmpty else { throw PredictError(message: "no input images") }
-        let images = try paths.map { try PNG.read(path: $0) }
+        let images = try paths.map { try ImageFile.read(path: $0) }
         let (w, h) = (images[0].width, images[0].height)
         if let side = model.requiredImageSize {
             let wrong = zip(paths, images).filter { $1.width != side || $1.height != side }

@@ -14,7 +14,10 @@ struct BenchCommand: ParsableCommand {
             GEMM's shape. With --model: images/s of an SGD training step and of inference on synthetic \
             data, as bench/torch_cpu.py measures PyTorch. Models: short names (\
             \(ModelExpression.shortNames.map(\.name).joined(separator: ", "))) or expressions such as \
-            '.resnet(depth: 18, width: 16)'. Times are the best of --reps after one warm-up.
+            '.resnet(depth: 18, width: 16)'. Times are the best of --reps after one warm-up. With --data [FOLDER]: \
+            the training input path on an image folder (read, decode JPEG/PNG, RandomResizedCrop 224, flip, \
+            normalise) in images/s on the loader's threads; without FOLDER, a synthetic folder of JPEGs is made \
+            once under the temporary directory. scripts/bench_data.py times torchvision on the same folder.
             """)
 
     @Option(name: .long, parsing: .singleValue,
@@ -46,7 +49,20 @@ struct BenchCommand: ParsableCommand {
         + "as a fraction of it (model FLOPs × 3 ÷ step time; Winograd convs count their direct-convolution FLOPs)."))
     var peak = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Time the training input path (decode + RandomResizedCrop 224 + flip + normalise) on an image folder "
+        + "(FOLDER, or a synthetic JPEG folder when omitted); --batch default 64."))
+    var data = false
+
+    @Argument(help: ArgumentHelp("The image folder for --data (root/<class>/<images>).", valueName: "folder"))
+    var folder: String?
+
+    @Option(name: .long, help: "Images in the synthetic --data folder.")
+    var images = 512
+
     func validate() throws {
+        if folder != nil && !data { throw ValidationError("a folder argument needs --data (loom bench --data FOLDER)") }
+        guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1, got \(reps)") }
         _ = try Self.positiveInts(batch, option: "--batch")
         _ = try Self.positiveInts(threads, option: "--threads")
@@ -56,7 +72,9 @@ struct BenchCommand: ParsableCommand {
         let batches = try Self.positiveInts(batch, option: "--batch")
         let threadCounts = try Self.positiveInts(threads, option: "--threads")
         let expressions = model.flatMap(ModelExpression.splitList)
-        if analyses {
+        if data {
+            try dataTable(batches: batches.isEmpty ? [64] : batches, threads: threadCounts.isEmpty ? [Threads.count] : threadCounts)
+        } else if analyses {
             try analysisTable()
         } else if expressions.isEmpty {
             try convTable(batches: batches.isEmpty ? [128] : batches, threads: threadCounts.isEmpty ? [1, 2] : threadCounts)
@@ -153,6 +171,39 @@ struct BenchCommand: ParsableCommand {
         if !json {
             emit("# peak_rss_MB is this process's high-water mark so far; models: "
                  + specs.map { "\($0.0) = \($0.1)" }.joined(separator: "; "))
+        }
+    }
+
+    /// The input pipeline on an image folder: images/s per batch size and thread count.
+    private func dataTable(batches: [Int], threads: [Int]) throws {
+        let root: String
+        if let folder {
+            root = folder
+        } else {
+            root = NSTemporaryDirectory() + "loom-bench-jpeg-\(images)"
+            let existing = (try? ImageFolder.files(root: root).paths.count) ?? 0
+            if existing != images {
+                if !json { emit("# writing \(images) synthetic JPEGs to \(root) ...") }
+                try? FileManager.default.removeItem(atPath: root)
+                try DataBenchmark.makeSyntheticFolder(at: root, images: images)
+            }
+        }
+        if !json {
+            header(threads: threads)
+            emit("# \(root): read + decode + RandomResizedCrop(224) + HorizontalFlip + Normalize per image, batches on the "
+                 + "loader's threads; best epoch of \(reps) after 1 warm-up")
+            emit("# torchvision on the same folder: ~/torch-venv/bin/python scripts/bench_data.py \(root)")
+        }
+        var table = TextTable([("images", .right), ("batch", .right), ("thr", .right), ("seconds", .right),
+                               ("img/s", .right), ("file_kB", .right), ("mean_WxH", .right)], minimumWidth: 6)
+        for t in threads {
+            for b in batches {
+                let r = try DataBenchmark.run(folder: root, batch: b, threads: t, reps: reps)
+                if json { emitJSON(r); continue }
+                table.add(["\(r.images)", "\(b)", "\(t)", String(format: "%.2f", r.seconds), f1(r.images_per_s),
+                           f1(r.mean_file_kb), String(format: "%.0fx%.0f", r.mean_width, r.mean_height)])
+                emitLast(table)
+            }
         }
     }
 

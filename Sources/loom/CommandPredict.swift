@@ -1,4 +1,4 @@
-// `loom predict`: a model expression with safetensors weights on PNGs or a tensor → top-k classes.
+// `loom predict`: a model expression with safetensors weights on JPEG/PNG images or a tensor → top-k classes.
 import ArgumentParser
 import Engine
 import Foundation
@@ -26,7 +26,7 @@ struct PredictCommand: ParsableCommand {
                                             valueName: "file.safetensors"))
     var input: String?
 
-    @Argument(help: ArgumentHelp("PNG images, all one size (the model's size for a ViT).", valueName: "image.png"))
+    @Argument(help: ArgumentHelp("JPEG or PNG images, all one size (the model's size for a ViT).", valueName: "image.png"))
     var images: [String] = []
 
     @Option(name: .long, help: "How many classes to print per input.")
@@ -36,15 +36,15 @@ struct PredictCommand: ParsableCommand {
                                             valueName: "out.safetensors"))
     var logits: String?
 
-    @Option(name: .long, help: "Normalisation of PNG pixels: imagenet, cifar10, cifar100 or none (pixels/255).")
+    @Option(name: .long, help: "Normalisation of image pixels: imagenet, cifar10, cifar100 or none (pixels/255).")
     var normalize = "imagenet"
 
     static let normalizations: [(String, Normalization)] = [("imagenet", .imagenet), ("cifar10", .cifar10),
                                                             ("cifar100", .cifar100), ("none", .unit)]
 
     func validate() throws {
-        if input == nil && images.isEmpty { throw ValidationError("give --input X.safetensors or one or more PNG images") }
-        if input != nil && !images.isEmpty { throw ValidationError("give --input or PNG images, not both") }
+        if input == nil && images.isEmpty { throw ValidationError("give --input X.safetensors or one or more JPEG/PNG images") }
+        if input != nil && !images.isEmpty { throw ValidationError("give --input or images, not both") }
         if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
         if !Self.normalizations.contains(where: { $0.0 == normalize }) {
             throw ValidationError("unknown --normalize '\(normalize)'; valid: "

@@ -174,6 +174,32 @@ enum LoomProcess {
         #expect(try LoomProcess.failure(["bench", "--threads", "two"]).contains("'two'"))
     }
 
+    @Test func benchDataTimesTheInputPathOnAFolderOrASyntheticOne() throws {
+        let folder = dir + "/jpegs"
+        for (c, colour) in [("cat", RGB(200, 120, 40)), ("dog", RGB(40, 90, 200))] {
+            try FileManager.default.createDirectory(atPath: folder + "/" + c, withIntermediateDirectories: true)
+            for i in 0..<3 { try JPEG.write(Image(width: 48 + 8 * i, height: 40, fill: colour), to: "\(folder)/\(c)/\(i).jpg") }
+        }
+        let r = try LoomProcess.run(["bench", "--data", folder, "--batch", "4", "--threads", "1", "--reps", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(o["images"] as? Int == 6 && o["batch"] as? Int == 4 && o["threads"] as? Int == 1)
+        #expect((o["images_per_s"] as? Double ?? 0) > 0 && (o["mean_width"] as? Double) == 56)
+
+        // Without a folder: a synthetic JPEG folder under the temporary directory, named in the table's header.
+        let t = try LoomProcess.run(["bench", "--data", "--images", "2", "--batch", "2", "--threads", "1", "--reps", "1"],
+                                    environment: ["TMPDIR": dir + "/"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.contains(dir + "/loom-bench-jpeg-2") && t.stdout.contains("scripts/bench_data.py"), "\(t.stdout)")
+        #expect(t.stdout.split(separator: "\n").contains { $0.contains("img/s") && $0.contains("mean_WxH") })
+        #expect(try ImageFolder.files(root: dir + "/loom-bench-jpeg-2").paths.count == 2)
+
+        // A damaged file is named; a folder without --data is refused.
+        try Data("text".utf8).write(to: URL(fileURLWithPath: folder + "/dog/readme.txt"))
+        #expect(try LoomProcess.failure(["bench", "--data", folder, "--threads", "1"]).contains(folder + "/dog/readme.txt"))
+        #expect(try LoomProcess.failure(["bench", folder]).contains("--data"))
+    }
+
     // MARK: runs and export
 
     func makeStore() throws -> String {

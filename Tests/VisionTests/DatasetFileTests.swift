@@ -100,7 +100,12 @@ struct DatasetFileTests {
                 try PNG.write(Image(width: 4, height: 3, fill: RGB(UInt8(i), 0, cls == "apple" ? 1 : 2)), to: "\(root)/\(cls)/\(i).png")
             }
         }
+        // Every non-hidden file is an image by content: a stray text file is named, not silently skipped.
         try "not an image".write(toFile: root + "/apple/notes.txt", atomically: true, encoding: .utf8)
+        #expect(throws: ImageFileError.notAnImage(path: root + "/apple/notes.txt", leadingBytes: "6E 6F 74 20 61 6E 20 69")) {
+            try ImageFolder.load(root: root)
+        }
+        try FileManager.default.removeItem(atPath: root + "/apple/notes.txt")
         let d = try ImageFolder.load(root: root)
         #expect(d.classNames == ["apple", "zebra"])
         #expect(d.labels == [0, 0, 0, 1, 1])
@@ -112,5 +117,43 @@ struct DatasetFileTests {
         #expect(throws: ImageFolderError.missingRoot(path: root + "/nope")) { try ImageFolder.load(root: root + "/nope") }
         let bare = Self.tempDir()
         #expect(throws: ImageFolderError.noClasses(path: bare)) { try ImageFolder.load(root: bare) }
+    }
+
+    /// torchvision's `ImageFolder` order with JPEG and PNG told apart by content: a JPEG named `.png`, a PNG without
+    /// an extension, a nested folder (walked as `os.walk` does), hidden files and folders skipped.
+    @Test func imageFolderReadsJPEGAndPNGByContent() throws {
+        let root = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        for dir in ["b", "a", "a/nested", "a/.cache", ".hidden-class"] {
+            try fm.createDirectory(atPath: root + "/" + dir, withIntermediateDirectories: true)
+        }
+        let red = Image(width: 16, height: 8, fill: RGB(250, 10, 10)), blue = Image(width: 16, height: 8, fill: RGB(10, 10, 250))
+        let jpeg = try JPEG.encode(red, quality: 95, subsampling: .s444)
+        try Data(jpeg).write(to: URL(fileURLWithPath: root + "/a/2.jpg"))
+        try Data(jpeg).write(to: URL(fileURLWithPath: root + "/a/1.png"))  // a JPEG whatever its name says
+        try PNG.write(blue, to: root + "/a/3")                                 // a PNG without an extension
+        try PNG.write(blue, to: root + "/a/nested/0.png")
+        try PNG.write(red, to: root + "/b/x.JPEG")                             // a PNG named as a JPEG
+        for junk in ["/a/.DS_Store", "/a/.cache/junk.jpg", "/.hidden-class/y.png", "/b/._x.JPEG"] {
+            try Data("junk".utf8).write(to: URL(fileURLWithPath: root + junk))
+        }
+        let (paths, labels, classes) = try ImageFolder.files(root: root)
+        #expect(classes == ["a", "b"])
+        #expect(paths.map { String($0.dropFirst(root.count + 1)) } == ["a/1.png", "a/2.jpg", "a/3", "a/nested/0.png", "b/x.JPEG"])
+        #expect(labels == [0, 0, 0, 0, 1])
+        let d = try ImageFolder.load(root: root)
+        let decodedRed = try JPEG.decode(jpeg)
+        #expect(d.images == [decodedRed, decodedRed, blue, blue, red])
+        #expect(abs(Int(decodedRed.pixel(x: 3, y: 3).r) - 250) <= 2)
+
+        // A damaged file stops the load with an error naming it and the reason.
+        try Data(jpeg[0..<(jpeg.count / 2)]).write(to: URL(fileURLWithPath: root + "/b/cut.jpg"))
+        #expect(throws: JPEGError.truncated(source: root + "/b/cut.jpg")) { try ImageFolder.load(root: root) }
+        try fm.removeItem(atPath: root + "/b/cut.jpg")
+        try fm.createSymbolicLink(atPath: root + "/b/dangling.png", withDestinationPath: root + "/nowhere.png")
+        #expect(throws: ImageFileError.unreadable(path: root + "/b/dangling.png", reason: "No such file or directory")) {
+            try ImageFolder.load(root: root)
+        }
     }
 }

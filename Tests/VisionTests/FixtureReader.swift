@@ -26,3 +26,19 @@ func readFixture(_ relative: String, filePath: String = #filePath) throws -> [St
     }
     return out
 }
+
+/// The `__metadata__` strings of `Tests/Fixtures/<relative>`.
+func readFixtureMetadata(_ relative: String, filePath: String = #filePath) throws -> [String: String] {
+    let testsDir = URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let data = [UInt8](try Data(contentsOf: testsDir.appendingPathComponent("Fixtures").appendingPathComponent(relative)))
+    var n = 0
+    for i in 0..<8 { n |= Int(data[i]) << (8 * i) }
+    let header = try JSONSerialization.jsonObject(with: Data(data[8..<(8 + n)])) as! [String: Any]
+    return header["__metadata__"] as? [String: String] ?? [:]
+}
+
+/// The path of `Tests/Fixtures/<relative>`.
+func fixturePath(_ relative: String, filePath: String = #filePath) -> String {
+    URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").appendingPathComponent(relative).path
+}
