@@ -27,7 +27,7 @@ struct JPEGTests {
         #expect(worst == 0, "\(name): max difference \(worst), \(count) values differ")
     }
 
-    /// FNV-1a, 64-bit: the photographs' full PIL decodes are kept only as this hash (see Fixtures/jpeg/README.md).
+    /// FNV-1a, 64-bit: the photographs' full PIL decodes are kept only as this hash (see Tests/Fixtures/README.md).
     static func fnv1a64(_ bytes: [UInt8]) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
