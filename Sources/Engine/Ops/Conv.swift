@@ -1,6 +1,7 @@
 // Conv2d: im2col + GEMM forward and backward (NCHW): one GEMM per image on large maps, grouped
 // images on small ones; images split over threads, each with single-threaded OpenBLAS.
 import CBLAS
+import CKernels
 import Dispatch
 import Foundation
 
@@ -123,9 +124,11 @@ public struct ConvGeometry: Hashable, Sendable {
 
     /// Folds the column gradients of `images` consecutive images (layout as `im2col`) into dx
     /// (images, C, H, W) for channels `cs`, overwriting dx, which need not be initialised (the
-    /// adjoint of `im2col`). Clobbers the wrapped positions of `col`.
+    /// adjoint of `im2col`). Clobbers the wrapped positions of `col`. The sums of the stride-1
+    /// taps run on kernel path `isa` (the copies and zero fills are libc's, which picks its own
+    /// vector width at run time).
     public func col2im(_ col: UnsafeMutablePointer<Float>, ldc: Int, images: Int, _ dx: UnsafeMutablePointer<Float>,
-                       channels cs: Range<Int>? = nil) {
+                       channels cs: Range<Int>? = nil, isa: KernelISA = .current) {
         let taps = taps(), p = outPixels, plane = h * w, inSize = c * plane
         let first = coveringTap(taps)
         for c in cs ?? 0..<c {
@@ -139,6 +142,9 @@ public struct ConvGeometry: Hashable, Sendable {
                         fillWrapped(src, t)
                         let a = t.ohLo * ow + t.owLo, b = (t.ohHi - 1) * ow + t.owHi
                         let d = xc + t.delta
+                        #if arch(x86_64)
+                        if isa == .avx512 { lk512_add_into(d + a, src + a, b - a); continue }
+                        #endif
                         for q in a..<b { d[q] += src[q] }
                         continue
                     }
@@ -146,6 +152,9 @@ public struct ConvGeometry: Hashable, Sendable {
                         let row = src + o * ow
                         let d = xc + (o * sh - pad.top + t.i) * w - pad.left + t.j
                         if sw == 1 {
+                            #if arch(x86_64)
+                            if isa == .avx512 { lk512_add_into(d + t.owLo, row + t.owLo, t.owHi - t.owLo); continue }
+                            #endif
                             for q in t.owLo..<t.owHi { d[q] += row[q] }
                         } else {
                             for q in t.owLo..<t.owHi { d[q * sw] += row[q] }
@@ -215,12 +224,14 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
     FLOPCounter.add(2 * n * o * k * p)
     let out = Tensor(uninitialized: [n, o, geo.oh, geo.ow])
     let g = convGroupSize(batch: n, k: k, pixels: p)
+    let isa = KernelISA.current
     if plan.forward != .im2col && n > 0 {
         func run<K: WinogradTransform>(_ t: K.Type) {
-            let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false)
+            let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false, isa: isa)
             withExtendedLifetime(u) {  // u.ptr is read by the whole call, not just where it is passed
                 winogradConv(t, x.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
-                             bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
+                             bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads,
+                             isa: isa)
             }
         }
         withWinograd(plan.forward, { run(WinogradF2.self) }, { run(WinogradF4.self) })
@@ -230,7 +241,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     return out.recorded(inputs) { gOut in
-        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g, plan: plan)
+        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g, plan: plan, isa: isa)
     }
 }
 
@@ -326,9 +337,10 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
     }
 }
 
-/// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms.
+/// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms,
+/// their element-wise kernels on path `isa` (the forward pass's).
 func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int,
-                    plan: ConvPlan = ConvPlan(.im2col)) -> [Tensor?] {
+                    plan: ConvPlan = ConvPlan(.im2col), isa: KernelISA = .current) -> [Tensor?] {
     let n = x.dim(0), o = weight.dim(0), k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
     let winoDx = x.requiresGrad && plan.backwardData != .im2col && n > 0
     let winoDw = weight.requiresGrad && plan.backwardWeights != .im2col && n > 0
@@ -378,10 +390,10 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                     if parallel {
                         let dxP = SendPtr(dxImage)
                         parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
-                            geo.col2im(colP.p, ldc: p, images: 1, dxP.p, channels: a..<b)
+                            geo.col2im(colP.p, ldc: p, images: 1, dxP.p, channels: a..<b, isa: isa)
                         }
                     } else {
-                        geo.col2im(col, ldc: p, images: 1, dxImage)
+                        geo.col2im(col, ldc: p, images: 1, dxImage, isa: isa)
                     }
                 }
             }
@@ -430,7 +442,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                      threads: parallel ? Threads.count : 1)
                 let dxP = SendPtr(dx.ptr)
                 convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
-                    geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)
+                    geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b, isa: isa)
                 }
             }
         }
@@ -466,10 +478,10 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         let t = Tensor(uninitialized: x.shape)
         let pad = Padding(top: 2 - geo.pad.top, bottom: 2 - geo.pad.bottom, left: 2 - geo.pad.left, right: 2 - geo.pad.right)
         func run<K: WinogradTransform>(_ tr: K.Type) {
-            let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true)
+            let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true, isa: isa)
             withExtendedLifetime(u) {
                 winogradConv(tr, gOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
-                             bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
+                             bias: nil, relu: false, t.ptr, threads: plan.winogradThreads, isa: isa)
             }
         }
         withWinograd(plan.backwardData, { run(WinogradF2.self) }, { run(WinogradF4.self) })
@@ -478,7 +490,8 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
     if winoDw {
         let t = Tensor(uninitialized: weight.shape)
         func run<K: WinogradTransform>(_ tr: K.Type) {
-            winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr, threads: plan.winogradThreads)
+            winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr,
+                                   threads: plan.winogradThreads, isa: isa)
         }
         withWinograd(plan.backwardWeights, { run(WinogradF2.self) }, { run(WinogradF4.self) })
         dw = t

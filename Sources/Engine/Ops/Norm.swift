@@ -1,4 +1,5 @@
 // Normalisation: batchnorm2d (train/eval, PyTorch running statistics) and layernorm.
+import CKernels
 import Foundation
 
 /// Batch normalisation over (N, H, W) per channel of x (N, C, H, W), optionally followed by
@@ -24,16 +25,17 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     let mean = Tensor(uninitialized: [c]), invStd = Tensor(uninitialized: [c])
     let xp = SendPtr(x.ptr), op = SendPtr(out.ptr), mp = SendPtr(mean.ptr), sp = SendPtr(invStd.ptr)
     let wp = SendPtr(weight.ptr), bp = SendPtr(bias.ptr), rmp = SendPtr(runningMean.ptr), rvp = SendPtr(runningVar.ptr)
+    let isa = KernelISA.current
     parallelFor(c, costPerItem: m * 3) { lo, hi in
         for ch in lo..<hi {
             var mu: Float, istd: Float
             if training {
                 var s = 0.0
-                for i in 0..<n { s += Double(rowSum(xp.p + (i * c + ch) * hw, hw)) }
+                for i in 0..<n { s += Double(rowSum(xp.p + (i * c + ch) * hw, hw, isa)) }
                 let md = s / Double(m)
                 mu = Float(md)
                 var v = 0.0
-                for i in 0..<n { v += Double(centredSquares(xp.p + (i * c + ch) * hw, hw, mu)) }
+                for i in 0..<n { v += Double(centredSquares(xp.p + (i * c + ch) * hw, hw, mu, isa)) }
                 let varB = v / Double(m)
                 istd = Float(1 / (varB + Double(eps)).squareRoot())
                 let unbiased = m > 1 ? v / Double(m - 1) : varB
@@ -47,6 +49,12 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             let scale = wp[ch] * istd, shift = bp[ch] - mu * scale
             for i in 0..<n {
                 let s = xp.p + (i * c + ch) * hw, d = op.p + (i * c + ch) * hw
+                #if arch(x86_64)
+                if isa == .avx512 {
+                    lk512_affine(s, rp.map { UnsafePointer($0.p + (i * c + ch) * hw) }, d, hw, scale, shift, relu ? 1 : 0)
+                    continue
+                }
+                #endif
                 if let rp {
                     let r = rp.p + (i * c + ch) * hw
                     for q in 0..<hw { let y = s[q] * scale + shift + r[q]; d[q] = y > 0 ? y : 0 }
@@ -76,6 +84,9 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
                     for i in 0..<n {
                         let o = (i * c + ch) * hw
                         let s = xp.p + o, r = rp.p + o, gg = gIn.p + o, d = gp.p + o
+                        #if arch(x86_64)
+                        if isa == .avx512 { lk512_residual_mask(s, r, gg, d, hw, scale, shift); continue }
+                        #endif
                         for q in 0..<hw { d[q] = s[q] * scale + shift + r[q] > 0 ? gg[q] : 0 }
                     }
                 }
@@ -85,7 +96,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
                 var sg = 0.0, sgx = 0.0
                 for i in 0..<n {
                     let (a, b) = bnPlaneSums(xp.p + (i * c + ch) * hw, gp.p + (i * c + ch) * hw, hw, mu, istd,
-                                             relu ? (scale, shift) : nil)
+                                             relu ? (scale, shift) : nil, isa)
                     sg += Double(a); sgx += Double(b)
                 }
                 dbp[ch] = Float(sg); dwp[ch] = Float(sgx)
@@ -93,6 +104,12 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
                 let meanG = training ? Float(sg / Double(m)) : 0, meanX = training ? Float(sgx / Double(m)) : 0
                 for i in 0..<n {
                     let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw, d = dxp.p + (i * c + ch) * hw
+                    #if arch(x86_64)
+                    if isa == .avx512 {
+                        lk512_bn_grad(s, gg, d, hw, mu, istd, relu ? 1 : 0, scale, shift, k, meanG, meanX)
+                        continue
+                    }
+                    #endif
                     for q in 0..<hw {
                         let xh = (s[q] - mu) * istd
                         let gm = relu && s[q] * scale + shift <= 0 ? 0 : gg[q]
@@ -106,8 +123,11 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     }
 }
 
-/// Σ (p[i] − mu)² over one plane in eight Float lanes.
-@inline(__always) func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
+/// Σ (p[i] − mu)² over one plane in eight Float lanes (sixteen on the AVX-512 path).
+@inline(__always) func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ isa: KernelISA) -> Float {
+    #if arch(x86_64)
+    if isa == .avx512 { return lk512_centred_squares(p, n, mu) }
+    #endif
     var acc = SIMD8<Float>(repeating: 0)
     let m8 = SIMD8<Float>(repeating: mu), raw = UnsafeRawPointer(p)
     var i = 0
@@ -120,7 +140,14 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
 /// (Σ g, Σ g·x̂) over one plane, x̂ = (x − mu)·istd; with `affine` (scale, shift), g counts
 /// only where the fused ReLU passed (x·scale + shift > 0, as the forward pass computed it).
 @inline(__always) func bnPlaneSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ istd: Float,
-                                   _ affine: (Float, Float)?) -> (Float, Float) {
+                                   _ affine: (Float, Float)?, _ isa: KernelISA) -> (Float, Float) {
+    #if arch(x86_64)
+    if isa == .avx512 {
+        var a: Float = 0, b: Float = 0
+        lk512_bn_plane_sums(x, g, n, mu, istd, affine == nil ? 0 : 1, affine?.0 ?? 0, affine?.1 ?? 0, &a, &b)
+        return (a, b)
+    }
+    #endif
     var a8 = SIMD8<Float>(repeating: 0), b8 = SIMD8<Float>(repeating: 0)
     let m8 = SIMD8<Float>(repeating: mu), s8 = SIMD8<Float>(repeating: istd)
     let rx = UnsafeRawPointer(x), rg = UnsafeRawPointer(g)
@@ -183,10 +210,19 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
     let stats = Tensor(uninitialized: [recording ? 2 * rows : 0])  // mean, 1/σ per row
     let xp = SendPtr(x.ptr), op = SendPtr(out.ptr), sp = SendPtr(stats.ptr)
     let wp = SendPtr(weight.ptr), bp = SendPtr(bias.ptr)
+    let isa = KernelISA.current
     parallelFor(rows, costPerItem: d * 4) { lo, hi in
         for r in lo..<hi {
             let s = xp.p + r * d
-            let mu = rowSum(s, d) / Float(d)
+            #if arch(x86_64)
+            if isa == .avx512 {
+                var mu: Float = 0, istd: Float = 0
+                lk512_layernorm_row(s, op.p + r * d, wp.p, bp.p, d, eps, &mu, &istd)
+                if recording { sp[2 * r] = mu; sp[2 * r + 1] = istd }
+                continue
+            }
+            #endif
+            let mu = rowSum(s, d, isa) / Float(d)
             var acc = SIMD8<Float>(repeating: 0)
             var i = 0
             let m8 = SIMD8<Float>(repeating: mu)
@@ -214,8 +250,11 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
             for r in lo..<hi {
                 let s = xp.p + r * d, gg = gp.p + r * d, o = dp.p + r * d
                 let mu = sp[2 * r], istd = sp[2 * r + 1]
+                #if arch(x86_64)
+                if isa == .avx512 { lk512_layernorm_grad_row(s, gg, wp.p, o, d, mu, istd, xh, dh); continue }
+                #endif
                 for i in 0..<d { xh[i] = (s[i] - mu) * istd; dh[i] = gg[i] * wp[i] }
-                let s1 = rowSum(dh, d) * inv, s2 = rowDot(dh, xh, d) * inv
+                let s1 = rowSum(dh, d, isa) * inv, s2 = rowDot(dh, xh, d) * inv
                 for i in 0..<d { o[i] = istd * (dh[i] - s1 - xh[i] * s2) }
             }
             withExtendedLifetime(buf) {}
@@ -231,6 +270,9 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
                 for r in 0..<rows {
                     let s = xp.p + r * d + c0, gg = gp.p + r * d + c0
                     let mu = sp[2 * r], istd = sp[2 * r + 1]
+                    #if arch(x86_64)
+                    if isa == .avx512 { lk512_layernorm_param_row(aw, ab, s, gg, w, mu, istd); continue }
+                    #endif
                     for i in 0..<w { aw[i] += gg[i] * ((s[i] - mu) * istd); ab[i] += gg[i] }
                 }
             }

@@ -1,4 +1,5 @@
 // Optimizers: SGD (momentum, Nesterov, coupled L2), AdamW and Lion (decoupled decay).
+import CKernels
 import Foundation
 
 /// Which update rule, with its hyper-parameters (learning rate comes from the schedule).
@@ -43,6 +44,7 @@ public final class Optimizer {
     public func step() {
         steps += 1
         let lr = learningRate
+        let wide = KernelISA.current == .avx512
         for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             let wd = exemptOneDimensional && p.rank <= 1 ? 0 : kind.weightDecay
@@ -50,7 +52,12 @@ public final class Optimizer {
             switch kind {
             case let .sgd(mu, _, nesterov):
                 if mu == 0 {
-                    parallelFor(n, costPerItem: 4) { a, b in for j in a..<b { x[j] -= lr * (gp[j] + wd * x[j]) } }
+                    parallelFor(n, costPerItem: 4) { a, b in
+                        #if arch(x86_64)
+                        if wide { return lk512_sgd(x.p + a, gp.p + a, b - a, lr, wd) }
+                        #endif
+                        for j in a..<b { x[j] -= lr * (gp[j] + wd * x[j]) }
+                    }
                     continue
                 }
                 let first = state1[i] == nil
@@ -58,6 +65,11 @@ public final class Optimizer {
                 state1[i] = buf
                 let bp = SendPtr(buf.ptr)
                 parallelFor(n, costPerItem: 6) { a, b in
+                    #if arch(x86_64)
+                    if wide {
+                        return lk512_sgd_momentum(x.p + a, gp.p + a, bp.p + a, b - a, lr, wd, mu, first ? 1 : 0, nesterov ? 1 : 0)
+                    }
+                    #endif
                     for j in a..<b {
                         let d = gp[j] + wd * x[j]
                         let m = first ? d : mu * bp[j] + d
@@ -72,6 +84,12 @@ public final class Optimizer {
                 let bc1 = 1 - Float(pow(Double(b1), Double(steps))), bc2 = 1 - Float(pow(Double(b2), Double(steps)))
                 let stepSize = lr / bc1, bc2Sqrt = bc2.squareRoot()
                 parallelFor(n, costPerItem: 10) { a, b in
+                    #if arch(x86_64)
+                    if wide {
+                        return lk512_adamw(x.p + a, gp.p + a, mp.p + a, vp.p + a, b - a, 1 - lr * wd, b1, 1 - b1, b2, 1 - b2,
+                                           stepSize, bc2Sqrt, eps)
+                    }
+                    #endif
                     for j in a..<b {
                         x[j] *= 1 - lr * wd
                         mp[j] = b1 * mp[j] + (1 - b1) * gp[j]
@@ -84,6 +102,9 @@ public final class Optimizer {
                 state1[i] = m
                 let mp = SendPtr(m.ptr)
                 parallelFor(n, costPerItem: 6) { a, b in
+                    #if arch(x86_64)
+                    if wide { return lk512_lion(x.p + a, gp.p + a, mp.p + a, b - a, 1 - lr * wd, lr, b1, 1 - b1, b2, 1 - b2) }
+                    #endif
                     for j in a..<b {
                         x[j] *= 1 - lr * wd
                         let c = b1 * mp[j] + (1 - b1) * gp[j]

@@ -1,0 +1,72 @@
+// ckernels: Loom's AVX-512 kernels (512-bit vectors, masked tails), called by Engine only after
+// cpuid says the CPU has AVX-512 F/DQ/CD/BW/VL (KernelISA.avx512). Each has a Swift twin, the
+// AVX2 path, and a naive reference in the tests.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#if defined(__x86_64__)
+
+// MARK: rows (softmax, sums, layer norm)
+
+/// Σ p[0..<n] in sixteen lanes.
+float lk512_row_sum(const float *p, long n);
+/// Σ a[i]·b[i] in sixteen lanes.
+float lk512_row_dot(const float *a, const float *b, long n);
+/// Σ (p[i] − mu)².
+float lk512_centred_squares(const float *p, long n, float mu);
+/// y = softmax(x) over n floats (y may be x).
+void lk512_softmax_row(const float *x, float *y, long n);
+/// d = y ⊙ (g − Σ g·y) · scale: the softmax gradient of one row (d may be g).
+void lk512_softmax_grad_row(const float *y, const float *g, float *d, long n, float scale);
+/// One layer-norm row: o = (s − μ)·σ⁻¹·w + b; writes μ and σ⁻¹.
+void lk512_layernorm_row(const float *s, float *o, const float *w, const float *b, long d, float eps,
+                         float *mu, float *istd);
+/// One layer-norm row's dx (xh, dh: d floats of scratch).
+void lk512_layernorm_grad_row(const float *s, const float *g, const float *w, float *o, long d, float mu, float istd,
+                              float *xh, float *dh);
+/// aw[i] += g[i]·(s[i] − μ)·σ⁻¹, ab[i] += g[i] over n columns of one row.
+void lk512_layernorm_param_row(float *aw, float *ab, const float *s, const float *g, long n, float mu, float istd);
+
+// MARK: element-wise (GELU, batch norm, optimizers, col2im)
+
+/// y = GELU(x) (y may be x).
+void lk512_gelu(const float *x, float *y, long n);
+/// y = GELU(q), then q = GELU′(q).
+void lk512_gelu_and_derivative(float *q, float *y, long n);
+/// d = g · GELU′(x).
+void lk512_gelu_grad(const float *g, const float *x, float *d, long n);
+/// d = a ⊙ b.
+void lk512_mul(const float *a, const float *b, float *d, long n);
+/// d += s.
+void lk512_add_into(float *d, const float *s, long n);
+/// d = s·scale + shift, then + r (when r is not NULL) and ReLU (when relu or r).
+void lk512_affine(const float *s, const float *r, float *d, long n, float scale, float shift, int relu);
+/// d = s·scale + shift + r > 0 ? g : 0 (the residual join's gradient).
+void lk512_residual_mask(const float *s, const float *r, const float *g, float *d, long n, float scale, float shift);
+/// (Σ g, Σ g·(x − μ)·σ⁻¹) of one plane; with `masked`, g counts only where x·scale + shift > 0.
+void lk512_bn_plane_sums(const float *x, const float *g, long n, float mu, float istd, int masked, float scale,
+                         float shift, float *sumG, float *sumGX);
+/// d = k·(g′ − meanG − (x − μ)·σ⁻¹·meanX), g′ = g masked as in lk512_bn_plane_sums.
+void lk512_bn_grad(const float *x, const float *g, float *d, long n, float mu, float istd, int masked, float scale,
+                   float shift, float k, float meanG, float meanX);
+/// SGD without momentum: x −= lr·(g + wd·x).
+void lk512_sgd(float *x, const float *g, long n, float lr, float wd);
+/// SGD with momentum (PyTorch): d = g + wd·x; m = first ? d : μ·m + d; x −= lr·(nesterov ? d + μ·m : m).
+void lk512_sgd_momentum(float *x, const float *g, float *m, long n, float lr, float wd, float mu, int first,
+                        int nesterov);
+/// AdamW: x ·= decay; m = β₁m + c1·g; v = β₂v + c2·g²; x −= step·m / (√v / bc2Sqrt + eps).
+void lk512_adamw(float *x, const float *g, float *m, float *v, long n, float decay, float b1, float c1, float b2,
+                 float c2, float step, float bc2Sqrt, float eps);
+/// Lion: x ·= decay; x −= lr·sign(β₁m + c1·g); m = β₂m + c2·g.
+void lk512_lion(float *x, const float *g, float *m, long n, float decay, float lr, float b1, float c1, float b2,
+                float c2);
+
+// MARK: Winograd F(4×4, 3×3)
+
+/// One 1-D transform of F(4×4, 3×3) on n neighbouring columns read at stride ss (floats) from s
+/// and written at stride ds to d. step: 0 input (Bᵀ), 1 output (Aᵀ), 2 kernel (G), 3 dOut (A),
+/// 4 kernel adjoint (Gᵀ), as WinogradStep in Engine.
+void lk512_winograd4(int step, long n, const float *s, long ss, float *d, long ds);
+
+#endif
+#endif
