@@ -196,95 +196,119 @@ LK512 void lk512_gelu_grad(const float *g, const float *x, float *d, long n) {
 #undef B
 }
 
-LK512 void lk512_mul(const float *a, const float *b, float *d, long n) {
-#define B(i, m) st(d + i, mul(ld(a + i, m), ld(b + i, m)), m)
-    LANES(n, B);
+// Batch norm works on one channel: `planes` planes of hw floats, `stride` floats apart. Sums run
+// per plane in sixteen Float lanes; each plane's lanes are added into Double lanes (no horizontal
+// sum per plane, which on 7×7 maps would cost as much as the plane itself), reduced once at the end.
+
+LKINLINE void add_pd(__m512d *acc, V v) {
+    acc[0] = _mm512_add_pd(acc[0], _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+    acc[1] = _mm512_add_pd(acc[1], _mm512_cvtps_pd(_mm512_extractf32x8_ps(v, 1)));
+}
+LKINLINE double sum_pd(const __m512d *acc) { return _mm512_reduce_add_pd(_mm512_add_pd(acc[0], acc[1])); }
+
+LK512 double lk512_planes_sum(const float *x, long planes, long stride, long hw) {
+    __m512d acc[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    for (long pl = 0; pl < planes; pl++) {
+        const float *p = x + pl * stride;
+        V a = _mm512_setzero_ps();
+#define B(i, m) a = add(a, ld(p + i, m))
+        LANES(hw, B);
 #undef B
+        add_pd(acc, a);
+    }
+    return sum_pd(acc);
 }
 
-LK512 void lk512_add_into(float *d, const float *s, long n) {
-#define B(i, m) st(d + i, add(ld(d + i, m), ld(s + i, m)), m)
-    LANES(n, B);
+LK512 double lk512_planes_centred_squares(const float *x, long planes, long stride, long hw, float mu) {
+    __m512d acc[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    V m16 = splat(mu);
+    for (long pl = 0; pl < planes; pl++) {
+        const float *p = x + pl * stride;
+        V a = _mm512_setzero_ps();
+#define B(i, m) { V t = _mm512_maskz_sub_ps(m, ld(p + i, m), m16); a = add(a, mul(t, t)); }
+        LANES(hw, B);
 #undef B
+        add_pd(acc, a);
+    }
+    return sum_pd(acc);
 }
 
-LK512 void lk512_affine(const float *s, const float *r, float *d, long n, float scale, float shift, int relu) {
+LK512 void lk512_affine(const float *x, const float *res, float *out, long planes, long stride, long hw, float scale,
+                        float shift, int relu) {
     V sc = splat(scale), sh = splat(shift);
-    if (r) {
+    for (long pl = 0; pl < planes; pl++) {
+        const float *s = x + pl * stride, *r = res ? res + pl * stride : 0;
+        float *d = out + pl * stride;
+        if (r) {
 #define B(i, m) st(d + i, relu0(add(add(mul(ld(s + i, m), sc), sh), ld(r + i, m))), m)
-        LANES(n, B);
+            LANES(hw, B);
 #undef B
-    } else if (relu) {
+        } else if (relu) {
 #define B(i, m) st(d + i, relu0(add(mul(ld(s + i, m), sc), sh)), m)
-        LANES(n, B);
+            LANES(hw, B);
 #undef B
-    } else {
+        } else {
 #define B(i, m) st(d + i, add(mul(ld(s + i, m), sc), sh), m)
-        LANES(n, B);
+            LANES(hw, B);
 #undef B
+        }
     }
 }
 
-LK512 void lk512_residual_mask(const float *s, const float *r, const float *g, float *d, long n, float scale,
-                               float shift) {
+LK512 void lk512_residual_mask(const float *x, const float *res, const float *grad, float *out, long planes, long stride,
+                               long hw, float scale, float shift) {
     V sc = splat(scale), sh = splat(shift), z = _mm512_setzero_ps();
+    for (long pl = 0; pl < planes; pl++) {
+        const float *s = x + pl * stride, *r = res + pl * stride, *g = grad + pl * stride;
+        float *d = out + pl * stride;
 #define B(i, m) {                                                                  \
-        V y = add(add(mul(ld(s + i, m), sc), sh), ld(r + i, m));                   \
-        st(d + i, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, z, _CMP_GT_OQ), ld(g + i, m)), m); }
-    LANES(n, B);
-#undef B
-}
-
-LK512 void lk512_bn_plane_sums(const float *x, const float *g, long n, float mu, float istd, int masked, float scale,
-                               float shift, float *sumG, float *sumGX) {
-    V a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
-    V mv = splat(mu), iv = splat(istd), sc = splat(scale), sh = splat(shift), z = _mm512_setzero_ps();
-    if (masked) {
-#define B(i, m) {                                                                                   \
-            V xv = ld(x + i, m), xh = mul(sub(xv, mv), iv);                                         \
-            __mmask16 pass = _mm512_mask_cmp_ps_mask(m, add(mul(xv, sc), sh), z, _CMP_GT_OQ);       \
-            V gm = _mm512_maskz_loadu_ps(pass, g + i);                                              \
-            a = add(a, gm); b = add(b, mul(gm, xh)); }
-        LANES(n, B);
-#undef B
-    } else {
-#define B(i, m) { V xh = mul(sub(ld(x + i, m), mv), iv); V gv = ld(g + i, m); a = add(a, gv); b = add(b, mul(gv, xh)); }
-        LANES(n, B);
+            V y = add(add(mul(ld(s + i, m), sc), sh), ld(r + i, m));               \
+            st(d + i, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, z, _CMP_GT_OQ), ld(g + i, m)), m); }
+        LANES(hw, B);
 #undef B
     }
-    *sumG = _mm512_reduce_add_ps(a);
-    *sumGX = _mm512_reduce_add_ps(b);
 }
 
-LK512 void lk512_bn_grad(const float *x, const float *g, float *d, long n, float mu, float istd, int masked,
-                         float scale, float shift, float k, float meanG, float meanX) {
+LK512 void lk512_bn_sums(const float *x, const float *grad, long planes, long stride, long hw, float mu, float istd,
+                         int masked, float scale, float shift, double *sumG, double *sumGX) {
+    __m512d accA[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, accB[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    V mv = splat(mu), iv = splat(istd), sc = splat(scale), sh = splat(shift), z = _mm512_setzero_ps();
+    for (long pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * stride, *g = grad + pl * stride;
+        V a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
+        if (masked) {
+#define B(i, m) {                                                                                   \
+                V xv = ld(xp + i, m), xh = mul(sub(xv, mv), iv);                                    \
+                __mmask16 pass = _mm512_mask_cmp_ps_mask(m, add(mul(xv, sc), sh), z, _CMP_GT_OQ);   \
+                V gm = _mm512_maskz_loadu_ps(pass, g + i);                                          \
+                a = add(a, gm); b = add(b, mul(gm, xh)); }
+            LANES(hw, B);
+#undef B
+        } else {
+#define B(i, m) { V xh = mul(sub(ld(xp + i, m), mv), iv); V gv = ld(g + i, m); a = add(a, gv); b = add(b, mul(gv, xh)); }
+            LANES(hw, B);
+#undef B
+        }
+        add_pd(accA, a); add_pd(accB, b);
+    }
+    *sumG = sum_pd(accA);
+    *sumGX = sum_pd(accB);
+}
+
+LK512 void lk512_bn_grad(const float *x, const float *grad, float *out, long planes, long stride, long hw, float mu,
+                         float istd, int masked, float scale, float shift, float k, float meanG, float meanX) {
     V mv = splat(mu), iv = splat(istd), sc = splat(scale), sh = splat(shift), kv = splat(k);
     V mg = splat(meanG), mx = splat(meanX), z = _mm512_setzero_ps();
+    for (long pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * stride, *g = grad + pl * stride;
+        float *d = out + pl * stride;
 #define B(i, m) {                                                                                       \
-        V xv = ld(x + i, m), xh = mul(sub(xv, mv), iv), gv = ld(g + i, m);                              \
-        if (masked) gv = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(add(mul(xv, sc), sh), z, _CMP_NLE_UQ), gv); \
-        st(d + i, mul(kv, sub(sub(gv, mg), mul(xh, mx))), m); }
-    LANES(n, B);
+            V xv = ld(xp + i, m), xh = mul(sub(xv, mv), iv), gv = ld(g + i, m);                         \
+            if (masked) gv = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(add(mul(xv, sc), sh), z, _CMP_NLE_UQ), gv); \
+            st(d + i, mul(kv, sub(sub(gv, mg), mul(xh, mx))), m); }
+        LANES(hw, B);
 #undef B
-}
-
-LK512 void lk512_sgd(float *x, const float *g, long n, float lr, float wd) {
-    V l = splat(lr), w = splat(wd);
-#define B(i, m) { V xv = ld(x + i, m); st(x + i, sub(xv, mul(l, add(ld(g + i, m), mul(w, xv)))), m); }
-    LANES(n, B);
-#undef B
-}
-
-LK512 void lk512_sgd_momentum(float *x, const float *g, float *mb, long n, float lr, float wd, float mu, int first,
-                              int nesterov) {
-    V l = splat(lr), w = splat(wd), u = splat(mu);
-#define B(i, m) {                                                              \
-        V xv = ld(x + i, m), dv = add(ld(g + i, m), mul(w, xv));               \
-        V mv = first ? dv : add(mul(u, ld(mb + i, m)), dv);                    \
-        st(mb + i, mv, m);                                                     \
-        st(x + i, sub(xv, mul(l, nesterov ? add(dv, mul(u, mv)) : mv)), m); }
-    LANES(n, B);
-#undef B
+    }
 }
 
 LK512 void lk512_adamw(float *x, const float *g, float *mm, float *vv, long n, float decay, float b1, float c1, float b2,

@@ -27,7 +27,7 @@ void lk512_layernorm_grad_row(const float *s, const float *g, const float *w, fl
 /// aw[i] += g[i]·(s[i] − μ)·σ⁻¹, ab[i] += g[i] over n columns of one row.
 void lk512_layernorm_param_row(float *aw, float *ab, const float *s, const float *g, long n, float mu, float istd);
 
-// MARK: element-wise (GELU, batch norm, optimizers, col2im)
+// MARK: element-wise (GELU, optimizers)
 
 /// y = GELU(x) (y may be x).
 void lk512_gelu(const float *x, float *y, long n);
@@ -35,25 +35,24 @@ void lk512_gelu(const float *x, float *y, long n);
 void lk512_gelu_and_derivative(float *q, float *y, long n);
 /// d = g · GELU′(x).
 void lk512_gelu_grad(const float *g, const float *x, float *d, long n);
-/// d = a ⊙ b.
-void lk512_mul(const float *a, const float *b, float *d, long n);
-/// d += s.
-void lk512_add_into(float *d, const float *s, long n);
+// Batch norm on one channel: `planes` planes of hw floats, `stride` floats apart (C·H·W in NCHW).
+
+/// Σ of x over the planes: each plane in sixteen Float lanes, the lanes added in Double.
+double lk512_planes_sum(const float *x, long planes, long stride, long hw);
+/// Σ (x − mu)² over the planes, summed as lk512_planes_sum.
+double lk512_planes_centred_squares(const float *x, long planes, long stride, long hw, float mu);
 /// d = s·scale + shift, then + r (when r is not NULL) and ReLU (when relu or r).
-void lk512_affine(const float *s, const float *r, float *d, long n, float scale, float shift, int relu);
+void lk512_affine(const float *s, const float *r, float *d, long planes, long stride, long hw, float scale, float shift,
+                  int relu);
 /// d = s·scale + shift + r > 0 ? g : 0 (the residual join's gradient).
-void lk512_residual_mask(const float *s, const float *r, const float *g, float *d, long n, float scale, float shift);
-/// (Σ g, Σ g·(x − μ)·σ⁻¹) of one plane; with `masked`, g counts only where x·scale + shift > 0.
-void lk512_bn_plane_sums(const float *x, const float *g, long n, float mu, float istd, int masked, float scale,
-                         float shift, float *sumG, float *sumGX);
-/// d = k·(g′ − meanG − (x − μ)·σ⁻¹·meanX), g′ = g masked as in lk512_bn_plane_sums.
-void lk512_bn_grad(const float *x, const float *g, float *d, long n, float mu, float istd, int masked, float scale,
-                   float shift, float k, float meanG, float meanX);
-/// SGD without momentum: x −= lr·(g + wd·x).
-void lk512_sgd(float *x, const float *g, long n, float lr, float wd);
-/// SGD with momentum (PyTorch): d = g + wd·x; m = first ? d : μ·m + d; x −= lr·(nesterov ? d + μ·m : m).
-void lk512_sgd_momentum(float *x, const float *g, float *m, long n, float lr, float wd, float mu, int first,
-                        int nesterov);
+void lk512_residual_mask(const float *s, const float *r, const float *g, float *d, long planes, long stride, long hw,
+                         float scale, float shift);
+/// (Σ g, Σ g·(x − μ)·σ⁻¹) over the planes; with `masked`, g counts only where x·scale + shift > 0.
+void lk512_bn_sums(const float *x, const float *g, long planes, long stride, long hw, float mu, float istd, int masked,
+                   float scale, float shift, double *sumG, double *sumGX);
+/// d = k·(g′ − meanG − (x − μ)·σ⁻¹·meanX), g′ = g masked as in lk512_bn_sums.
+void lk512_bn_grad(const float *x, const float *g, float *d, long planes, long stride, long hw, float mu, float istd,
+                   int masked, float scale, float shift, float k, float meanG, float meanX);
 /// AdamW: x ·= decay; m = β₁m + c1·g; v = β₂v + c2·g²; x −= step·m / (√v / bc2Sqrt + eps).
 void lk512_adamw(float *x, const float *g, float *m, float *v, long n, float decay, float b1, float c1, float b2,
                  float c2, float step, float bc2Sqrt, float eps);

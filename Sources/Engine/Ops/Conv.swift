@@ -1,7 +1,6 @@
 // Conv2d: im2col + GEMM forward and backward (NCHW): one GEMM per image on large maps, grouped
 // images on small ones; images split over threads, each with single-threaded OpenBLAS.
 import CBLAS
-import CKernels
 import Dispatch
 import Foundation
 
@@ -124,11 +123,14 @@ public struct ConvGeometry: Hashable, Sendable {
 
     /// Folds the column gradients of `images` consecutive images (layout as `im2col`) into dx
     /// (images, C, H, W) for channels `cs`, overwriting dx, which need not be initialised (the
-    /// adjoint of `im2col`). Clobbers the wrapped positions of `col`. The sums of the stride-1
-    /// taps run on kernel path `isa` (the copies and zero fills are libc's, which picks its own
-    /// vector width at run time).
+    /// adjoint of `im2col`). Clobbers the wrapped positions of `col`.
+    ///
+    /// im2col and col2im stay on the 256-bit Swift code on every kernel path: their copies and zero
+    /// fills are libc's memcpy/memset (which choose their own vector width at run time), and the
+    /// AVX-512 version of col2im's sums measured no faster (0.98–1.02× in
+    /// scripts/kernel-timings, stride-2 conv backward, Zen 4): they are bound by memory traffic.
     public func col2im(_ col: UnsafeMutablePointer<Float>, ldc: Int, images: Int, _ dx: UnsafeMutablePointer<Float>,
-                       channels cs: Range<Int>? = nil, isa: KernelISA = .current) {
+                       channels cs: Range<Int>? = nil) {
         let taps = taps(), p = outPixels, plane = h * w, inSize = c * plane
         let first = coveringTap(taps)
         for c in cs ?? 0..<c {
@@ -142,9 +144,6 @@ public struct ConvGeometry: Hashable, Sendable {
                         fillWrapped(src, t)
                         let a = t.ohLo * ow + t.owLo, b = (t.ohHi - 1) * ow + t.owHi
                         let d = xc + t.delta
-                        #if arch(x86_64)
-                        if isa == .avx512 { lk512_add_into(d + a, src + a, b - a); continue }
-                        #endif
                         for q in a..<b { d[q] += src[q] }
                         continue
                     }
@@ -152,9 +151,6 @@ public struct ConvGeometry: Hashable, Sendable {
                         let row = src + o * ow
                         let d = xc + (o * sh - pad.top + t.i) * w - pad.left + t.j
                         if sw == 1 {
-                            #if arch(x86_64)
-                            if isa == .avx512 { lk512_add_into(d + t.owLo, row + t.owLo, t.owHi - t.owLo); continue }
-                            #endif
                             for q in t.owLo..<t.owHi { d[q] += row[q] }
                         } else {
                             for q in t.owLo..<t.owHi { d[q * sw] += row[q] }
@@ -338,7 +334,7 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
 }
 
 /// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms,
-/// their element-wise kernels on path `isa` (the forward pass's).
+/// the Winograd transforms on kernel path `isa` (the forward pass's).
 func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int,
                     plan: ConvPlan = ConvPlan(.im2col), isa: KernelISA = .current) -> [Tensor?] {
     let n = x.dim(0), o = weight.dim(0), k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
@@ -390,10 +386,10 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                     if parallel {
                         let dxP = SendPtr(dxImage)
                         parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
-                            geo.col2im(colP.p, ldc: p, images: 1, dxP.p, channels: a..<b, isa: isa)
+                            geo.col2im(colP.p, ldc: p, images: 1, dxP.p, channels: a..<b)
                         }
                     } else {
-                        geo.col2im(col, ldc: p, images: 1, dxImage, isa: isa)
+                        geo.col2im(col, ldc: p, images: 1, dxImage)
                     }
                 }
             }
@@ -442,7 +438,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                      threads: parallel ? Threads.count : 1)
                 let dxP = SendPtr(dx.ptr)
                 convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
-                    geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b, isa: isa)
+                    geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)
                 }
             }
         }

@@ -185,10 +185,8 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
             // dh = g · GELU'(h) (kept in `pre`), into a fresh buffer (g may be shared with other consumers).
             let t = Tensor(uninitialized: outShape)
             let tp = SendPtr(t.ptr), gp = SendPtr(g.ptr), dp = SendPtr(pre.ptr)
+            // One multiply per element streamed from memory: the 256-bit loop on every path.
             parallelFor(rows * outF, costPerItem: 2) { lo, hi in
-                #if arch(x86_64)
-                if isa == .avx512 { return lk512_mul(gp.p + lo, dp.p + lo, tp.p + lo, hi - lo) }
-                #endif
                 for i in lo..<hi { tp[i] = gp[i] * dp[i] }
             }
             dy = t

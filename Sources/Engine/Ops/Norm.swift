@@ -30,12 +30,10 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
         for ch in lo..<hi {
             var mu: Float, istd: Float
             if training {
-                var s = 0.0
-                for i in 0..<n { s += Double(rowSum(xp.p + (i * c + ch) * hw, hw, isa)) }
+                let s = planeSums(xp.p + ch * hw, n, c * hw, hw, isa)
                 let md = s / Double(m)
                 mu = Float(md)
-                var v = 0.0
-                for i in 0..<n { v += Double(centredSquares(xp.p + (i * c + ch) * hw, hw, mu, isa)) }
+                let v = planeCentredSquares(xp.p + ch * hw, n, c * hw, hw, mu, isa)
                 let varB = v / Double(m)
                 istd = Float(1 / (varB + Double(eps)).squareRoot())
                 let unbiased = m > 1 ? v / Double(m - 1) : varB
@@ -47,14 +45,15 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
             }
             mp[ch] = mu; sp[ch] = istd
             let scale = wp[ch] * istd, shift = bp[ch] - mu * scale
+            #if arch(x86_64)
+            if isa == .avx512 {
+                lk512_affine(xp.p + ch * hw, rp.map { UnsafePointer($0.p + ch * hw) }, op.p + ch * hw, n, c * hw, hw,
+                             scale, shift, relu ? 1 : 0)
+                continue
+            }
+            #endif
             for i in 0..<n {
                 let s = xp.p + (i * c + ch) * hw, d = op.p + (i * c + ch) * hw
-                #if arch(x86_64)
-                if isa == .avx512 {
-                    lk512_affine(s, rp.map { UnsafePointer($0.p + (i * c + ch) * hw) }, d, hw, scale, shift, relu ? 1 : 0)
-                    continue
-                }
-                #endif
                 if let rp {
                     let r = rp.p + (i * c + ch) * hw
                     for q in 0..<hw { let y = s[q] * scale + shift + r[q]; d[q] = y > 0 ? y : 0 }
@@ -80,13 +79,15 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
                 let mu = mp[ch], istd = sp[ch], gamma = wp[ch]
                 // The forward pass's affine map, to recompute the ReLU mask bit for bit.
                 let scale = gamma * istd, shift = bp[ch] - mu * scale
-                if let rp {
+                #if arch(x86_64)
+                if let rp, isa == .avx512 {
+                    lk512_residual_mask(xp.p + ch * hw, rp.p + ch * hw, gIn.p + ch * hw, gp.p + ch * hw, n, c * hw, hw, scale, shift)
+                }
+                #endif
+                if let rp, isa != .avx512 {
                     for i in 0..<n {
                         let o = (i * c + ch) * hw
                         let s = xp.p + o, r = rp.p + o, gg = gIn.p + o, d = gp.p + o
-                        #if arch(x86_64)
-                        if isa == .avx512 { lk512_residual_mask(s, r, gg, d, hw, scale, shift); continue }
-                        #endif
                         for q in 0..<hw { d[q] = s[q] * scale + shift + r[q] > 0 ? gg[q] : 0 }
                     }
                 }
@@ -94,22 +95,30 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
                 // over planes in Double: with few elements per channel the training-mode
                 // gradient is a near-cancellation.
                 var sg = 0.0, sgx = 0.0
-                for i in 0..<n {
-                    let (a, b) = bnPlaneSums(xp.p + (i * c + ch) * hw, gp.p + (i * c + ch) * hw, hw, mu, istd,
-                                             relu ? (scale, shift) : nil, isa)
-                    sg += Double(a); sgx += Double(b)
+                #if arch(x86_64)
+                if isa == .avx512 {
+                    lk512_bn_sums(xp.p + ch * hw, gp.p + ch * hw, n, c * hw, hw, mu, istd, relu ? 1 : 0, scale, shift, &sg, &sgx)
+                }
+                #endif
+                if isa != .avx512 {
+                    for i in 0..<n {
+                        let (a, b) = bnPlaneSums(xp.p + (i * c + ch) * hw, gp.p + (i * c + ch) * hw, hw, mu, istd,
+                                                 relu ? (scale, shift) : nil)
+                        sg += Double(a); sgx += Double(b)
+                    }
                 }
                 dbp[ch] = Float(sg); dwp[ch] = Float(sgx)
                 let k = scale
                 let meanG = training ? Float(sg / Double(m)) : 0, meanX = training ? Float(sgx / Double(m)) : 0
+                #if arch(x86_64)
+                if isa == .avx512 {
+                    lk512_bn_grad(xp.p + ch * hw, gp.p + ch * hw, dxp.p + ch * hw, n, c * hw, hw, mu, istd, relu ? 1 : 0,
+                                  scale, shift, k, meanG, meanX)
+                    continue
+                }
+                #endif
                 for i in 0..<n {
                     let s = xp.p + (i * c + ch) * hw, gg = gp.p + (i * c + ch) * hw, d = dxp.p + (i * c + ch) * hw
-                    #if arch(x86_64)
-                    if isa == .avx512 {
-                        lk512_bn_grad(s, gg, d, hw, mu, istd, relu ? 1 : 0, scale, shift, k, meanG, meanX)
-                        continue
-                    }
-                    #endif
                     for q in 0..<hw {
                         let xh = (s[q] - mu) * istd
                         let gm = relu && s[q] * scale + shift <= 0 ? 0 : gg[q]
@@ -123,11 +132,30 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     }
 }
 
-/// Σ (p[i] − mu)² over one plane in eight Float lanes (sixteen on the AVX-512 path).
-@inline(__always) func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ isa: KernelISA) -> Float {
+/// Σ over `planes` planes of `hw` floats, `stride` apart: per plane in Float SIMD lanes, over
+/// planes in Double (on the AVX-512 path each plane's sixteen lanes are added in Double).
+@inline(__always) func planeSums(_ p: UnsafePointer<Float>, _ planes: Int, _ stride: Int, _ hw: Int, _ isa: KernelISA) -> Double {
     #if arch(x86_64)
-    if isa == .avx512 { return lk512_centred_squares(p, n, mu) }
+    if isa == .avx512 { return lk512_planes_sum(p, planes, stride, hw) }
     #endif
+    var s = 0.0
+    for i in 0..<planes { s += Double(rowSum(p + i * stride, hw, isa)) }
+    return s
+}
+
+/// Σ (p − mu)² over planes as `planeSums`.
+@inline(__always) func planeCentredSquares(_ p: UnsafePointer<Float>, _ planes: Int, _ stride: Int, _ hw: Int, _ mu: Float,
+                                           _ isa: KernelISA) -> Double {
+    #if arch(x86_64)
+    if isa == .avx512 { return lk512_planes_centred_squares(p, planes, stride, hw, mu) }
+    #endif
+    var v = 0.0
+    for i in 0..<planes { v += Double(centredSquares(p + i * stride, hw, mu)) }
+    return v
+}
+
+/// Σ (p[i] − mu)² over one plane in eight Float lanes.
+@inline(__always) func centredSquares(_ p: UnsafePointer<Float>, _ n: Int, _ mu: Float) -> Float {
     var acc = SIMD8<Float>(repeating: 0)
     let m8 = SIMD8<Float>(repeating: mu), raw = UnsafeRawPointer(p)
     var i = 0
@@ -140,14 +168,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
 /// (Σ g, Σ g·x̂) over one plane, x̂ = (x − mu)·istd; with `affine` (scale, shift), g counts
 /// only where the fused ReLU passed (x·scale + shift > 0, as the forward pass computed it).
 @inline(__always) func bnPlaneSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ istd: Float,
-                                   _ affine: (Float, Float)?, _ isa: KernelISA) -> (Float, Float) {
-    #if arch(x86_64)
-    if isa == .avx512 {
-        var a: Float = 0, b: Float = 0
-        lk512_bn_plane_sums(x, g, n, mu, istd, affine == nil ? 0 : 1, affine?.0 ?? 0, affine?.1 ?? 0, &a, &b)
-        return (a, b)
-    }
-    #endif
+                                   _ affine: (Float, Float)?) -> (Float, Float) {
     var a8 = SIMD8<Float>(repeating: 0), b8 = SIMD8<Float>(repeating: 0)
     let m8 = SIMD8<Float>(repeating: mu), s8 = SIMD8<Float>(repeating: istd)
     let rx = UnsafeRawPointer(x), rg = UnsafeRawPointer(g)

@@ -1,0 +1,105 @@
+// Times Loom's element-wise kernels (forward + backward where they have one) on every ISA path the
+// CPU runs, alternating paths within each round and keeping each path's best round.
+// Usage: swift run -c release kernel-timings [rounds] [threads] [name filter]   (from scripts/kernel-timings)
+import Engine
+import Foundation
+
+let args = CommandLine.arguments
+let rounds = args.count > 1 ? Int(args[1]) ?? 15 : 15
+Threads.set(args.count > 2 ? Int(args[2]) ?? 1 : 1)
+let filter = args.count > 3 ? args[3] : ""
+let paths = KernelISA.supported().filter { $0 != .portable }
+
+func rand(_ shape: [Int], _ seed: UInt64, std: Float = 1) -> Tensor {
+    var rng = RandomGenerator(seed: seed)
+    return Tensor.randn(shape, std: std, rng: &rng)
+}
+
+func param(_ t: Tensor) -> Tensor { let p = t.copy(); p.requiresGrad = true; return p }
+
+/// Forward and backward of `f` on fresh parameters, gradient `g`.
+func fwdBwd(_ inputs: [Tensor], _ g: Tensor, _ f: @escaping ([Tensor]) -> Tensor) -> () -> Void {
+    let ps = inputs.map(param)
+    return {
+        for p in ps { p.zeroGrad() }
+        f(ps).backward(g)
+    }
+}
+
+/// Forward only, without recording.
+func fwd(_ f: @escaping () -> Tensor) -> () -> Void { { _ = Autograd.noGrad { f() } } }
+
+var cases: [(String, () -> Void)] = []
+do {
+    let x = rand([128 * 6, 197], 1, std: 3), g = rand([128 * 6, 197], 2)
+    cases.append(("softmax 768×197 fwd+bwd", fwdBwd([x], g) { softmax($0[0]) }))
+    let s = rand([4096, 65], 3, std: 3), gs = rand([4096, 65], 4)
+    cases.append(("softmax 4096×65 fwd+bwd", fwdBwd([s], gs) { softmax($0[0]) }))
+}
+do {
+    let x = rand([1 << 20], 5, std: 2), g = rand([1 << 20], 6)
+    cases.append(("gelu 1M fwd", fwd { gelu(x) }))
+    cases.append(("gelu 1M fwd+bwd", fwdBwd([x], g) { gelu($0[0]) }))
+}
+do {
+    let b = 8, n = 65, heads = 6, d = 384
+    let q = rand([b, n, 3 * d], 7), g = rand([b, n, d], 8)
+    cases.append(("attention core 8×65×384 fwd+bwd", fwdBwd([q], g) { fusedSelfAttention($0[0], heads: heads) }))
+}
+do {
+    let x = rand([32 * 65, 384], 9, std: 2), w = rand([384], 10), b = rand([384], 11), g = rand([32 * 65, 384], 12)
+    cases.append(("layerNorm 2080×384 fwd+bwd", fwdBwd([x, w, b], g) { layerNorm($0[0], weight: $0[1], bias: $0[2]) }))
+}
+for (c, hw) in [(64, 32), (512, 7)] {
+    let shape = [32, c, hw, hw]
+    let x = rand(shape, 13, std: 2), w = rand([c], 14), b = rand([c], 15), r = rand(shape, 16), g = rand(shape, 17)
+    let rm = Tensor.zeros([c]), rv = Tensor.ones([c])
+    cases.append(("batchNorm+ReLU 32×\(c)×\(hw)×\(hw) fwd+bwd", fwdBwd([x, w, b], g) {
+        batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv, training: true, relu: true)
+    }))
+    cases.append(("batchNorm+res+ReLU 32×\(c)×\(hw)×\(hw) fwd+bwd", fwdBwd([x, w, b, r], g) {
+        batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv, training: true, relu: true, residual: $0[3])
+    }))
+    cases.append(("batchNorm eval 32×\(c)×\(hw)×\(hw) fwd", fwd {
+        batchNorm2d(x, weight: w, bias: b, runningMean: rm, runningVar: rv, training: false, relu: true)
+    }))
+}
+for (name, kind) in [("sgd momentum", OptimizerKind.sgd(momentum: 0.9, weightDecay: 1e-4)), ("adamw", .adamw()),
+                     ("lion", .lion())] {
+    let p = param(rand([1 << 22], 18)), g = rand([1 << 22], 19)
+    let opt = Optimizer(kind, parameters: [("w", p)], learningRate: 1e-3)
+    p.grad = g
+    cases.append(("\(name) 4M params step", { opt.step() }))
+}
+for (c, hw) in [(64, 32), (128, 16), (256, 8)] {
+    let x = rand([32, c, hw, hw], 20), w = rand([c, c, 3, 3], 21, std: 0.05), g = rand([32, c, hw, hw], 22)
+    cases.append(("conv3×3 (Winograd) 32×\(c)×\(hw)×\(hw) fwd+bwd", fwdBwd([x, w], g) {
+        conv2d($0[0], weight: $0[1], padding: Padding(1))
+    }))
+}
+do {
+    let x = rand([32, 64, 32, 32], 23), w = rand([128, 64, 3, 3], 24, std: 0.05), g = rand([32, 128, 16, 16], 25)
+    cases.append(("conv3×3/2 (im2col, col2im) 32×64×32×32 fwd+bwd", fwdBwd([x, w], g) {
+        conv2d($0[0], weight: $0[1], stride: (2, 2), padding: Padding(1))
+    }))
+}
+
+print("CPU: \(CPUFacts.current.brand); threads \(Threads.count); best of \(rounds) rounds, paths alternating")
+print("| kernel | " + paths.map { "\($0.rawValue) ms" }.joined(separator: " | ") + (paths.count > 1 ? " | avx2 ÷ avx512 |" : " |"))
+print("|---|" + paths.map { _ in "---:|" }.joined() + (paths.count > 1 ? "---:|" : ""))
+for (name, body) in cases where filter.isEmpty || name.contains(filter) {
+    var best = [Double](repeating: .infinity, count: paths.count)
+    for (i, isa) in paths.enumerated() { KernelISA.with(isa) { body() } ; _ = i }  // warm up
+    for _ in 0..<rounds {
+        for (i, isa) in paths.enumerated() {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            KernelISA.with(isa) { body() }
+            best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+    }
+    var row = "| \(name) | " + best.map { String(format: "%.3f", $0) }.joined(separator: " | ")
+    if paths.count > 1, let a = paths.firstIndex(of: .avx2), let w = paths.firstIndex(of: .avx512) {
+        row += String(format: " | %.2f×", best[a] / best[w])
+    }
+    print(row + " |")
+}
