@@ -11,6 +11,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// No fused multiply-adds but the explicit ones: the Swift kernels do not contract a·b + c either.
+#pragma STDC FP_CONTRACT OFF
+
 #define LK512 __attribute__((target("avx512f,avx512dq,avx512cd,avx512bw,avx512vl,avx2,fma,bmi2"), min_vector_width(512)))
 #define LKINLINE static inline __attribute__((always_inline)) LK512
 

@@ -1,6 +1,6 @@
 // ckernels: Loom's AVX-512 kernels (512-bit vectors, masked tails), called by Engine only after
-// cpuid says the CPU has AVX-512 F/DQ/CD/BW/VL (KernelISA.avx512). Each has a Swift twin, the
-// AVX2 path, and a naive reference in the tests.
+// cpuid says the CPU has AVX-512 F/DQ/CD/BW/VL (KernelISA.avx512), and the one AVX2 kernel Swift
+// leaves scalar. Each has a Swift twin and a naive reference in the tests.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -59,6 +59,12 @@ void lk512_adamw(float *x, const float *g, float *m, float *v, long n, float dec
 /// Lion: x ·= decay; x −= lr·sign(β₁m + c1·g); m = β₂m + c2·g.
 void lk512_lion(float *x, const float *g, float *m, long n, float decay, float lr, float b1, float c1, float b2,
                 float c2);
+
+// MARK: AVX2 (the avx2 path, where the Swift loop stays scalar)
+
+/// AdamW as lk512_adamw in eight lanes.
+void lk256_adamw(float *x, const float *g, float *m, float *v, long n, float decay, float b1, float c1, float b2,
+                 float c2, float step, float bc2Sqrt, float eps);
 
 // MARK: Winograd F(4×4, 3×3)
 

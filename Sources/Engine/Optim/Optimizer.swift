@@ -44,9 +44,8 @@ public final class Optimizer {
     public func step() {
         steps += 1
         let lr = learningRate
-        // AdamW and Lion take the AVX-512 kernels where the path is chosen (AdamW's square root
-        // and division vectorise there; the Swift loop runs them one element at a time).
-        let wide = KernelISA.current == .avx512
+        // AdamW and Lion take the AVX-512 kernels where that path is chosen.
+        let isa = KernelISA.current, wide = isa == .avx512
         for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
             let wd = exemptOneDimensional && p.rank <= 1 ? 0 : kind.weightDecay
@@ -82,6 +81,12 @@ public final class Optimizer {
                     #if arch(x86_64)
                     if wide {
                         return lk512_adamw(x.p + a, gp.p + a, mp.p + a, vp.p + a, b - a, 1 - lr * wd, b1, 1 - b1, b2, 1 - b2,
+                                           stepSize, bc2Sqrt, eps)
+                    }
+                    // LLVM keeps this loop scalar from Swift (vsqrtss/vdivss, even with SIMD8 types):
+                    // the avx2 path runs the same operations in eight lanes from C.
+                    if isa == .avx2 {
+                        return lk256_adamw(x.p + a, gp.p + a, mp.p + a, vp.p + a, b - a, 1 - lr * wd, b1, 1 - b1, b2, 1 - b2,
                                            stepSize, bc2Sqrt, eps)
                     }
                     #endif
