@@ -41,9 +41,6 @@ void lk512_gelu_grad(const float *g, const float *x, float *d, long n);
 double lk512_planes_sum(const float *x, long planes, long stride, long hw);
 /// Σ (x − mu)² over the planes, summed as lk512_planes_sum.
 double lk512_planes_centred_squares(const float *x, long planes, long stride, long hw, float mu);
-/// d = s·scale + shift, then + r (when r is not NULL) and ReLU (when relu or r).
-void lk512_affine(const float *s, const float *r, float *d, long planes, long stride, long hw, float scale, float shift,
-                  int relu);
 /// d = s·scale + shift + r > 0 ? g : 0 (the residual join's gradient).
 void lk512_residual_mask(const float *s, const float *r, const float *g, float *d, long planes, long stride, long hw,
                          float scale, float shift);
