@@ -25,8 +25,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         .target(name: "CCPU"),
-        // AVX-512 kernels: each function carries its own target attribute, so no build flag is needed
-        // and the same binary runs on AVX2-only CPUs (Engine calls them only where cpuid allows).
+        // AVX-512 (and one AVX2) kernels: each function carries its own target attribute, so no build
+        // flag is needed and the same binary runs on AVX2-only CPUs (Engine calls them where cpuid allows).
         .target(name: "CKernels"),
         .target(name: "Engine", dependencies: ["CBLAS", "CCPU", "CKernels"], swiftSettings: fastMath),
         .target(name: "Vision", dependencies: ["Engine", "CPNG"], swiftSettings: fastMath),

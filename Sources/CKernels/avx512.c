@@ -248,20 +248,6 @@ LK512 double lk512_planes_centred_squares(const float *x, long planes, long stri
     return sum_pd(acc);
 }
 
-LK512 void lk512_residual_mask(const float *x, const float *res, const float *grad, float *out, long planes, long stride,
-                               long hw, float scale, float shift) {
-    V sc = splat(scale), sh = splat(shift), z = _mm512_setzero_ps();
-    for (long pl = 0; pl < planes; pl++) {
-        const float *s = x + pl * stride, *r = res + pl * stride, *g = grad + pl * stride;
-        float *d = out + pl * stride;
-#define B(i, m) {                                                                  \
-            V y = add(add(mul(ld(s + i, m), sc), sh), ld(r + i, m));               \
-            st(d + i, _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(y, z, _CMP_GT_OQ), ld(g + i, m)), m); }
-        LANES_OUT(hw, B);
-#undef B
-    }
-}
-
 LK512 void lk512_bn_sums(const float *x, const float *grad, long planes, long stride, long hw, float mu, float istd,
                          int masked, float scale, float shift, double *sumG, double *sumGX) {
     __m512d accA[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()}, accB[2] = {_mm512_setzero_pd(), _mm512_setzero_pd()};
@@ -304,21 +290,6 @@ LK512 void lk512_bn_grad(const float *x, const float *grad, float *out, long pla
     }
 }
 
-LK512 void lk512_adamw(float *x, const float *g, float *mm, float *vv, long n, float decay, float b1, float c1, float b2,
-                       float c2, float step, float bc2Sqrt, float eps) {
-    V dec = splat(decay), B1 = splat(b1), C1 = splat(c1), B2 = splat(b2), C2 = splat(c2);
-    V stp = splat(step), bc = splat(bc2Sqrt), ep = splat(eps);
-#define B(i, k) {                                                                              \
-        V xv = mul(ld(x + i, k), dec), gv = ld(g + i, k);                                      \
-        V mv = add(mul(B1, ld(mm + i, k)), mul(C1, gv));                                       \
-        V vv2 = add(mul(B2, ld(vv + i, k)), mul(mul(C2, gv), gv));                             \
-        st(mm + i, mv, k); st(vv + i, vv2, k);                                                 \
-        V den = add(_mm512_div_ps(_mm512_sqrt_ps(vv2), bc), ep);                               \
-        st(x + i, sub(xv, _mm512_div_ps(mul(stp, mv), den)), k); }
-    LANES(n, B);
-#undef B
-}
-
 LK512 void lk512_lion(float *x, const float *g, float *mm, long n, float decay, float lr, float b1, float c1, float b2,
                       float c2) {
     V dec = splat(decay), l = splat(lr), B1 = splat(b1), C1 = splat(c1), B2 = splat(b2), C2 = splat(c2);
@@ -332,86 +303,6 @@ LK512 void lk512_lion(float *x, const float *g, float *mm, long n, float decay, 
         st(mm + i, add(mul(B2, mv), mul(C2, gv)), k); }
     LANES(n, B);
 #undef B
-}
-
-// MARK: - Winograd F(4×4, 3×3) (Winograd.swift's WinogradF4, sixteen columns at a time)
-
-#define SIXTH 0.16666667f
-#define TWELFTH 0.083333336f
-#define TWENTY_FOURTH 0.041666668f
-
-LKINLINE void w4_input(const float *d, long sd, float *o, long so, __mmask16 k) {
-    V d0 = ld(d, k), d1 = ld(d + sd, k), d2 = ld(d + 2 * sd, k), d3 = ld(d + 3 * sd, k), d4 = ld(d + 4 * sd, k),
-      d5 = ld(d + 5 * sd, k);
-    V four = splat(4.0f), five = splat(5.0f);
-    V a = sub(d4, mul(four, d2)), b = sub(d3, mul(four, d1)), c = sub(d4, d2), e = mul(splat(2.0f), sub(d3, d1));
-    st(o, add(sub(mul(four, d0), mul(five, d2)), d4), k);
-    st(o + so, add(a, b), k);
-    st(o + 2 * so, sub(a, b), k);
-    st(o + 3 * so, add(c, e), k);
-    st(o + 4 * so, sub(c, e), k);
-    st(o + 5 * so, add(sub(mul(four, d1), mul(five, d3)), d5), k);
-}
-
-LKINLINE void w4_output(const float *v, long sv, float *y, long sy, __mmask16 k) {
-    V v0 = ld(v, k), v1 = ld(v + sv, k), v2 = ld(v + 2 * sv, k), v3 = ld(v + 3 * sv, k), v4 = ld(v + 4 * sv, k),
-      v5 = ld(v + 5 * sv, k);
-    V p12 = add(v1, v2), m12 = sub(v1, v2), p34 = add(v3, v4), m34 = sub(v3, v4);
-    st(y, add(add(v0, p12), p34), k);
-    st(y + sy, add(m12, mul(splat(2.0f), m34)), k);
-    st(y + 2 * sy, add(p12, mul(splat(4.0f), p34)), k);
-    st(y + 3 * sy, add(add(m12, mul(splat(8.0f), m34)), v5), k);
-}
-
-LKINLINE void w4_kernel(const float *g, long sg, float *o, long so, __mmask16 k) {
-    V g0 = ld(g, k), g1 = ld(g + sg, k), g2 = ld(g + 2 * sg, k);
-    V s = add(g0, g2), t = add(g0, mul(splat(4.0f), g2)), g12 = mul(splat(2.0f), g1);
-    V ms = splat(-SIXTH), tf = splat(TWENTY_FOURTH);
-    st(o, mul(splat(0.25f), g0), k);
-    st(o + so, mul(ms, add(s, g1)), k);
-    st(o + 2 * so, mul(ms, sub(s, g1)), k);
-    st(o + 3 * so, mul(tf, add(t, g12)), k);
-    st(o + 4 * so, mul(tf, sub(t, g12)), k);
-    st(o + 5 * so, g2, k);
-}
-
-LKINLINE void w4_grad_output(const float *y, long sy, float *o, long so, __mmask16 k) {
-    V y0 = ld(y, k), y1 = ld(y + sy, k), y2 = ld(y + 2 * sy, k), y3 = ld(y + 3 * sy, k);
-    V e = add(y0, y2), f = add(y1, y3), e4 = add(y0, mul(splat(4.0f), y2));
-    V f4 = add(mul(splat(2.0f), y1), mul(splat(8.0f), y3));
-    st(o, y0, k);
-    st(o + so, add(e, f), k);
-    st(o + 2 * so, sub(e, f), k);
-    st(o + 3 * so, add(e4, f4), k);
-    st(o + 4 * so, sub(e4, f4), k);
-    st(o + 5 * so, y3, k);
-}
-
-LKINLINE void w4_kernel_adjoint(const float *z, long sz, float *g, long sg, __mmask16 k) {
-    V z0 = ld(z, k), z1 = ld(z + sz, k), z2 = ld(z + 2 * sz, k), z3 = ld(z + 3 * sz, k), z4 = ld(z + 4 * sz, k),
-      z5 = ld(z + 5 * sz, k);
-    V p12 = add(z1, z2), m12 = sub(z2, z1), p34 = add(z3, z4), m34 = sub(z3, z4);
-    V sx = splat(SIXTH);
-    st(g, add(sub(mul(splat(0.25f), z0), mul(sx, p12)), mul(splat(TWENTY_FOURTH), p34)), k);
-    st(g + sg, add(mul(sx, m12), mul(splat(TWELFTH), m34)), k);
-    st(g + 2 * sg, add(mul(sx, sub(p34, p12)), z5), k);
-}
-
-LK512 void lk512_winograd4(int step, long n, const float *s, long ss, float *d, long ds) {
-    switch (step) {
-#define RUN(F) {                                                                      \
-        long i = 0;                                                                   \
-        for (; i + 16 <= n; i += 16) F(s + i, ss, d + i, ds, (__mmask16)0xFFFF);      \
-        if (i < n) F(s + i, ss, d + i, ds, tail(n - i));                              \
-    } break
-    case 0: RUN(w4_input);
-    case 1: RUN(w4_output);
-    case 2: RUN(w4_kernel);
-    case 3: RUN(w4_grad_output);
-    case 4: RUN(w4_kernel_adjoint);
-#undef RUN
-    default: break;
-    }
 }
 
 #endif

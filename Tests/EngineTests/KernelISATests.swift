@@ -141,10 +141,10 @@ import Testing
     }
 
     /// Batch norm, training and evaluation, plain, + ReLU and + residual + ReLU, planes of 3×5
-    /// (a remainder only), 4×4 (one vector) and 7×7 (vectors and a remainder).
+    /// (a remainder only), 4×4 (one vector), 7×7 (a vector and an overlapping last one) and 1×1.
     @Test(arguments: paths)
     func batchNormMatchesReference(isa: KernelISA) {
-        for (h, w) in [(3, 5), (4, 4), (7, 7)] {
+        for (h, w) in [(3, 5), (4, 4), (7, 7), (1, 1)] {
             for training in [true, false] {
                 for mode in 0..<3 {
                     let relu = mode > 0, shape = [3, 4, h, w]
@@ -192,9 +192,8 @@ import Testing
         }
     }
 
-    /// Winograd F(4×4, 3×3) forward, dx and dW (maps not multiples of the tile, 24 channels: the
-    /// transforms run 16 lanes and a remainder) and im2col's col2im (stride 1 and 2) against the
-    /// direct convolution and its gradients.
+    /// Winograd F(4×4, 3×3) forward, dx and dW (maps not multiples of the tile) and im2col's col2im
+    /// (stride 1 and 2) against the direct convolution and its gradients, on every path.
     @Test(arguments: paths)
     func convolutionsMatchReference(isa: KernelISA) {
         let cases: [(plan: ConvPlan, c: Int, h: Int, w: Int, o: Int, stride: Int, pad: Padding)] = [
@@ -220,7 +219,7 @@ import Testing
         }
     }
 
-    /// Attention's fused kernel (softmax rows and their gradient) against the composite, per path.
+    /// Attention's fused kernel against the composite (whose softmax op takes each path's kernel).
     @Test(arguments: paths)
     func attentionMatchesComposite(isa: KernelISA) {
         let b = 2, n = 19, heads = 3, d = 24
@@ -233,16 +232,20 @@ import Testing
         let (ref, rg) = Self.run(isa, inputs, g) {
             Reference.multiHeadSelfAttention($0[0], heads: heads, qkvWeight: $0[1], qkvBias: $0[2], projWeight: $0[3], projBias: $0[4])
         }
-        expectClose(fast, ref, "\(isa) attention out")
-        for i in 0..<5 { expectClose(fg[i], rg[i]!, rtol: 1e-4, atol: 1e-5, "\(isa) attention grad \(i)") }
+        // The fused kernel's softmax is the 256-bit one on every path, the composite's follows the
+        // path: on AVX-512 their rows round differently, and P ⊙ (dP − Σ dP·P) cancels, so small
+        // gradient elements differ by more than their own 1e-4. Measured against each tensor's
+        // largest element the difference is ~1e-6 (about ten float32 ulps); the bound is 1e-5.
+        #expect(WinogradTests.relError(fast, ref) < 1e-5, "\(isa) attention out")
+        for i in 0..<5 { #expect(WinogradTests.relError(fg[i]!, rg[i]!) < 1e-5, "\(isa) attention grad \(i)") }
     }
 
     // MARK: - what the paths share
 
     /// Element-wise kernels do the same arithmetic in the same order on every path, so they give the
-    /// same bits: GELU and GELU′, evaluation-mode batch norm, AdamW (the AVX-512 and AVX2 C kernels
-    /// and the scalar Swift loop of the portable path), the Winograd transforms (forward and both
-    /// gradients). Only sums (softmax, norms' statistics) may differ.
+    /// same bits: GELU and GELU′ (C on AVX-512, Swift otherwise), AdamW (the AVX2 C kernel of both x86
+    /// paths, the scalar Swift loop of the portable one), and what runs the same code everywhere
+    /// (evaluation-mode batch norm, Winograd). Only sums (softmax, norms' statistics) may differ.
     @Test func elementwiseKernelsAgreeBitForBit() {
         guard Self.paths.count > 1 else { return }
         let x = Self.rand([2, 24, 9, 11], 111, std: 2), w = Self.rand([20, 24, 3, 3], 112, std: 0.2)

@@ -1,6 +1,7 @@
 // ckernels: Loom's AVX-512 kernels (512-bit vectors, masked tails), called by Engine only after
 // cpuid says the CPU has AVX-512 F/DQ/CD/BW/VL (KernelISA.avx512), and the one AVX2 kernel Swift
-// leaves scalar. Each has a Swift twin and a naive reference in the tests.
+// leaves scalar (both x86 paths). Each has a Swift twin and a naive reference in the tests; kernels
+// that measured no faster at 512 bits were left out (see KernelISA).
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -41,34 +42,21 @@ void lk512_gelu_grad(const float *g, const float *x, float *d, long n);
 double lk512_planes_sum(const float *x, long planes, long stride, long hw);
 /// Σ (x − mu)² over the planes, summed as lk512_planes_sum.
 double lk512_planes_centred_squares(const float *x, long planes, long stride, long hw, float mu);
-/// d = s·scale + shift + r > 0 ? g : 0 (the residual join's gradient).
-void lk512_residual_mask(const float *s, const float *r, const float *g, float *d, long planes, long stride, long hw,
-                         float scale, float shift);
 /// (Σ g, Σ g·(x − μ)·σ⁻¹) over the planes; with `masked`, g counts only where x·scale + shift > 0.
 void lk512_bn_sums(const float *x, const float *g, long planes, long stride, long hw, float mu, float istd, int masked,
                    float scale, float shift, double *sumG, double *sumGX);
 /// d = k·(g′ − meanG − (x − μ)·σ⁻¹·meanX), g′ = g masked as in lk512_bn_sums.
 void lk512_bn_grad(const float *x, const float *g, float *d, long planes, long stride, long hw, float mu, float istd,
                    int masked, float scale, float shift, float k, float meanG, float meanX);
-/// AdamW: x ·= decay; m = β₁m + c1·g; v = β₂v + c2·g²; x −= step·m / (√v / bc2Sqrt + eps).
-void lk512_adamw(float *x, const float *g, float *m, float *v, long n, float decay, float b1, float c1, float b2,
-                 float c2, float step, float bc2Sqrt, float eps);
 /// Lion: x ·= decay; x −= lr·sign(β₁m + c1·g); m = β₂m + c2·g.
 void lk512_lion(float *x, const float *g, float *m, long n, float decay, float lr, float b1, float c1, float b2,
                 float c2);
 
 // MARK: AVX2 (the avx2 path, where the Swift loop stays scalar)
 
-/// AdamW as lk512_adamw in eight lanes.
+/// AdamW: x ·= decay; m = β₁m + c1·g; v = β₂v + c2·g²; x −= step·m / (√v / bc2Sqrt + eps), eight lanes.
 void lk256_adamw(float *x, const float *g, float *m, float *v, long n, float decay, float b1, float c1, float b2,
                  float c2, float step, float bc2Sqrt, float eps);
-
-// MARK: Winograd F(4×4, 3×3)
-
-/// One 1-D transform of F(4×4, 3×3) on n neighbouring columns read at stride ss (floats) from s
-/// and written at stride ds to d. step: 0 input (Bᵀ), 1 output (Aᵀ), 2 kernel (G), 3 dOut (A),
-/// 4 kernel adjoint (Gᵀ), as WinogradStep in Engine.
-void lk512_winograd4(int step, long n, const float *s, long ss, float *d, long ds);
 
 #endif
 #endif

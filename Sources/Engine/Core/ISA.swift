@@ -2,11 +2,13 @@
 // from cpuid and LOOM_ISA, with a per-scope override for tests.
 import Foundation
 
-/// The instruction-set path of Loom's own kernels (Winograd F(4×4, 3×3) transforms, batch norm's
-/// statistics and gradient with its ReLU and residual masks, layer norm, GELU, softmax and
-/// attention's softmax gradient, AdamW and Lion updates). BLAS chooses its own kernels. Kernels
-/// that measured no faster at 512 bits (im2col/col2im, batch norm's output pass, SGD, plain
-/// element-wise maps) run the 256-bit Swift code on every path; see scripts/kernel-timings.
+/// The instruction-set path of Loom's own kernels. On the AVX-512 path, sixteen-lane kernels run
+/// softmax, GELU (also linearGELU's), layer norm, batch norm's statistics and gradient (with its
+/// fused ReLU mask) and Lion. The rest measured no faster at 512 bits on Zen 4 and run their
+/// 256-bit code on every path, each with its measurement in a comment: Winograd transforms,
+/// im2col/col2im, attention's softmax, batch norm's output pass and residual mask, SGD, AdamW
+/// (whose eight-lane C kernel both x86 paths share). BLAS chooses its own kernels. Timings:
+/// scripts/kernel-timings.
 ///
 /// One release binary carries both x86-64 paths: the Swift kernels (eight-float SIMD lanes,
 /// compiled for AVX2/FMA) and the C kernels of `CKernels` (sixteen-float lanes, each function

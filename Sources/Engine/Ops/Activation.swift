@@ -81,7 +81,12 @@ public func softmax(_ x: Tensor) -> Tensor {
     let o = SendPtr(out.ptr), s = SendPtr(x.ptr)
     let isa = KernelISA.current
     parallelFor(rows, costPerItem: n * 10) { a, b in
-        for r in a..<b { softmaxRow(s.p + r * n, o.p + r * n, n, isa) }
+        for r in a..<b {
+            #if arch(x86_64)
+            if isa == .avx512 { lk512_softmax_row(s.p + r * n, o.p + r * n, n); continue }
+            #endif
+            softmaxRow(s.p + r * n, o.p + r * n, n)
+        }
     }
     return out.recorded([x]) { g in
         let gx = Tensor(uninitialized: x.shape)
@@ -117,12 +122,7 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
     }
 }
 
-/// softmax of one row of n floats (y may be x) on kernel path `isa`.
-@inline(__always) func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int,
-                                  _ isa: KernelISA) {
-    #if arch(x86_64)
-    if isa == .avx512 { return lk512_softmax_row(x, y, n) }
-    #endif
+@inline(__always) func softmaxRow(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
     let m = rowMax(x, n)
     // In place, one pointer: aliasing x and y would fail LLVM's overlap check (scalar loop).
     if x == y {
@@ -130,7 +130,7 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
     } else {
         for i in 0..<n { y[i] = fastExp(x[i] - m) }
     }
-    let inv = 1 / rowSum(y, n, isa)
+    let inv = 1 / rowSum(y, n)
     for i in 0..<n { y[i] *= inv }
 }
 
@@ -154,11 +154,8 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
     return m
 }
 
-/// Σ p[0..<n] with eight SIMD lanes (sixteen on the AVX-512 path; a fixed order for a given n).
-@inline(__always) func rowSum(_ p: UnsafePointer<Float>, _ n: Int, _ isa: KernelISA) -> Float {
-    #if arch(x86_64)
-    if isa == .avx512 { return lk512_row_sum(p, n) }
-    #endif
+/// Σ p[0..<n] with eight SIMD lanes (a fixed order for a given n).
+@inline(__always) func rowSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc = SIMD8<Float>(repeating: 0)
     var i = 0
     let raw = UnsafeRawPointer(p)

@@ -1,5 +1,4 @@
 // Multi-head self-attention as timm's `Attention`: qkv projection, fused scaled dot product, proj.
-import CKernels
 import Foundation
 
 /// Self-attention over tokens x (B, N, D) with `heads` heads.
@@ -63,7 +62,6 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
     let out = Tensor(uninitialized: [L.images, nq, d])
     let same = q === kv
     let keep = Autograd.recording && (q.requiresGrad || kv.requiresGrad)
-    let isa = KernelISA.current
     let probs: Tensor? = keep ? Tensor(uninitialized: [pairs, nq, n]) : nil
     let qP = SendPtr(q.ptr), kvP = SendPtr(kv.ptr), oP = SendPtr(out.ptr), pP = probs.map { SendPtr($0.ptr) }
     parallelChunksSerialBLAS(pairs, costPerItem: 4 * nq * n * hd) { _, range in
@@ -74,8 +72,10 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
             let k = kvP.p + img * L.kvImage + L.kOffset + h * hd, v = k + d
             let p = pP.map { $0.p + pair * nq * n } ?? scratch!.ptr
             // S = scale · Q Kᵀ (Nq, N), rows softmaxed in place, then O = P V into out's head slot.
+            // Attention keeps the 256-bit softmax on every kernel path (`KernelISA`): with the AVX-512
+            // rows it measured 0.97× (8×65×384, scripts/kernel-timings), its short rows beside GEMMs.
             gemm(transB: true, m: nq, n: n, k: hd, alpha: scale, a: qh, lda: L.qRow, b: k, ldb: L.kvRow, c: p, ldc: n)
-            for r in 0..<nq { softmaxRow(p + r * n, p + r * n, n, isa) }
+            for r in 0..<nq { softmaxRow(p + r * n, p + r * n, n) }
             gemm(m: nq, n: hd, k: n, a: p, lda: n, b: v, ldb: L.kvRow, c: oP.p + img * nq * d + h * hd, ldc: d)
         }
         withExtendedLifetime(scratch) {}
@@ -99,9 +99,6 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
                 gemm(transB: true, m: nq, n: n, k: hd, a: go, lda: d, b: v, ldb: L.kvRow, c: ds, ldc: n)
                 for r in 0..<nq {
                     let pr = p + r * n, sr = ds + r * n
-                    #if arch(x86_64)
-                    if isa == .avx512 { lk512_softmax_grad_row(pr, sr, sr, n, scale); continue }
-                    #endif
                     let dot = rowDot(sr, pr, n)
                     for j in 0..<n { sr[j] = pr[j] * (sr[j] - dot) * scale }
                 }

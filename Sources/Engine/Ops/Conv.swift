@@ -125,10 +125,9 @@ public struct ConvGeometry: Hashable, Sendable {
     /// (images, C, H, W) for channels `cs`, overwriting dx, which need not be initialised (the
     /// adjoint of `im2col`). Clobbers the wrapped positions of `col`.
     ///
-    /// im2col and col2im stay on the 256-bit Swift code on every kernel path: their copies and zero
-    /// fills are libc's memcpy/memset (which choose their own vector width at run time), and the
-    /// AVX-512 version of col2im's sums measured no faster (0.98–1.02× in
-    /// scripts/kernel-timings, stride-2 conv backward, Zen 4): they are bound by memory traffic.
+    /// im2col and col2im run this 256-bit Swift code on every kernel path (`KernelISA`): their
+    /// copies and zero fills are libc's memcpy/memset, which choose their own vector width, and an
+    /// AVX-512 version of col2im's sums measured no faster (0.98–1.02×, scripts/kernel-timings).
     public func col2im(_ col: UnsafeMutablePointer<Float>, ldc: Int, images: Int, _ dx: UnsafeMutablePointer<Float>,
                        channels cs: Range<Int>? = nil) {
         let taps = taps(), p = outPixels, plane = h * w, inSize = c * plane
@@ -220,14 +219,12 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
     FLOPCounter.add(2 * n * o * k * p)
     let out = Tensor(uninitialized: [n, o, geo.oh, geo.ow])
     let g = convGroupSize(batch: n, k: k, pixels: p)
-    let isa = KernelISA.current
     if plan.forward != .im2col && n > 0 {
         func run<K: WinogradTransform>(_ t: K.Type) {
-            let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false, isa: isa)
+            let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false)
             withExtendedLifetime(u) {  // u.ptr is read by the whole call, not just where it is passed
                 winogradConv(t, x.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
-                             bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads,
-                             isa: isa)
+                             bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
             }
         }
         withWinograd(plan.forward, { run(WinogradF2.self) }, { run(WinogradF4.self) })
@@ -237,7 +234,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     return out.recorded(inputs) { gOut in
-        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g, plan: plan, isa: isa)
+        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g, plan: plan)
     }
 }
 
@@ -333,10 +330,9 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
     }
 }
 
-/// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms,
-/// the Winograd transforms on kernel path `isa` (the forward pass's).
+/// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms.
 func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int,
-                    plan: ConvPlan = ConvPlan(.im2col), isa: KernelISA = .current) -> [Tensor?] {
+                    plan: ConvPlan = ConvPlan(.im2col)) -> [Tensor?] {
     let n = x.dim(0), o = weight.dim(0), k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
     let winoDx = x.requiresGrad && plan.backwardData != .im2col && n > 0
     let winoDw = weight.requiresGrad && plan.backwardWeights != .im2col && n > 0
@@ -474,10 +470,10 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         let t = Tensor(uninitialized: x.shape)
         let pad = Padding(top: 2 - geo.pad.top, bottom: 2 - geo.pad.bottom, left: 2 - geo.pad.left, right: 2 - geo.pad.right)
         func run<K: WinogradTransform>(_ tr: K.Type) {
-            let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true, isa: isa)
+            let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true)
             withExtendedLifetime(u) {
                 winogradConv(tr, gOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
-                             bias: nil, relu: false, t.ptr, threads: plan.winogradThreads, isa: isa)
+                             bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
             }
         }
         withWinograd(plan.backwardData, { run(WinogradF2.self) }, { run(WinogradF4.self) })
@@ -486,8 +482,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
     if winoDw {
         let t = Tensor(uninitialized: weight.shape)
         func run<K: WinogradTransform>(_ tr: K.Type) {
-            winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr,
-                                   threads: plan.winogradThreads, isa: isa)
+            winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr, threads: plan.winogradThreads)
         }
         withWinograd(plan.backwardWeights, { run(WinogradF2.self) }, { run(WinogradF4.self) })
         dw = t

@@ -75,12 +75,9 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
                 let mu = mp[ch], istd = sp[ch], gamma = wp[ch]
                 // The forward pass's affine map, to recompute the ReLU mask bit for bit.
                 let scale = gamma * istd, shift = bp[ch] - mu * scale
-                #if arch(x86_64)
-                if let rp, isa == .avx512 {
-                    lk512_residual_mask(xp.p + ch * hw, rp.p + ch * hw, gIn.p + ch * hw, gp.p + ch * hw, n, c * hw, hw, scale, shift)
-                }
-                #endif
-                if let rp, isa != .avx512 {
+                // The residual join's mask stays on this 256-bit loop on every path (an AVX-512
+                // version measured 0.92× on 32×32 maps: three streams in, one out).
+                if let rp {
                     for i in 0..<n {
                         let o = (i * c + ch) * hw
                         let s = xp.p + o, r = rp.p + o, gg = gIn.p + o, d = gp.p + o
@@ -135,7 +132,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
     if isa == .avx512 { return lk512_planes_sum(p, planes, stride, hw) }
     #endif
     var s = 0.0
-    for i in 0..<planes { s += Double(rowSum(p + i * stride, hw, isa)) }
+    for i in 0..<planes { s += Double(rowSum(p + i * stride, hw)) }
     return s
 }
 
@@ -239,7 +236,7 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
                 continue
             }
             #endif
-            let mu = rowSum(s, d, isa) / Float(d)
+            let mu = rowSum(s, d) / Float(d)
             var acc = SIMD8<Float>(repeating: 0)
             var i = 0
             let m8 = SIMD8<Float>(repeating: mu)
@@ -271,7 +268,7 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
                 if isa == .avx512 { lk512_layernorm_grad_row(s, gg, wp.p, o, d, mu, istd, xh, dh); continue }
                 #endif
                 for i in 0..<d { xh[i] = (s[i] - mu) * istd; dh[i] = gg[i] * wp[i] }
-                let s1 = rowSum(dh, d, isa) * inv, s2 = rowDot(dh, xh, d) * inv
+                let s1 = rowSum(dh, d) * inv, s2 = rowDot(dh, xh, d) * inv
                 for i in 0..<d { o[i] = istd * (dh[i] - s1 - xh[i] * s2) }
             }
             withExtendedLifetime(buf) {}

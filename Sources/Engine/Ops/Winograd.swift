@@ -1,7 +1,6 @@
 // Winograd convolution for stride-1 3×3 convs: F(2×2,3×3) and F(4×4,3×3) forward, backward-data
 // (the forward run on dOut with the rotated, transposed kernel) and backward-weights (F(3×3,m×m)).
 import CBLAS
-import CKernels
 import Dispatch
 import Foundation
 
@@ -123,9 +122,8 @@ protocol WinogradTransform {
                                                _: L.Type)
 }
 
-/// One of a `WinogradTransform`'s 1-D transforms, named so `columns` can run any of them (the raw
-/// values are `lk512_winograd4`'s step numbers).
-enum WinogradStep: Int32 { case input, output, kernel, gradOutput, kernelAdjoint }
+/// One of a `WinogradTransform`'s 1-D transforms, named so `columns` can run any of them.
+enum WinogradStep { case input, output, kernel, gradOutput, kernelAdjoint }
 
 extension WinogradTransform {
     /// Input tile side m + 2.
@@ -145,15 +143,15 @@ extension WinogradTransform {
     }
 
     /// `step` on `n` neighbouring columns read at stride `ss` from `s` and written at stride `ds`
-    /// to `d`: eight columns at a time, then four, then one (`winogradLanes`); on the AVX-512 path,
-    /// F(4×4, 3×3) runs sixteen at a time with one masked remainder (`lk512_winograd4`, the same
-    /// arithmetic). F(2×2, 3×3), which the automatic plan never picks, stays on the Swift kernels.
+    /// to `d`: eight columns at a time, then four, then one (`winogradLanes`).
+    ///
+    /// The same 256-bit code on every kernel path (`KernelISA`): a sixteen-lane AVX-512 version of
+    /// the F(4×4, 3×3) transforms measured no faster in whole convolutions (0.98–1.03×, forward
+    /// and both gradients, 16 to 256 channels, Zen 4, scripts/kernel-timings); the tile gathers
+    /// and the GEMMs set the pace.
     @inline(__always)
     static func columns(_ step: WinogradStep, _ n: Int, _ s: UnsafePointer<Float>, _ ss: Int,
-                        _ d: UnsafeMutablePointer<Float>, _ ds: Int, _ isa: KernelISA) {
-        #if arch(x86_64)
-        if isa == .avx512 && m == 4 { return lk512_winograd4(step.rawValue, n, s, ss, d, ds) }
-        #endif
+                        _ d: UnsafeMutablePointer<Float>, _ ds: Int) {
         winogradLanes(n,
                       { q in apply(step, s + q, ss, d + q, ds, SIMD8<Float>.self) },
                       { q in apply(step, s + q, ss, d + q, ds, SIMD4<Float>.self) },
@@ -321,8 +319,7 @@ let winogradGradientBlockTiles = 512
 /// then both transforms run over all T tiles at once. `scratch` holds `g.scratchCount(rows:)` floats.
 @inline(__always)
 func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, _ g: WinogradTiling, rows: Range<Int>,
-                                              _ v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                                              _ isa: KernelISA) {
+                                              _ v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let a = K.alpha, m = K.m, tx = g.tilesX, pw = tx * m + 2
     let t = rows.count * tx, ct = g.c * t, plane = g.h * g.w, at = a * t
     let tiles = scratch, vert = scratch + a * at, padded = vert + a * at
@@ -360,11 +357,11 @@ func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Floa
         // Bᵀ down the tile columns (vert[i·α + l][t]), then along the rows into V[i·α + k][ci][t].
         for l in 0..<a {
             let s = tiles + l * t, d = vert + l * t
-            K.columns(.input, t, s, at, d, at, isa)
+            K.columns(.input, t, s, at, d, at)
         }
         for i in 0..<a {
             let s = vert + i * at, d = v + i * a * ct + ci * t
-            K.columns(.input, t, s, t, d, ct, isa)
+            K.columns(.input, t, s, t, d, ct)
         }
     }
 }
@@ -376,8 +373,7 @@ func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Floa
 @inline(__always)
 func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Float>, _ g: WinogradTiling, outChannels o: Int,
                                                rows: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool,
-                                               _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                                               _ isa: KernelISA) {
+                                               _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
     let a = K.alpha, m = K.m, tx = g.tilesX
     let t = rows.count * tx, ot = o * t, plane = g.oh * g.ow, mtt = m * t
     let half = scratch, y = scratch + a * mtt
@@ -387,11 +383,11 @@ func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Fl
         // Aᵀ along each row of products (half[i·m + j][t]), then down the columns (y[i·m + j][t]).
         for i in 0..<a {
             let s = src + i * a * ot, d = half + i * mtt
-            K.columns(.output, t, s, ot, d, t, isa)
+            K.columns(.output, t, s, ot, d, t)
         }
         for j in 0..<m {
             let s = half + j * t, d = y + j * t
-            K.columns(.output, t, s, mtt, d, mtt, isa)
+            K.columns(.output, t, s, mtt, d, mtt)
         }
         for r in rows {
             let (img, ty) = r.quotientAndRemainder(dividingBy: g.tilesY)
@@ -414,8 +410,7 @@ func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Fl
 
 /// Transformed kernels U[ξ][row][col] = (G g Gᵀ)[ξ], [α²][O][C] from weight (O, C, 3, 3); with
 /// `rotated`, [α²][C][O] of the kernel rotated by 180° with C and O swapped (backward-data).
-func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Float>, o: Int, c: Int, rotated: Bool,
-                                           isa: KernelISA) -> Storage {
+func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Float>, o: Int, c: Int, rotated: Bool) -> Storage {
     let a = K.alpha, oc = o * c
     let rowCount = rotated ? c : o, cols = rotated ? o : c
     let rowStride = rotated ? 9 : 9 * c, colStride = rotated ? 9 * c : 9
@@ -434,11 +429,11 @@ func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Fl
             }
             // G down each kernel column (half[ξ·3 + j][col]), then along the rows.
             for j in 0..<3 {
-                K.columns(.kernel, cols, taps + j * cols, 3 * cols, half + j * cols, 3 * cols, isa)
+                K.columns(.kernel, cols, taps + j * cols, 3 * cols, half + j * cols, 3 * cols)
             }
             for i in 0..<a {
                 let s = half + i * 3 * cols, d = uP.p + i * a * oc + row * cols
-                K.columns(.kernel, cols, s, cols, d, oc, isa)
+                K.columns(.kernel, cols, s, cols, d, oc)
             }
         }
     }
@@ -451,7 +446,7 @@ func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Fl
 /// single-threaded GEMMs (O, C)·(C, T) and inverse-transformed into its own output tiles.
 func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n: Int, c: Int, h: Int, w: Int, pad: Padding,
                                         kernels u: UnsafePointer<Float>, o: Int, bias: UnsafePointer<Float>?, relu: Bool,
-                                        _ out: UnsafeMutablePointer<Float>, threads: Int, isa: KernelISA) {
+                                        _ out: UnsafeMutablePointer<Float>, threads: Int) {
     let g = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
     let a2 = K.alpha * K.alpha
     let rpb = g.rowsPerBlock(targetTiles: winogradBlockTiles, threads: threads)
@@ -465,13 +460,13 @@ func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n:
         defer { withExtendedLifetime((vBuf, mBuf, scratch)) {} }
         for b in range {
             let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * g.tilesX
-            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr, isa)
+            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
             for xi in 0..<a2 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(t), Int32(c), 1,
                             uP.p + xi * o * c, Int32(c), vBuf.ptr + xi * c * t, Int32(t), 0, mBuf.ptr + xi * o * t, Int32(t))
             }
             winogradOutputTiles(K.self, mBuf.ptr, g, outChannels: o, rows: rows, bias: biasP?.p, relu: relu, outP.p,
-                                scratch: scratch.ptr, isa)
+                                scratch: scratch.ptr)
         }
     }
 }
@@ -482,7 +477,7 @@ func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n:
 /// dW = Gᵀ M G, written into dw (O, C, 3, 3). Per-thread sums are added in chunk order.
 func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Float>, gOut: UnsafePointer<Float>, n: Int,
                                                   c: Int, h: Int, w: Int, pad: Padding, o: Int,
-                                                  _ dw: UnsafeMutablePointer<Float>, threads: Int, isa: KernelISA) {
+                                                  _ dw: UnsafeMutablePointer<Float>, threads: Int) {
     let g = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
     let a = K.alpha, a2 = a * a, m = K.m, oc = o * c, tx = g.tilesX
     let rpb = g.rowsPerBlock(targetTiles: winogradGradientBlockTiles, threads: threads)
@@ -516,14 +511,14 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
                 // A down the columns (half[ξ·m + j][t]), then along the rows into Ŷ[ξ·α + k][oi][t].
                 for j in 0..<m {
                     let s = gy.ptr + j * t, d = half.ptr + j * t
-                    K.columns(.gradOutput, t, s, mtt, d, mtt, isa)
+                    K.columns(.gradOutput, t, s, mtt, d, mtt)
                 }
                 for i in 0..<a {
                     let s = half.ptr + i * mtt, d = yBuf.ptr + i * a * ot + oi * t
-                    K.columns(.gradOutput, t, s, t, d, ot, isa)
+                    K.columns(.gradOutput, t, s, t, d, ot)
                 }
             }
-            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr, isa)
+            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
             for xi in 0..<a2 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(c), Int32(t), 1,
                             yBuf.ptr + xi * o * t, Int32(t), vBuf.ptr + xi * c * t, Int32(t), 1, acc + xi * oc, Int32(c))
@@ -545,10 +540,10 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
             // Gᵀ along each row (half[i·3 + v][ci]), then down the columns (taps[u·3 + v][ci]).
             for i in 0..<a {
                 let s = totalP.p + i * a * oc + oi * c, d = half + i * 3 * c
-                K.columns(.kernelAdjoint, c, s, oc, d, c, isa)
+                K.columns(.kernelAdjoint, c, s, oc, d, c)
             }
             for v in 0..<3 {
-                K.columns(.kernelAdjoint, c, half + v * c, 3 * c, taps + v * c, 3 * c, isa)
+                K.columns(.kernelAdjoint, c, half + v * c, 3 * c, taps + v * c, 3 * c)
             }
             let d = dwP.p + oi * c * 9
             for q in 0..<9 {

@@ -1,7 +1,8 @@
 // Times Loom's element-wise kernels (forward + backward where they have one) on every ISA path the
 // CPU runs, alternating paths within each round and keeping each path's best round.
-// Usage: swift run -c release kernel-timings [rounds] [threads] [name filter]   (from scripts/kernel-timings)
-import Engine
+// Usage (from scripts/kernel-timings; -enable-testing lets it time the internal Winograd transforms):
+//   swift build -c release -Xswiftc -enable-testing && .build/release/kernel-timings [rounds] [threads] [name filter]
+@testable import Engine
 import Foundation
 
 let args = CommandLine.arguments
@@ -79,6 +80,16 @@ for (c, hw) in [(64, 32), (128, 16), (256, 8)] {
         conv2d($0[0], weight: $0[1], padding: Padding(1))
     }))
 }
+// Winograd F(4×4, 3×3) on few channels, forward and both gradients, single-threaded: the GEMMs
+// (O·C per tile) shrink faster than the transforms (C + O per tile), so these show the transforms.
+// (Timing the generic transform functions from here would run them unspecialised.)
+for (c, hw) in [(16, 32), (16, 64), (32, 16)] {
+    let x = rand([32, c, hw, hw], 26), w = rand([c, c, 3, 3], 27, std: 0.1), g = rand([32, c, hw, hw], 28)
+    cases.append(("conv3×3 Winograd F4 only 32×\(c)×\(hw)×\(hw) fwd+bwd", fwdBwd([x, w], g) {
+        conv2d($0[0], weight: $0[1], bias: nil, stride: (1, 1), padding: Padding(1), relu: false,
+               plan: ConvPlan(.winograd4, threads: 1))
+    }))
+}
 do {
     let x = rand([32, 64, 32, 32], 23), w = rand([128, 64, 3, 3], 24, std: 0.05), g = rand([32, 128, 16, 16], 25)
     cases.append(("conv3×3/2 (im2col, col2im) 32×64×32×32 fwd+bwd", fwdBwd([x, w], g) {
@@ -86,7 +97,20 @@ do {
     }))
 }
 
-print("CPU: \(CPUFacts.current.brand); threads \(Threads.count); best of \(rounds) rounds, paths alternating")
+// With one thread every kernel runs on this thread, so its CPU time is the measure: on a shared,
+// loaded machine it leaves out the time the thread waits for a core (wall-clock otherwise).
+let threadClock = Threads.count == 1
+func now() -> Double {
+    if threadClock {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
+    }
+    return Double(DispatchTime.now().uptimeNanoseconds) / 1e6
+}
+
+print("CPU: \(CPUFacts.current.brand); threads \(Threads.count); best of \(rounds) rounds, paths alternating; "
+      + (threadClock ? "thread CPU time" : "wall-clock time"))
 print("| kernel | " + paths.map { "\($0.rawValue) ms" }.joined(separator: " | ") + (paths.count > 1 ? " | avx2 ÷ avx512 |" : " |"))
 print("|---|" + paths.map { _ in "---:|" }.joined() + (paths.count > 1 ? "---:|" : ""))
 for (name, body) in cases where filter.isEmpty || name.contains(filter) {
@@ -94,9 +118,9 @@ for (name, body) in cases where filter.isEmpty || name.contains(filter) {
     for (i, isa) in paths.enumerated() { KernelISA.with(isa) { body() } ; _ = i }  // warm up
     for _ in 0..<rounds {
         for (i, isa) in paths.enumerated() {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = now()
             KernelISA.with(isa) { body() }
-            best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            best[i] = min(best[i], now() - t0)
         }
     }
     var row = "| \(name) | " + best.map { String(format: "%.3f", $0) }.joined(separator: " | ")
