@@ -26,7 +26,10 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "CCPU"),
-        .target(name: "Engine", dependencies: ["CBLAS", "CCPU"], swiftSettings: fastMath),
+        // AVX-512 (and one AVX2) kernels: each function carries its own target attribute, so no build
+        // flag is needed and the same binary runs on AVX2-only CPUs (Engine calls them where cpuid allows).
+        .target(name: "CKernels"),
+        .target(name: "Engine", dependencies: ["CBLAS", "CCPU", "CKernels"], swiftSettings: fastMath),
         .target(name: "Vision", dependencies: ["Engine", "CPNG", "CTurboJPEG"], swiftSettings: fastMath),
         .target(name: "Notebook", dependencies: [
             "CMarkGFM",

@@ -42,7 +42,8 @@ public enum Doctor {
                 ("cores", "\(ProcessInfo.processInfo.activeProcessorCount)"),
             ]),
             DoctorSection(title: "Loom engine", facts: [
-                ("kernels", MachineFacts.kernelISAName),
+                ("kernels", "\(KernelISA.current.rawValue): \(KernelISA.current.name)"
+                    + (ProcessInfo.processInfo.environment["LOOM_ISA"].map { " (LOOM_ISA=\($0))" } ?? "")),
                 ("numerics", engineNumericsVersion),
                 ("threads", "\(Threads.count)" + (ProcessInfo.processInfo.environment["LOOM_THREADS"].map { " (LOOM_THREADS=\($0))" } ?? "")),
             ]),

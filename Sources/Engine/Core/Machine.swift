@@ -25,13 +25,6 @@ public struct MachineFacts: Sendable, Equatable {
                      isa: kernelISAName, blasCore: BLASCore.summary, threads: Threads.count)
     }
 
-    /// The ISA path Loom's kernels run: release builds are compiled for AVX2 with FMA (x86-64-v3);
-    /// debug builds for the portable x86-64 baseline.
-    public static var kernelISAName: String {
-        #if DEBUG
-        return "x86-64 (debug build)"
-        #else
-        return "avx2"
-        #endif
-    }
+    /// The ISA path Loom's kernels run (`KernelISA.current`: cpuid and `LOOM_ISA`), e.g. "avx512".
+    public static var kernelISAName: String { KernelISA.current.rawValue }
 }

@@ -103,19 +103,19 @@ public func parallelChunksSerialBLAS(_ n: Int, costPerItem: Int = 1 << 16, _ bod
 
 /// Runs `body(shard)` for each of `n` shards at once, one per thread, with the engine single-
 /// threaded inside each (its ops run serially on the shard's thread: no hand-offs, no idle
-/// waits at each op's end). The caller's gradient recording, FLOP counter and gradient sink
-/// carry into every shard. Use it for work whose pieces are independent, such as the images
+/// waits at each op's end). The caller's gradient recording, FLOP counter, gradient sink and
+/// kernel path (`KernelISA.with`) carry into every shard. Use it for work whose pieces are independent, such as the images
 /// of an inference batch; returns when every shard is done. A single shard runs on the calling
 /// thread with the engine's threads as they are.
 public func parallelShards(_ n: Int, _ body: (Int) -> Void) {
     if n == 1 { return body(0) }
-    let recording = Autograd.recording, counter = FLOPCounter.current
+    let recording = Autograd.recording, counter = FLOPCounter.current, isa = KernelISA.scoped
     withoutActuallyEscaping(body) { b in
         DispatchQueue.concurrentPerform(iterations: n) { i in
             Threads.$scoped.withValue(1) {
                 Threads.$shard.withValue(true) {
                     Autograd.$recording.withValue(recording) {
-                        FLOPCounter.$current.withValue(counter) { b(i) }
+                        FLOPCounter.$current.withValue(counter) { KernelISA.$scoped.withValue(isa) { b(i) } }
                     }
                 }
             }
@@ -125,5 +125,8 @@ public func parallelShards(_ n: Int, _ body: (Int) -> Void) {
 
 /// The engine's numerics version: part of every cached result's key. Bump it whenever a
 /// change alters computed values (an op's arithmetic, an initialiser, a default). With
-/// `LOOM_CONV=im2col` (Winograd off) the convolutions round differently, and the version says so.
+/// `LOOM_CONV=im2col` (Winograd off) the convolutions round differently, and the version says so;
+/// likewise the AVX-512 kernels (`KernelISA`), whose sums run in sixteen lanes instead of eight.
+/// The AVX2 and portable paths compute the same values and share the plain version.
 public let engineNumericsVersion = "loom-engine-5" + (ConvPlan.winogradAllowed ? "" : "-im2col")
+    + (KernelISA.active == .avx512 ? "-avx512" : "")

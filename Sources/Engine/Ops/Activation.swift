@@ -1,4 +1,5 @@
 // Activations: relu, gelu (erf), sigmoid, silu, tanh, softmax/log-softmax, dropout.
+import CKernels
 import Foundation
 
 /// Elementwise map over all elements, split across threads for large tensors.
@@ -32,6 +33,19 @@ public func relu(_ x: Tensor) -> Tensor {
 
 /// GELU, exact form x·Φ(x) = x/2·(1 + erf(x/√2)) (erf to 1.5e-7, see `fastErf`).
 public func gelu(_ x: Tensor) -> Tensor {
+    #if arch(x86_64)
+    if KernelISA.current == .avx512 {
+        let out = Tensor(uninitialized: x.shape)
+        let s = SendPtr(x.ptr), o = SendPtr(out.ptr)
+        parallelFor(x.count, costPerItem: 20) { a, b in lk512_gelu(s.p + a, o.p + a, b - a) }
+        return out.recorded([x]) { g in
+            precondition(g.count == x.count, "gelu: gradient \(g.shape) for \(x.shape)")
+            let d = Tensor(uninitialized: x.shape), gp = SendPtr(g.ptr), dp = SendPtr(d.ptr)
+            parallelFor(x.count, costPerItem: 30) { a, b in lk512_gelu_grad(gp.p + a, s.p + a, dp.p + a, b - a) }
+            return [d]
+        }
+    }
+    #endif
     let out = parallelMap(x, cost: 20) { fastGELU($0) }
     return out.recorded([x]) { g in [parallelZip(g, x, cost: 30) { g, v in g * fastGELUDerivative(v) }] }
 }
@@ -65,8 +79,14 @@ public func softmax(_ x: Tensor) -> Tensor {
     let n = x.dim(-1), rows = x.count / n
     let out = Tensor(uninitialized: x.shape)
     let o = SendPtr(out.ptr), s = SendPtr(x.ptr)
+    let isa = KernelISA.current
     parallelFor(rows, costPerItem: n * 10) { a, b in
-        for r in a..<b { softmaxRow(s.p + r * n, o.p + r * n, n) }
+        for r in a..<b {
+            #if arch(x86_64)
+            if isa == .avx512 { lk512_softmax_row(s.p + r * n, o.p + r * n, n); continue }
+            #endif
+            softmaxRow(s.p + r * n, o.p + r * n, n)
+        }
     }
     return out.recorded([x]) { g in
         let gx = Tensor(uninitialized: x.shape)
@@ -74,6 +94,9 @@ public func softmax(_ x: Tensor) -> Tensor {
         parallelFor(rows, costPerItem: n * 4) { a, b in
             for r in a..<b {
                 let y = o.p + r * n, gy = gp.p + r * n, d = dp.p + r * n
+                #if arch(x86_64)
+                if isa == .avx512 { lk512_softmax_grad_row(y, gy, d, n, 1); continue }
+                #endif
                 let dot = rowDot(gy, y, n)
                 for i in 0..<n { d[i] = y[i] * (gy[i] - dot) }
             }

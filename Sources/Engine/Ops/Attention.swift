@@ -72,6 +72,8 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
             let k = kvP.p + img * L.kvImage + L.kOffset + h * hd, v = k + d
             let p = pP.map { $0.p + pair * nq * n } ?? scratch!.ptr
             // S = scale · Q Kᵀ (Nq, N), rows softmaxed in place, then O = P V into out's head slot.
+            // Attention keeps the 256-bit softmax on every kernel path (`KernelISA`): with the AVX-512
+            // rows it measured 0.97× (8×65×384, scripts/kernel-timings), its short rows beside GEMMs.
             gemm(transB: true, m: nq, n: n, k: hd, alpha: scale, a: qh, lda: L.qRow, b: k, ldb: L.kvRow, c: p, ldc: n)
             for r in 0..<nq { softmaxRow(p + r * n, p + r * n, n) }
             gemm(m: nq, n: hd, k: n, a: p, lda: n, b: v, ldb: L.kvRow, c: oP.p + img * nq * d + h * hd, ldc: d)
