@@ -177,7 +177,9 @@ public final class ResultsStore: Sendable {
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         }
         try queue.close()
-        if tables.isEmpty { return }
+        // Empty, or only the migrations table: a store another process is creating this moment (GRDB writes
+        // that table before the first migration's transaction commits), so opening it here waits and migrates.
+        if tables.isEmpty || tables == ["grdb_migrations"] { return }
         guard tables.contains("grdb_migrations"), tables.contains("runs") else {
             throw StoreError.notLoomStore(path: path, tables: tables)
         }

@@ -30,6 +30,18 @@ func sampleRun(_ key: String, notebook: String = "study.md", cell: String = "bas
         #expect(try reopened.run(key: "k1")?.status == .running)
     }
 
+    /// A file holding only GRDB's migrations table is a store another process is creating at this moment
+    /// (the table is written before the first migration commits): it is opened and migrated, not refused.
+    @Test func aStoreBeingCreatedElsewhereIsNotForeign() throws {
+        let path = makeTemporaryStorePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
+        try queue.close()
+        let store = try ResultsStore(path: path)
+        #expect(try store.appliedMigrations() == ["v1", "v2"])
+    }
+
     /// A store written before the machine columns (v1) opens, keeps its runs and records machines from then on.
     @Test func aVersionOneStoreGainsTheMachineColumns() throws {
         let path = makeTemporaryStorePath()
