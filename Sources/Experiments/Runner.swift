@@ -41,15 +41,20 @@ public struct RunSummary {
     public var missingData = 0
     public var seconds = 0.0
     /// 0 when everything rendered; 1 when a cell failed (unless keep-going); 130 when interrupted.
-    /// 130 when interrupted; else 1 when a cell had an error or a run failed, 3 when only data was missing (nothing
-    /// failed, but results are absent: a script must not mistake that for success), 0 otherwise; `keepGoing` turns 1
-    /// and 3 into 0. `loom run --help` and the README list these.
+    /// 130 when interrupted; else the first that applies of: 1 a cell had an error, 2 a run or analysis failed or
+    /// diverged, 3 data was missing (nothing failed, but results are absent: a script must not mistake that for
+    /// success); 0 otherwise. `keepGoing` turns 1, 2 and 3 into 0. The report is written in every case;
+    /// `loom run --help` and the README list these.
     public func exitCode(keepGoing: Bool) -> Int32 {
         if interrupted { return 130 }
         if keepGoing { return 0 }
-        if errors > 0 || failed > 0 { return 1 }
+        if errors > 0 { return 1 }
+        if failed > 0 { return Self.runFailedStatus }
         return missingData > 0 ? Self.dataMissingStatus : 0
     }
+
+    /// The exit status of a run where a run or analysis failed or diverged and no cell had an error.
+    public static let runFailedStatus: Int32 = 2
 
     /// The exit status of a run where a dataset was missing and nothing else went wrong.
     public static let dataMissingStatus: Int32 = 3

@@ -63,8 +63,9 @@ struct CLIError: Error, CustomStringConvertible {
 /// The exit statuses of `loom`, as listed in the README and `loom run --help`.
 enum ExitStatus {
     static let help = """
-        Exit status: 0 done; 1 a cell error, a failed run or a user error (message on stderr); 3 a dataset is \
-        missing (nothing failed; the report says how to get it); 64 a usage error; 74 standard output could not \
+        Exit status: 0 done; 1 a cell error or a user error (message on stderr); 2 a run or analysis failed or \
+        diverged; 3 a dataset is missing (nothing failed; the report says how to get it); the report is written \
+        in each of these cases, and --keep-going turns 1, 2 and 3 into 0; 64 a usage error; 74 standard output could not \
         be written; 130 stopped by Ctrl-C (the next `loom run` resumes).
         """
 }

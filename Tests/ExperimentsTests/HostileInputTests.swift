@@ -134,7 +134,7 @@ enum Hostile {
                     status: 1, fragment: "header is not a JSON object", store: .absent),
         HostileCase(name: "corrupt weights: in a run are a failed run, not a crash",
                     files: ["nb.md": evaluate(tinyShapes, extra: ", weights: \"w.safetensors\""), "w.safetensors": text("garbage")],
-                    arguments: ["run", "nb.md", "--output", "out"], status: 1, fragment: "w.safetensors", store: .consistent),
+                    arguments: ["run", "nb.md", "--output", "out"], status: 2, fragment: "w.safetensors", store: .consistent),
         // 1. Slurm injection.
         HostileCase(name: "a newline in a Slurm partition is refused",
                     files: ["nb.md": evaluate(tinyShapes, extra: ", backend: .torch(python: \"python3$(touch MARK_X)\", launcher: .slurm(partition: \"gpu\\ntouch MARK_Y\", options: [\"--constraint=a100\\necho Z\"]))")],
@@ -157,7 +157,7 @@ enum Hostile {
         HostileCase(name: "a PNG bomb in an image folder",
                     files: imageFolder("imgs", extra: ["imgs/train/a/bomb.png": pngBomb(width: 20_000, height: 20_000),
                                                        "nb.md": evaluate(".imageFolder(path: \"imgs\")")]),
-                    arguments: ["run", "nb.md", "--output", "out"], status: 1,
+                    arguments: ["run", "nb.md", "--output", "out"], status: 2,
                     fragment: "imgs/train/a/bomb.png: its header declares 20000×20000 pixels (381 megapixels), more than Loom's limit of 64",
                     store: .consistent),
         // 5. Deep nesting in cells and model expressions.
@@ -174,11 +174,11 @@ enum Hostile {
         // 6. Mixed image sizes.
         HostileCase(name: "one 24×24 image among 16×16 ones",
                     files: imageFolder("imgs", side: 16, extra: ["imgs/train/b/odd.png": png(24), "nb.md": evaluate(".imageFolder(path: \"imgs\")")]),
-                    arguments: ["run", "nb.md", "--output", "out"], status: 1,
+                    arguments: ["run", "nb.md", "--output", "out"], status: 2,
                     fragment: "imgs/train/b/odd.png is 24×24, but ", store: .consistent),
         HostileCase(name: "mixed sizes name the resize that fixes them",
                     files: imageFolder("imgs", side: 16, extra: ["imgs/train/b/odd.png": png(24), "nb.md": evaluate(".imageFolder(path: \"imgs\")")]),
-                    arguments: ["run", "nb.md", "--output", "out"], status: 1,
+                    arguments: ["run", "nb.md", "--output", "out"], status: 2,
                     fragment: "/imgs/train/a/0.png and 3 other images are 16×16; a batch needs one size: add `.resize(size: 16)`", store: .consistent),
         // 7. safetensors shape overflow.
         HostileCase(name: "a safetensors shape that overflows", files: ["w.safetensors": safetensors(#"{"dtype":"F32","shape":[3037000500,3037000500,4],"data_offsets":[0,16]}"#, body: 16),
@@ -192,7 +192,7 @@ enum Hostile {
         HostileCase(name: "an overflowing shape through weights:",
                     files: ["nb.md": evaluate(tinyShapes, extra: ", weights: \"w.safetensors\""),
                             "w.safetensors": safetensors(#"{"dtype":"F32","shape":[3037000500,3037000500,4],"data_offsets":[0,16]}"#, body: 16)],
-                    arguments: ["run", "nb.md", "--output", "out"], status: 1, fragment: "the size overflows", store: .consistent),
+                    arguments: ["run", "nb.md", "--output", "out"], status: 2, fragment: "the size overflows", store: .consistent),
         // 8. Output errors.
         HostileCase(name: "export to a full disk", arguments: ["export", "--json", "--store", "out/loom.sqlite"], redirect: ">/dev/full",
                     status: 74, fragment: "cannot write to standard output: No space left on device", store: .unchanged, prepareStore: true),
