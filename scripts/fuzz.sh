@@ -8,7 +8,7 @@
 # Each target reads its committed seeds (Fuzz/Corpus/TARGET, plus repository files named below) and grows a private
 # corpus in .build-fuzz/corpus/TARGET. A crash, sanitizer report, timeout or out-of-memory input is saved under
 # .build-fuzz/crashes/TARGET/ and makes the script exit 1 after the remaining targets have run.
-# Environment: LOOM_FUZZ_NICE (nice level, default 0); LOOM_FUZZ_ARGS (extra libFuzzer flags, e.g. for long runs
+# Environment: LOOM_FUZZ_JOBS (targets fuzzed at once, default 1); LOOM_FUZZ_NICE (nice level, default 0); LOOM_FUZZ_ARGS (extra libFuzzer flags, e.g. for long runs
 # "-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1" to keep going after a finding); LOOM_FUZZ_BINARY
 # (a harness built earlier: no build, so a long run is not disturbed by rebuilding .build-fuzz); LOOM_FUZZ_WORK
 # (where corpora, findings and logs go instead of .build-fuzz).
@@ -82,7 +82,8 @@ run_target() {
     [ "$rc" -eq 0 ] && [ "$(find "$crashes" -type f | wc -l)" -gt "$before" ] && rc=1
     if [ "$rc" -ne 0 ]; then
         echo "   $target FAILED (exit $rc); the report:"
-        grep -E -A25 '==ERROR|Fatal error|deadly signal|ERROR: libFuzzer|timeout|out-of-memory' "$log" | head -60 | sed 's/^/   | /'
+        { grep -E -A25 '==ERROR|Fatal error|deadly signal|ERROR: libFuzzer|timeout|out-of-memory' "$log" \
+            || tail -5 "$log"; } | head -60 | sed 's/^/   | /'
         ls "$crashes" | sed 's/^/   artifact: /'
         return 1
     fi
@@ -108,7 +109,26 @@ seconds=${2:-60}
 
 build
 failed=()
-for t in "${chosen[@]}"; do run_target "$t" "$seconds" || failed+=("$t"); done
+jobs=${LOOM_FUZZ_JOBS:-1}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "LOOM_FUZZ_JOBS must be a positive whole number, got '$jobs'" >&2; exit 2; }
+if [ "$jobs" -eq 1 ]; then
+    for t in "${chosen[@]}"; do run_target "$t" "$seconds" || failed+=("$t"); done
+else
+    # Up to $jobs targets at once (one fuzzing process each); their summaries are printed in target order.
+    summaries=$(mktemp -d)
+    trap 'rm -rf "$summaries"' EXIT
+    running=0
+    for t in "${chosen[@]}"; do
+        if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+        ( rc=0; run_target "$t" "$seconds" >"$summaries/$t.out" 2>&1 || rc=$?; echo "$rc" >"$summaries/$t.rc" ) &
+        running=$((running + 1))
+    done
+    wait
+    for t in "${chosen[@]}"; do
+        cat "$summaries/$t.out"
+        [ "$(cat "$summaries/$t.rc")" = 0 ] || failed+=("$t")
+    done
+fi
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzzing found problems in: ${failed[*]} (inputs under ${LOOM_FUZZ_WORK:-$scratch}/crashes/)" >&2
     exit 1

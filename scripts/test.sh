@@ -7,6 +7,7 @@ bash scripts/deps.sh
 swift test "$@"
 seconds=${LOOM_FUZZ_SECONDS:-15}
 if [ "$seconds" != 0 ]; then
-    # A crash, sanitizer report, timeout or runaway allocation in any target fails this script.
-    bash scripts/fuzz.sh all "$seconds"
+    # A crash, sanitizer report, timeout or runaway allocation in any target fails this script. Two targets at a
+    # time: each fuzzer is one process, and this keeps the step near a minute on a two-core machine.
+    LOOM_FUZZ_JOBS=${LOOM_FUZZ_JOBS:-2} bash scripts/fuzz.sh all "$seconds"
 fi
