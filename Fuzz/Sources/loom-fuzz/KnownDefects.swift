@@ -22,8 +22,17 @@ enum KnownDefects {
     }
 
     /// Issue 14, defect 2: YAML aliases expand without limit (an alias bomb parses for minutes in unbounded memory).
-    static func manyYAMLAliases(_ text: String) -> Bool {
-        text.utf8.lazy.filter { $0 == UInt8(ascii: "*") }.count > 6
+    /// `yaml` is YAML alone (`document: false`) or a notebook, whose front matter block alone is looked at, so
+    /// Markdown emphasis in the prose does not exclude a notebook. A bomb needs an anchor (`&`) and many aliases (`*`).
+    static func manyYAMLAliases(_ text: String, document: Bool = false) -> Bool {
+        var yaml = Substring(text)
+        if document {
+            guard text.hasPrefix("---") else { return false }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            let block = lines.prefix { !$0.hasPrefix("---") && !$0.hasPrefix("...") }
+            yaml = Substring(block.joined(separator: "\n"))
+        }
+        return yaml.utf8.contains(UInt8(ascii: "&")) && yaml.utf8.lazy.filter { $0 == UInt8(ascii: "*") }.count > 6
     }
 
     /// Issue 14, defect 7: a safetensors shape whose element count (or byte count) overflows `Int`, or offsets
