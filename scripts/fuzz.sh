@@ -8,10 +8,14 @@
 # Each target reads its committed seeds (Fuzz/Corpus/TARGET, plus repository files named below) and grows a private
 # corpus in .build-fuzz/corpus/TARGET. A crash, sanitizer report, timeout or out-of-memory input is saved under
 # .build-fuzz/crashes/TARGET/ and makes the script exit 1 after the remaining targets have run.
-# Environment: LOOM_FUZZ_JOBS (targets fuzzed at once, default 1); LOOM_FUZZ_NICE (nice level, default 0); LOOM_FUZZ_ARGS (extra libFuzzer flags, e.g. for long runs
-# "-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1" to keep going after a finding); LOOM_FUZZ_BINARY
-# (a harness built earlier: no build, so a long run is not disturbed by rebuilding .build-fuzz); LOOM_FUZZ_WORK
-# (where corpora, findings and logs go instead of .build-fuzz).
+# Environment:
+#   LOOM_FUZZ_JOBS    targets fuzzed at once (default 1)
+#   LOOM_FUZZ_NICE    nice level of the fuzzers (default 0)
+#   LOOM_FUZZ_ARGS    extra libFuzzer flags, e.g. "-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
+#                     for long runs that keep going after a finding
+#   LOOM_FUZZ_BINARY  a harness built earlier: no build, so a long run is not disturbed by rebuilding .build-fuzz
+#   LOOM_FUZZ_WORK    where corpora, findings and logs go instead of .build-fuzz
+#   LOOM_FUZZ_KNOWN_DEFECTS=1  stop skipping the inputs of defects fixed elsewhere (Fuzz/.../KnownDefects.swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
