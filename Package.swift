@@ -12,6 +12,10 @@ let package = Package(
     products: [
         .executable(name: "loom", targets: ["loom"]),
         .library(name: "Engine", targets: ["Engine"]),
+        // For the libFuzzer harness in Fuzz/, a separate package that depends on this one by path.
+        .library(name: "Vision", targets: ["Vision"]),
+        .library(name: "Notebook", targets: ["Notebook"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -67,6 +67,10 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
 /// One row of `runs`: a training or evaluation run keyed by its result hash.
 public struct RunRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "runs"
+    /// Dates through ``storeDateDecoding`` (a corrupt date text must throw, not trap).
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        storeDateDecoding
+    }
 
     /// The result hash (primary key).
     public var key: String
@@ -196,6 +200,10 @@ struct ArtifactLink: Codable, FetchableRecord, PersistableRecord {
 /// One row of `results`: an analysis or other non-training result, keyed like a run.
 public struct ResultRecord: Codable, Equatable, Sendable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "results"
+    /// Dates through ``storeDateDecoding`` (a corrupt date text must throw, not trap).
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        storeDateDecoding
+    }
 
     /// The result hash (primary key).
     public var key: String
@@ -216,3 +224,9 @@ public struct ResultRecord: Codable, Equatable, Sendable, FetchableRecord, Persi
         self.createdAt = createdAt
     }
 }
+
+/// How the store's records read their dates: GRDB's `Date.fromDatabaseValue` on the column's value. GRDB's default
+/// reads the text straight from the statement, where a debug-build assertion traps on a date text that holds a NUL
+/// byte (found by fuzzing the store opener with corrupt files); this path parses the same formats and returns nil,
+/// so the read throws a decoding error instead.
+let storeDateDecoding = DatabaseDateDecodingStrategy.custom { Date.fromDatabaseValue($0) }

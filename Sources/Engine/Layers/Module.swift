@@ -107,9 +107,13 @@ open class Module {
 public enum StateDictError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case keys(missing: [String], unexpected: [String])
+    /// A value that cannot be what the entry holds (e.g. a NaN or negative optimizer step count).
+    case badValue(name: String, found: String, expected: String)
 
     public var description: String {
         switch self {
+        case let .badValue(name, found, expected):
+            return "state '\(name)' holds \(found), expected \(expected) (the file is corrupt or not written by Loom)"
         case let .shapeMismatch(name, expected, found):
             return "weight '\(name)' has shape \(found), the model expects \(expected)"
         case let .keys(missing, unexpected):

@@ -128,8 +128,18 @@ public final class Optimizer {
     }
 
     /// Restores state written by `stateDict()`.
+    /// The step count is checked before it becomes an `Int`: it comes from a file, and `Int(Float)` traps on
+    /// NaN, infinities and values past `Int.max` (found by fuzzing the checkpoint reader).
     public func load(stateDict d: [String: Tensor]) throws {
-        steps = Int(d["__steps__"]?.item ?? 0)
+        var restoredSteps = 0
+        if let t = d["__steps__"] {
+            let value = t.count == 1 ? t.item : .nan
+            guard t.count == 1, value.isFinite, value >= 0, value <= Optimizer.maxSteps, value == value.rounded() else {
+                throw StateDictError.badValue(name: "__steps__", found: t.count == 1 ? "\(value)" : "shape \(t.shape)",
+                                              expected: "one whole number of optimizer steps in 0...\(Int(Optimizer.maxSteps))")
+            }
+            restoredSteps = Int(value)
+        }
         for (i, (name, p)) in parameters.enumerated() {
             for (suffix, slot) in [(".m", 1), (".v", 2)] {
                 guard let t = d[name + suffix] else { continue }
@@ -140,5 +150,9 @@ public final class Optimizer {
                 if slot == 1 { state1[i] = copy } else { state2[i] = copy }
             }
         }
+        steps = restoredSteps
     }
+
+    /// The largest step count a checkpoint may hold (2^40, exact in Float32; far beyond any real run).
+    static let maxSteps: Float = 1_099_511_627_776
 }
