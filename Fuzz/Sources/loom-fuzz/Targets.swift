@@ -129,7 +129,8 @@ struct FuzzTarget {
             else { return }
             var meta = parsed.metadata
             meta["checksum"] = Seeds.checkpointChecksum(tensors)
-            file = SafeTensors.serialize(tensors, metadata: meta)
+            guard let rewritten = try? SafeTensors.serialize(tensors, metadata: meta) else { return }
+            file = rewritten
         }
         let path = scratch + "/checkpoint.safetensors"
         _ = FileManager.default.createFile(atPath: path, contents: file)
