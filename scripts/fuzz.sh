@@ -15,7 +15,6 @@
 #                     for long runs that keep going after a finding
 #   LOOM_FUZZ_BINARY  a harness built earlier: no build, so a long run is not disturbed by rebuilding .build-fuzz
 #   LOOM_FUZZ_WORK    where corpora, findings and logs go instead of .build-fuzz
-#   LOOM_FUZZ_KNOWN_DEFECTS=1  stop skipping the inputs of defects fixed elsewhere (Fuzz/.../KnownDefects.swift)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
