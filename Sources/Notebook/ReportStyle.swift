@@ -35,7 +35,7 @@ enum ReportStyle {
     .toc h2{font-size:1rem;margin:0 0 .4rem}.toc ol{margin:0;padding-left:1.25rem}.toc ol ol{padding-left:1rem}
     .output h4 .number{color:inherit;text-decoration:none}.output h4 .number:hover{text-decoration:underline}
     .data{margin:-.5rem 0 .75rem;font-size:.8rem}.data a{color:var(--muted)}
-    td{overflow-wrap:anywhere}td.numeric{overflow-wrap:normal;white-space:nowrap}
+    td{overflow-wrap:break-word}td.numeric{white-space:nowrap}
     .prose table{margin:0 0 1rem;display:block;overflow-x:auto}
     table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92rem}
     caption{caption-side:top;text-align:left;color:var(--muted);padding-bottom:.4rem}
