@@ -34,7 +34,7 @@ public struct Workspace {
     public static let environment: RunEnvironment = {
         let machine = MachineFacts.current
         return RunEnvironment(gitCommit: gitCommit(), engineVersion: engineNumericsVersion, blasConfig: Threads.blasConfig,
-                              threads: machine.threads, cpu: cpuModel() ?? machine.cpu, isa: machine.isa,
+                              threads: machine.threads, cpu: machine.cpu, isa: machine.isa,
                               blasCore: machine.blasCore)
     }()
 
@@ -50,14 +50,6 @@ public struct Workspace {
         guard p.terminationStatus == 0 else { return nil }
         return String(data: pipe.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8)?
             .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    static func cpuModel() -> String? {
-        guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        for line in s.split(separator: "\n") where line.hasPrefix("model name") {
-            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
-        }
-        return nil
     }
 }
 

@@ -86,7 +86,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func header(threads: [Int]) {
-        let cpu = Self.cpuName().map { " | \($0)" } ?? ""
+        let cpu = " | " + MachineFacts.current.cpu
         emit("# \(Threads.blasConfig) | core \(BLASCore.summary) | kernels \(MachineFacts.kernelISAName) | threads "
              + "\(threads.map(String.init).joined(separator: ","))\(cpu)")
     }
@@ -291,12 +291,5 @@ struct BenchCommand: ParsableCommand {
             }
             return v
         }
-    }
-
-    /// The CPU model from /proc/cpuinfo, if readable.
-    static func cpuName() -> String? {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
-        let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
-        return line?.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
     }
 }
