@@ -212,7 +212,7 @@ private func repositoryScanner() -> ReferenceScanner {
             let name = "study.md:12:7: error"  // a file name in test data, not a reference
             let tmp = "/tmp/x/notebooks/other.md"  // an absolute path, not a reference
             """
-        let result = fake.scan(text, file: "Sources/Vision/CIFAR.swift")
+        let result = fake.scan(text, file: "Sources/Vision/Data/CIFAR.swift")
         #expect(result.dangling == [])
         #expect(result.sectionsChecked == 4)
     }
