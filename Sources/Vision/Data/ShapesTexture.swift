@@ -103,15 +103,6 @@ struct ColorPair {
     }
 
     static func hsv(_ h: Float, _ s: Float, _ v: Float) -> (Float, Float, Float) {
-        let i = Int(h * 6) % 6, f = h * 6 - Float(Int(h * 6))
-        let p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f))
-        switch i {
-        case 0: return (v, t, p)
-        case 1: return (q, v, p)
-        case 2: return (p, v, t)
-        case 3: return (p, q, v)
-        case 4: return (t, p, v)
-        default: return (v, p, q)
-        }
+        Image.hsvToRGB(sector: Int(h * 6) % 6, fraction: h * 6 - Float(Int(h * 6)), saturation: s, value: v)
     }
 }
