@@ -48,8 +48,10 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Engine"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook"], exclude: ["Snapshots"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Notebook", "Vision", "Engine"]),
+        // Helpers shared by test targets (repository root, `swiftc -parse`); not part of any product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "TestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Notebook", "Vision", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,33 +1,11 @@
 // Keeps the cell language valid Swift: every cell of the sample notebook must pass `swiftc -parse`.
 import Foundation
 import Testing
+import TestSupport
 @testable import Notebook
-
-/// The `swiftc` on PATH, if any.
-let swiftcOnPath: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
-    .split(separator: ":")
-    .map { URL(fileURLWithPath: String($0)).appendingPathComponent("swiftc") }
-    .first { FileManager.default.isExecutableFile(atPath: $0.path) }
 
 @Suite(.enabled(if: swiftcOnPath != nil, "swiftc is not on PATH"))
 struct DocumentSwiftcTests {
-    /// Writes `source` to a temporary `.swift` file and returns swiftc's exit status and diagnostics.
-    func swiftcParse(_ source: String) throws -> (status: Int32, output: String) {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("loom-cell-\(UUID().uuidString).swift")
-        try source.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = swiftcOnPath
-        process.arguments = ["-parse", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     /// Every construct of the cell language in one cell, beyond what the sample notebook uses.
     static let constructs = """
     // line comment

@@ -1,6 +1,7 @@
 // Reference check: every `§` citation and relative `.md` path in the repository's sources, tests, notebooks, scripts and docs resolves.
 import Foundation
 import Testing
+import TestSupport
 
 /// A citation or path that does not resolve, reported as `file:line: problem`.
 struct DanglingReference: Equatable, CustomStringConvertible {
@@ -140,10 +141,6 @@ struct ReferenceScanner {
         return parts.joined(separator: "/")
     }
 }
-
-/// The repository root: three folders above this file (`Tests/NotebookTests/ReferenceTests.swift`).
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
 
 /// This file's repository-relative path; it is not scanned, since its tests hold made-up dangling references.
 private let thisFile = "Tests/NotebookTests/ReferenceTests.swift"
