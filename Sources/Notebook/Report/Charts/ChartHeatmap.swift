@@ -89,7 +89,7 @@ public struct HeatmapChart: Equatable, Sendable {
     }
 
     /// The colour range and the colour bar's ticks.
-    func colourRange() -> (low: Double, high: Double, ticks: [Double], scale: ChartScale) {
+    func colourRange() -> ColourRange {
         let finite = values.flatMap { $0 }.filter(\.isFinite)
         let dataLow = finite.min() ?? 0, dataHigh = finite.max() ?? 1
         let fitted = ChartScale(low: scale.min ?? dataLow, high: scale.max ?? dataHigh, count: 5)
@@ -98,6 +98,9 @@ public struct HeatmapChart: Equatable, Sendable {
         let ticks = fitted.ticks.filter { $0 >= Swift.min(low, high) - tolerance && $0 <= Swift.max(low, high) + tolerance }
         return (low, high, ticks, fitted)
     }
+
+    /// The colour range's (low, high, tick values, scale), as the cells and the colour bar read it.
+    typealias ColourRange = (low: Double, high: Double, ticks: [Double], scale: ChartScale)
 
     /// The chart as an `<svg>` element sized by its view box (640 wide).
     public func svg() -> String {
@@ -115,8 +118,21 @@ public struct HeatmapChart: Equatable, Sendable {
         if let title {
             body += "<text class=\"chart-title\" x=\"\(n(plot.left))\" y=\"18\" font-weight=\"600\">" + HTML.escape(title) + "</text>"
         }
-        // Cells.
-        body += "<g class=\"cells\" shape-rendering=\"crispEdges\">"
+        body += cellsSVG(plot: plot, cell: cell, range: range)
+        let axes = axesSVG(plot: plot, cell: cell)
+        body += axes.svg
+        let bar = colourBarSVG(plot: plot, range: range, labelWidth: barLabelWidth)
+        body += bar.svg
+        // Small grids leave room on the right: centre the drawing in the chart's fixed-width view box.
+        let shift = Swift.max(0, (ChartSVG.width - bar.right) / 2)
+        if shift >= 1 { body = "<g transform=\"translate(\(n(shift.rounded())) 0)\">" + body + "</g>" }
+        return ChartSVG.wrap(body, height: axes.xTitleY + 14, label: accessibleLabel(range), kind: "heatmap")
+    }
+
+    /// One `<rect>` per finite value, coloured by its place in the range, with a tooltip naming its row and column.
+    func cellsSVG(plot: PlotArea, cell: Double, range: ColourRange) -> String {
+        let n = ChartSVG.n
+        var body = "<g class=\"cells\" shape-rendering=\"crispEdges\">"
         let span = range.high - range.low
         for (r, row) in values.enumerated() {
             for (c, v) in row.enumerated() where v.isFinite {
@@ -129,9 +145,14 @@ public struct HeatmapChart: Equatable, Sendable {
                     + " height=\"\(n(cell))\" fill=\"\(palette.hex(t))\"><title>" + HTML.escape(tip) + "</title></rect>"
             }
         }
-        body += "</g>"
-        // Axes: tick labels at cell centres, thinned so they do not overlap.
-        body += "<g class=\"axis y\">"
+        return body + "</g>"
+    }
+
+    /// Axes: tick labels at cell centres, thinned so they do not overlap, and the axis titles;
+    /// also where the x title sits, which sets the chart's height.
+    func axesSVG(plot: PlotArea, cell: Double) -> (svg: String, xTitleY: Double) {
+        let n = ChartSVG.n
+        var body = "<g class=\"axis y\">"
         let yEvery = Swift.max(1, Int((14 / Swift.max(cell, 1)).rounded(.up)))
         for (r, label) in yLabels.enumerated() where r % yEvery == 0 {
             body += "<text class=\"tick\" x=\"\(n(plot.left - 6))\" y=\"\(n(plot.top + cell * (Double(r) + 0.5)))\" dy=\"0.32em\""
@@ -150,11 +171,17 @@ public struct HeatmapChart: Equatable, Sendable {
         }
         let xTitleY = plot.bottom + (xLabels.isEmpty ? 16 : 36)
         if !x.title.isEmpty { body += ChartSVG.xTitle(plot, x.title, below: xTitleY - plot.bottom) }
-        body += "</g>"
-        // Colour bar: 32 bands from high (top) to low, value ticks on its right.
+        return (body + "</g>", xTitleY)
+    }
+
+    /// The colour bar: 32 bands from high (top) to low, value ticks on its right, and the scale's
+    /// title; also the right edge of everything drawn, for centring.
+    func colourBarSVG(plot: PlotArea, range: ColourRange, labelWidth: Double) -> (svg: String, right: Double) {
+        let n = ChartSVG.n
         let barLeft = plot.right + 24, barWidth = 14.0, steps = 32
         let barTop = plot.top, barHeight = plot.bottom - plot.top
-        body += "<g class=\"colour-bar\"><g shape-rendering=\"crispEdges\">"
+        let span = range.high - range.low
+        var body = "<g class=\"colour-bar\"><g shape-rendering=\"crispEdges\">"
         for k in 0..<steps {
             let t = (Double(steps - 1 - k) + 0.5) / Double(steps)
             body += "<rect x=\"\(n(barLeft))\" y=\"\(n(barTop + barHeight * Double(k) / Double(steps)))\" width=\"\(n(barWidth))\""
@@ -168,23 +195,25 @@ public struct HeatmapChart: Equatable, Sendable {
             body += "<text class=\"tick\" x=\"\(n(barLeft + barWidth + 7))\" y=\"\(n(ty))\" dy=\"0.32em\">"
                 + HTML.escape(range.scale.label(tick)) + "</text>"
         }
-        var contentRight = barLeft + barWidth + 7 + barLabelWidth
+        var contentRight = barLeft + barWidth + 7 + labelWidth
         if !scale.title.isEmpty {
-            let tx = barLeft + barWidth + 12 + barLabelWidth + 8
+            let tx = barLeft + barWidth + 12 + labelWidth + 8
             body += "<text class=\"axis-title\" transform=\"translate(\(n(tx)) \(n(barTop + barHeight / 2))) rotate(90)\""
                 + " text-anchor=\"middle\">" + HTML.escape(scale.title) + "</text>"
             contentRight = tx + 8
         }
-        body += "</g>"
-        // Small grids leave room on the right: centre the drawing in the chart's fixed-width view box.
-        let shift = Swift.max(0, (ChartSVG.width - contentRight) / 2)
-        if shift >= 1 { body = "<g transform=\"translate(\(n(shift.rounded())) 0)\">" + body + "</g>" }
+        return (body + "</g>", contentRight)
+    }
+
+    /// The chart's text for screen readers: what is mapped by what, its size and its value range.
+    func accessibleLabel(_ range: ColourRange) -> String {
+        let rows = values.count, cols = values.first?.count ?? 0
         var label = "Heat map of \(scale.title.isEmpty ? "values" : scale.title)"
         if !y.title.isEmpty || !x.title.isEmpty {
             label += " by " + [y.title, x.title].filter { !$0.isEmpty }.joined(separator: " and ")
         }
         label += ", \(rows)×\(cols) cells, from \(NumberFormat.automatic.format(range.low)) to \(NumberFormat.automatic.format(range.high))"
         if let title { label = title + ": " + label }
-        return ChartSVG.wrap(body, height: xTitleY + 14, label: label, kind: "heatmap")
+        return label
     }
 }
