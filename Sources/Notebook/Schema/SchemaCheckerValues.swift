@@ -111,88 +111,116 @@ struct ExpressionResolver {
     /// fills in defaults. Returns nil when any argument failed (all failures are reported).
     mutating func resolveArguments(_ arguments: [CellArgument], signature: Signature, owner: String,
                                    ownerRange: SourceRange) -> [ResolvedArgument]? {
-        var given: [String: ResolvedValue] = [:]
-        var written = Set<String>()  // parameters written, even if their value failed (no "missing" report then)
-        var variadicValues: [ResolvedValue] = []
-        var variadicWritten = 0
-        var failed = false
-        let positional = signature.positional
-        var nextPositional = 0
+        var match = ArgumentMatch()
         for argument in arguments {
-            guard let label = argument.label else {
-                if nextPositional < positional.count {
-                    let parameter = positional[nextPositional]
-                    nextPositional += 1
-                    written.insert(parameter.name)
-                    if let v = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)") {
-                        given[parameter.name] = v
-                    } else { failed = true }
-                } else if let variadic = signature.variadic {
-                    variadicWritten += 1
-                    if let v = resolve(argument.value, as: variadic.element, context: "`\(variadic.name)` of \(owner)") {
-                        variadicValues.append(v)
-                    } else { failed = true }
-                } else if let parameter = signature.labelled.first(where: {
-                    $0.default == .required && !written.contains($0.name) && $0.type.fits(argument.value)
-                }) {
-                    failed = true
-                    _ = fail("missing label `\(parameter.name):` for this argument of \(owner)", at: argument.range,
-                             suggestion: "\(parameter.name): ")
-                    written.insert(parameter.name)
-                    _ = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
-                } else {
-                    failed = true
-                    _ = fail("unexpected unlabelled argument; \(owner) takes labelled arguments only", at: argument.range)
-                }
-                continue
+            if let label = argument.label {
+                matchLabelled(argument, label: label, signature: signature, owner: owner, into: &match)
+            } else {
+                matchUnlabelled(argument, signature: signature, owner: owner, into: &match)
             }
-            guard let parameter = signature.labelled.first(where: { $0.name == label.text }) else {
-                failed = true
-                if let parameter = positional.first(where: { $0.name == label.text }) {
-                    _ = fail("`\(label.text)` of \(owner) is written without a label", at: label.range)
-                    written.insert(parameter.name)
-                    given[parameter.name] = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
-                } else {
-                    let near = Suggestion.nearest(to: label.text, in: signature.labelled.map(\.name))
-                    _ = fail(Suggestion.message("unknown argument `\(label.text)` for \(owner)", nearest: near),
-                             at: label.range, suggestion: near)
-                }
-                continue
-            }
-            if written.contains(label.text) {
-                failed = true
-                _ = fail("argument `\(label.text)` is given twice", at: label.range)
-                continue
-            }
-            written.insert(label.text)
-            if let v = resolve(argument.value, as: parameter.type, context: "`\(label.text)` of \(owner)") {
-                given[label.text] = v
-            } else { failed = true }
         }
+        let resolved = completeArguments(match: &match, signature: signature, owner: owner, ownerRange: ownerRange)
+        return match.failed ? nil : resolved
+    }
+
+    /// An unlabelled argument: the next positional parameter, else one more variadic element, else an
+    /// error (naming the label it probably lacks when a required labelled parameter fits it).
+    private mutating func matchUnlabelled(_ argument: CellArgument, signature: Signature, owner: String,
+                                          into match: inout ArgumentMatch) {
+        let positional = signature.positional
+        if match.nextPositional < positional.count {
+            let parameter = positional[match.nextPositional]
+            match.nextPositional += 1
+            match.written.insert(parameter.name)
+            if let v = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)") {
+                match.given[parameter.name] = v
+            } else { match.failed = true }
+        } else if let variadic = signature.variadic {
+            match.variadicWritten += 1
+            if let v = resolve(argument.value, as: variadic.element, context: "`\(variadic.name)` of \(owner)") {
+                match.variadicValues.append(v)
+            } else { match.failed = true }
+        } else if let parameter = signature.labelled.first(where: {
+            $0.default == .required && !match.written.contains($0.name) && $0.type.fits(argument.value)
+        }) {
+            match.failed = true
+            _ = fail("missing label `\(parameter.name):` for this argument of \(owner)", at: argument.range,
+                     suggestion: "\(parameter.name): ")
+            match.written.insert(parameter.name)
+            _ = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
+        } else {
+            match.failed = true
+            _ = fail("unexpected unlabelled argument; \(owner) takes labelled arguments only", at: argument.range)
+        }
+    }
+
+    /// A labelled argument: its parameter, or an error for a positional parameter written with a label,
+    /// an unknown label (with did-you-mean) or a label given twice.
+    private mutating func matchLabelled(_ argument: CellArgument, label: CellName, signature: Signature,
+                                        owner: String, into match: inout ArgumentMatch) {
+        guard let parameter = signature.labelled.first(where: { $0.name == label.text }) else {
+            match.failed = true
+            if let parameter = signature.positional.first(where: { $0.name == label.text }) {
+                _ = fail("`\(label.text)` of \(owner) is written without a label", at: label.range)
+                match.written.insert(parameter.name)
+                match.given[parameter.name] = resolve(argument.value, as: parameter.type, context: "`\(parameter.name)` of \(owner)")
+            } else {
+                let near = Suggestion.nearest(to: label.text, in: signature.labelled.map(\.name))
+                _ = fail(Suggestion.message("unknown argument `\(label.text)` for \(owner)", nearest: near),
+                         at: label.range, suggestion: near)
+            }
+            return
+        }
+        if match.written.contains(label.text) {
+            match.failed = true
+            _ = fail("argument `\(label.text)` is given twice", at: label.range)
+            return
+        }
+        match.written.insert(label.text)
+        if let v = resolve(argument.value, as: parameter.type, context: "`\(label.text)` of \(owner)") {
+            match.given[label.text] = v
+        } else { match.failed = true }
+    }
+
+    /// The arguments in the signature's resolved order: given values, the variadic run (checking its
+    /// minimum count), defaults for the rest, and an error for each missing required one.
+    private mutating func completeArguments(match: inout ArgumentMatch, signature: Signature, owner: String,
+                                            ownerRange: SourceRange) -> [ResolvedArgument] {
         var resolved: [ResolvedArgument] = []
         for name in signature.resolvedOrder {
             if let variadic = signature.variadic, variadic.name == name {
-                if variadicWritten < variadic.minCount {
-                    failed = true
+                if match.variadicWritten < variadic.minCount {
+                    match.failed = true
                     _ = fail("\(owner) needs at least \(variadic.minCount) unlabelled `\(variadic.name)` argument"
                              + (variadic.minCount == 1 ? "" : "s"), at: ownerRange)
                 }
-                resolved.append(ResolvedArgument(name, .array(variadicValues)))
+                resolved.append(ResolvedArgument(name, .array(match.variadicValues)))
                 continue
             }
             let parameter = signature.parameters.first { $0.name == name }!
-            if let v = given[name] { resolved.append(ResolvedArgument(name, v)); continue }
-            if written.contains(name) { continue }
+            if let v = match.given[name] { resolved.append(ResolvedArgument(name, v)); continue }
+            if match.written.contains(name) { continue }
             switch parameter.default {
             case .value(let v): resolved.append(ResolvedArgument(name, parameter.type.conform(v) ?? v))
             case .absent: resolved.append(ResolvedArgument(name, .null))
             case .required:
-                failed = true
+                match.failed = true
                 _ = fail("missing argument `\(name)` for \(owner)", at: ownerRange)
             }
         }
-        return failed ? nil : resolved
+        return resolved
     }
+}
+
+/// Arguments matched so far against a signature while checking one call.
+private struct ArgumentMatch {
+    var given: [String: ResolvedValue] = [:]
+    /// Parameters written, even if their value failed (no "missing" report then).
+    var written = Set<String>()
+    var variadicValues: [ResolvedValue] = []
+    var variadicWritten = 0
+    var nextPositional = 0
+    var failed = false
 }
 
 extension ValueType {
