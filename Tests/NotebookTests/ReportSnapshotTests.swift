@@ -62,17 +62,24 @@ func makePNG(width: Int, height: Int, pixel: (Int, Int) -> (UInt8, UInt8, UInt8)
     return Data(png)
 }
 
-/// A report exercising prose, every output kind, provenance, references and user-text escaping.
-func sampleReport() -> (Report, [String: InlineValue]) {
-    let env = (commit: "3f9c2a1b7d0e4c5f8a6b", engine: "numerics-1")
-    let runs = [("base", "a1b2c3d4e5f6a7b8c9d0"), ("se", "b2c3d4e5f6a7b8c9d0e1"), ("aa", "c3d4e5f6a7b8c9d0e1f2")]
-    let provenance = runs.enumerated().map { i, run in
-        Provenance(runKey: run.1, label: run.0, seeds: i == 2 ? [0, 1, 2] : [0], gitCommit: env.commit,
-                   engineVersion: env.engine, wallSeconds: [245.0, 262.5, 3_725][i],
-                   machine: i == 2 ? "AMD EPYC · avx512 kernels · OpenBLAS Cooperlake · 2 threads" : nil,
-                   computedAt: Date(timeIntervalSince1970: 1_764_757_500 + Double(i) * 3_600))
+/// The runs of the sample report (label, run key) and their provenance; the third averages three seeds.
+private enum SampleRuns {
+    static let runs = [("base", "a1b2c3d4e5f6a7b8c9d0"), ("se", "b2c3d4e5f6a7b8c9d0e1"), ("aa", "c3d4e5f6a7b8c9d0e1f2")]
+
+    static func provenance() -> [Provenance] {
+        let env = (commit: "3f9c2a1b7d0e4c5f8a6b", engine: "numerics-1")
+        return runs.enumerated().map { i, run in
+            Provenance(runKey: run.1, label: run.0, seeds: i == 2 ? [0, 1, 2] : [0], gitCommit: env.commit,
+                       engineVersion: env.engine, wallSeconds: [245.0, 262.5, 3_725][i],
+                       machine: i == 2 ? "AMD EPYC · avx512 kernels · OpenBLAS Cooperlake · 2 threads" : nil,
+                       computedAt: Date(timeIntervalSince1970: 1_764_757_500 + Double(i) * 3_600))
+        }
     }
-    let table = ReportTable(columns: [
+}
+
+/// The sample report's results table: every column format, a link per run, escaped text, a mean ± std and a missing cell.
+private func sampleTable(_ provenance: [Provenance]) -> ReportTable {
+    ReportTable(columns: [
         TableColumn("run"), TableColumn("model"),
         TableColumn("top-1", unit: "%", better: .higher, format: .percent(1)),
         TableColumn("top-5", unit: "%", better: .higher, format: .percent(1)),
@@ -84,6 +91,10 @@ func sampleReport() -> (Report, [String: InlineValue]) {
         [.link("aa", anchor: provenance[2].anchor), .text("SE-ResNet-18 + <AutoAugment>"), .meanStd(mean: 0.7655, std: 0.0041),
          .number(0.9507), .number(11_263_050), .missing],
     ], caption: "CIFAR-style shapes, 15 epochs")
+}
+
+/// The sample report's charts: training curves, a depth plot with bands and dashed twins, grouped bars with error bars.
+private func sampleCharts(_ runs: [(String, String)]) -> (curves: LineChart, depth: LineChart, bars: BarChart) {
     let curves = LineChart(x: ChartAxis("epoch"), y: ChartAxis("test top-1", unit: "%"), series: runs.enumerated().map { i, run in
         LineSeries(run.0, (1...15).map { e in
             ChartPoint(Double(e), 100 * (0.76 + 0.01 * Double(i)) * (1 - exp(-Double(e) / 4)))
@@ -100,6 +111,11 @@ func sampleReport() -> (Report, [String: InlineValue]) {
         BarSeries("ResNet-18", values: [73.1, 41.5, 22.8], errors: [0.4, 1.2, 2.1]),
         BarSeries("ViT-Tiny", values: [68.4, 55.0, 11.3], errors: [0.6, 0.9, 1.5]),
     ])
+    return (curves, depth, bars)
+}
+
+/// The sample report's image cell (one PNG shown twice, embedded once) and its error cell.
+private func sampleImageAndErrorCells(_ provenance: [Provenance]) -> (samples: ReportCell, error: ReportCell) {
     let stripes = makePNG(width: 32, height: 32) { x, y in ((x / 4 + y / 4) % 2 == 0 ? (230, 90, 40) : (40, 90, 200)) }
     let gradient = makePNG(width: 32, height: 32) { x, y in (UInt8(x * 8), UInt8(y * 8), 128) }
     let samplesCell = ReportCell(id: "samples", source: "Samples(aa, count: 3)", line: 61, state: .current, outputs: [
@@ -112,18 +128,30 @@ func sampleReport() -> (Report, [String: InlineValue]) {
                                line: 70, outputs: [ReportOutput(.error(ReportError(
         message: "unknown label `weightDecy` in `.sgd`", file: "notebooks/study.md", line: 71, column: 47, length: 10,
         sourceLine: "let vit = Experiment(optimizer: .sgd(lr: 0.1, weightDecy: 5e-4))", hint: "did you mean `weightDecay`?")))])
-    let source = """
-        // Baseline and two variants; `aa` averages three seeds.
-        let base = Experiment(
-            model: .resnet(depth: 18, width: 16),
-            data: .shapes(classes: 10, train: 8_000, test: 2_000),
-            optimizer: .sgd(lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true),
-            epochs: 15, batchSize: 128, seed: 0)
-        let se = base.with(model: .resnet(depth: 18, width: 16, attention: .se))
-        let aa = se.with(augment: [.randomCrop(padding: 4), .horizontalFlip, .autoAugment(.cifar10)], seeds: 3)
-        Table(base, se, aa, columns: [.model, .top1, .top5, .params, .trainTime])
-        Curves(base, se, aa, metric: .testTop1, label: "top-1 <test>")
-        """
+    return (samplesCell, errorCell)
+}
+
+/// The sample report's main cell source: bindings, a `.with` derivation, a Table and Curves.
+private let sampleCellSource = """
+    // Baseline and two variants; `aa` averages three seeds.
+    let base = Experiment(
+        model: .resnet(depth: 18, width: 16),
+        data: .shapes(classes: 10, train: 8_000, test: 2_000),
+        optimizer: .sgd(lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true),
+        epochs: 15, batchSize: 128, seed: 0)
+    let se = base.with(model: .resnet(depth: 18, width: 16, attention: .se))
+    let aa = se.with(augment: [.randomCrop(padding: 4), .horizontalFlip, .autoAugment(.cifar10)], seeds: 3)
+    Table(base, se, aa, columns: [.model, .top1, .top5, .params, .trainTime])
+    Curves(base, se, aa, metric: .testTop1, label: "top-1 <test>")
+    """
+
+/// A report exercising prose, every output kind, provenance, references and user-text escaping.
+func sampleReport() -> (Report, [String: InlineValue]) {
+    let runs = SampleRuns.runs, provenance = SampleRuns.provenance()
+    let table = sampleTable(provenance)
+    let (curves, depth, bars) = sampleCharts(runs)
+    let (samplesCell, errorCell) = sampleImageAndErrorCells(provenance)
+    let source = sampleCellSource
     let report = Report(title: "Attention & augmentation on <shapes>", author: "A. Researcher", date: "2025-05-01", blocks: [
         .prose("""
             ## Question
