@@ -1,4 +1,4 @@
-// FilteredAccuracy: accuracy on low- and high-pass filtered images (docs/methods.md §7.3) — payload and outputs.
+// FilteredAccuracy: accuracy on low- and high-pass filtered images against the cutoff (docs/methods.md §7.3).
 import Foundation
 import Vision
 import Notebook
@@ -13,9 +13,39 @@ struct FilteredPayload: Codable {
     var examples: Int
 }
 
-extension AnalysisKinds {
-    static func filteredOutputs(_ results: [StoredAnalysis]) throws -> [ReportOutput] {
-        let payloads = try results.map { ($0, try $0.decode(FilteredPayload.self)) }
+/// `FilteredAccuracy(runs..., cutoffs:, filter:, examples:)`: how much of each model's accuracy lives in the low and
+/// in the high frequencies of its inputs.
+enum FilteredAccuracyAnalysis: AnalysisKind {
+    static let filterShape = EnumSchema("FilterShape", cases: [
+        CaseSchema("radial", doc: "Circular mask of radius r around the centred spectrum (Wang et al. 2020)."),
+        CaseSchema("square", doc: "Centred r×r block of the shifted spectrum (Yin et al. 2019)."),
+    ])
+    static let schema = CallSchema("FilteredAccuracy", [
+        ParameterSchema("cutoffs", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)), minCount: 1), default: .array([2.0, 4, 6, 8, 12].map { .number($0) }),
+                        doc: "Filter radii (radial) or band widths (square), in frequency bins."),
+        ParameterSchema("filter", .enumeration(filterShape), default: .case("radial"), doc: "The mask's shape."),
+        Vocabulary.examples(1000),
+    ], variadic: Vocabulary.analysisRuns, kind: Vocabulary.Kind.output, derivable: false,
+       doc: "Test accuracy on low-pass and high-pass filtered images against the cutoff.")
+    static let example = "FilteredAccuracy(base, cutoffs: [2, 4], examples: 16)"
+
+    /// The clean pass plus a low-pass and a high-pass pass per cutoff.
+    static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
+        exampleCount(a) * (1 + 2 * a.array("cutoffs").count)
+    }
+
+    static func compute(_ c: AnalysisContext) throws -> (payload: FilteredPayload, artifacts: [NamedArtifact]) {
+        let a = c.args
+        let (x, y) = try c.pixels(count: c.examples)
+        let shape = FourierFilter.Shape(rawValue: a.caseName("filter")) ?? .radial
+        let r = try FourierAnalyses.filteredAccuracy(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                                    batchSize: AnalysisKinds.batchSize, cutoffs: a.array("cutoffs").map { Arguments.double($0, "cutoffs") },
+                                                    shape: shape, progress: c.progress)
+        return (FilteredPayload(filter: shape.rawValue, clean: r.clean, cutoffs: r.cutoffs, lowPass: r.lowPass, highPass: r.highPass,
+                                examples: r.images), [])
+    }
+
+    static func outputs(_ payloads: [(StoredAnalysis, FilteredPayload)], args: Arguments) throws -> [ReportOutput] {
         var series: [LineSeries] = []
         var rows: [[TableValue]] = []
         for (i, (r, p)) in payloads.enumerated() {

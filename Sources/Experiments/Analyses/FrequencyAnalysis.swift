@@ -1,7 +1,8 @@
-// FrequencyAnalysis: ΔlogA of feature maps against depth (docs/methods.md §7.2) — payload, outputs, spectra picture.
+// FrequencyAnalysis: ΔlogA of feature maps against depth with per-layer spectra (docs/methods.md §7.2).
+import Engine
 import Foundation
-import Vision
 import Notebook
+import Vision
 
 /// `FrequencyAnalysis`: ΔlogA per latent (docs/methods.md §7.2).
 struct FrequencyPayload: Codable {
@@ -28,10 +29,32 @@ struct FrequencyPayload: Codable {
     var examples: Int
 }
 
-extension AnalysisKinds {
-    static func frequencyOutputs(_ results: [StoredAnalysis]) throws -> [ReportOutput] {
+/// `FrequencyAnalysis(runs..., examples:)`: Park & Kim's relative log amplitude of every feature map. It reads
+/// features only, so headless models qualify.
+enum FrequencyAnalysis: AnalysisKind {
+    static let schema = CallSchema("FrequencyAnalysis", [
+        Vocabulary.examples(256),
+    ], variadic: Vocabulary.analysisRuns, kind: Vocabulary.Kind.output, derivable: false,
+       doc: "Relative log amplitude ΔlogA of feature maps against normalised depth (Park & Kim 2022), with per-layer spectra.")
+    static let example = "FrequencyAnalysis(base, examples: 8)"
+    static let needsClassScores = false
+
+    static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int { exampleCount(a) }
+
+    static func compute(_ c: AnalysisContext) throws -> (payload: FrequencyPayload, artifacts: [NamedArtifact]) {
+        let (x, _) = try c.pixels(count: c.examples)
+        let s = try FourierAnalyses.latentSpectra(model: c.model, pixels: x, normalization: c.normalization,
+                                                  batchSize: AnalysisKinds.batchSize, progress: c.progress)
+        let payload = FrequencyPayload(layers: s.layers.map {
+            FrequencyPayload.Layer(name: $0.name, kind: $0.kind.rawValue, size: $0.size, depth: $0.depth, shaded: $0.shaded,
+                                   curve: $0.delta, deltaLast: $0.deltaLast, lastFrequency: $0.lastFrequency,
+                                   deltaHalfPi: $0.deltaAtHalfPi)
+        }, examples: s.images)
+        return (payload, [NamedArtifact(name: "spectra.png", mime: "image/png", bytes: try spectraPNG(s))])
+    }
+
+    static func outputs(_ payloads: [(StoredAnalysis, FrequencyPayload)], args: Arguments) throws -> [ReportOutput] {
         var outputs: [ReportOutput] = []
-        let payloads = try results.map { ($0, try $0.decode(FrequencyPayload.self)) }
         if payloads.count > 1 {
             let series = payloads.enumerated().map { i, p in
                 LineSeries(name(p.0), p.1.layers.map { ChartPoint($0.depth, $0.deltaLast) }, colour: i)

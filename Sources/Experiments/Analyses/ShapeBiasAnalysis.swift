@@ -1,4 +1,4 @@
-// ShapeBias: cue-conflict and proxy shape bias (docs/methods.md §7.7, §7.8) — payload, computation, outputs.
+// ShapeBias: shape bias S/(S+T) on cue-conflict images and the frequency-hybrid and patch-shuffle proxies (docs/methods.md §7.7, §7.8).
 import Foundation
 import Vision
 import Notebook
@@ -24,9 +24,24 @@ struct ShapeBiasPayload: Codable {
     var examples: Int
 }
 
-extension AnalysisKinds {
-    static func shapeBiasOutputs(_ results: [StoredAnalysis]) throws -> [ReportOutput] {
-        let payloads = try results.map { ($0, try $0.decode(ShapeBiasPayload.self)) }
+/// `ShapeBias(runs..., radii:, grids:, examples:, seed:)`: whether a model decides by shape or by texture.
+enum ShapeBiasAnalysis: AnalysisKind {
+    static let schema = CallSchema("ShapeBias", [
+        ParameterSchema("radii", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)), minCount: 1), default: .array([4.0, 6].map { .number($0) }),
+                        doc: "Radii of the frequency-hybrid proxy (low band of image A + high band of image B)."),
+        ParameterSchema("grids", .array(of: .int(.within(2...1_024))), default: .array([2, 4].map { .int($0) }),
+                        doc: "Patch-shuffle proxy: accuracy after permuting a g×g grid of patches (g must divide the image side)."),
+        Vocabulary.examples(1000), Vocabulary.analysisSeed,
+    ], variadic: Vocabulary.analysisRuns, kind: Vocabulary.Kind.output, derivable: false,
+       doc: "Shape bias S/(S+T): on `.shapes` cue-conflict images, and the frequency-hybrid proxy on any data.")
+    static let example = "ShapeBias(base, radii: [3], examples: 16)"
+
+    /// Cue-conflict, clean and hybrid passes plus one per radius and per grid.
+    static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
+        exampleCount(a) * (3 + a.array("radii").count + a.array("grids").count)
+    }
+
+    static func outputs(_ payloads: [(StoredAnalysis, ShapeBiasPayload)], args: Arguments) throws -> [ReportOutput] {
         guard let first = payloads.first?.1 else { return [] }
         var series: [BarSeries] = []
         if payloads.contains(where: { $0.1.cueConflict != nil }) {
@@ -70,22 +85,22 @@ extension AnalysisKinds {
 
     /// Cue-conflict shape bias on `.shapes` data (its own split, same generator settings), the frequency-hybrid
     /// proxy on the test split, and the patch-shuffle proxy.
-    static func shapeBias(_ c: AnalysisContext, examples: Int?, seed: UInt64, progress: @escaping AnalysisProgress) throws -> ShapeBiasPayload {
+    static func compute(_ c: AnalysisContext) throws -> (payload: ShapeBiasPayload, artifacts: [NamedArtifact]) {
         let a = c.args
         var cue: ShapeBiasPayload.Counts? = nil
         if let set = c.experiment.spec.data.shapesDataset {
             let conflict = set.load(.cueConflict)
-            let (x, _) = try c.pixels(conflict, count: examples)
+            let (x, _) = try c.pixels(conflict, count: c.examples)
             let n = x.dim(0)
             let r = try ShapeBias.measure(model: c.model, pixels: x, shapeLabels: Array(conflict.labels.prefix(n)),
                                           textureLabels: Array(conflict.textureLabels!.prefix(n)), normalization: c.normalization,
-                                          batchSize: batchSize)
+                                          batchSize: AnalysisKinds.batchSize)
             cue = .init(shape: r.shapeDecisions, texture: r.textureDecisions, neither: r.neither)
         }
-        let (x, y) = try c.pixels(count: examples)
+        let (x, y) = try c.pixels(count: c.examples)
         let radii = a.array("radii").map { Arguments.double($0, "radii") }
         let h = try FourierAnalyses.hybridShapeBias(model: c.model, pixels: x, labels: y, normalization: c.normalization,
-                                                   batchSize: batchSize, radii: radii, seed: seed, progress: progress)
+                                                   batchSize: AnalysisKinds.batchSize, radii: radii, seed: c.seed, progress: c.progress)
         let hybrid = (0..<h.radii.count).map { i in
             ShapeBiasPayload.Counts(shape: h.shapeMatches[i], texture: h.textureMatches[i],
                                     neither: h.pairs - h.shapeMatches[i] - h.textureMatches[i])
@@ -99,9 +114,9 @@ extension AnalysisKinds {
                                     + "e.g. \((2...min(side, 8)).filter { side % $0 == 0 })")
             }
             let p = try PatchShuffle.measure(model: c.model, pixels: x, labels: y, normalization: c.normalization,
-                                             batchSize: batchSize, grids: grids, seed: seed)
+                                             batchSize: AnalysisKinds.batchSize, grids: grids, seed: c.seed)
             patches = p.points.map { .init(grid: $0.grid, accuracy: $0.n > 0 ? Double($0.correct) / Double($0.n) : 0) }
         }
-        return ShapeBiasPayload(cueConflict: cue, radii: h.radii, hybrid: hybrid, patches: patches, examples: x.dim(0))
+        return (ShapeBiasPayload(cueConflict: cue, radii: h.radii, hybrid: hybrid, patches: patches, examples: x.dim(0)), [])
     }
 }
