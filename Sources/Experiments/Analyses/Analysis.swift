@@ -51,6 +51,11 @@ struct AnalysisContext {
     /// Progress within this analysis: (done, total).
     let progress: (Int, Int) -> Void
 
+    /// The cell's `examples:` (nil for an analysis without it: every test image).
+    var examples: Int? { args.optional("examples").map { Arguments.int($0, "examples") } }
+    /// The cell's `seed:` of the analysis' random draws (0 for an analysis without it).
+    var seed: UInt64 { UInt64(args.optional("seed").map { Arguments.int($0, "seed") } ?? 0) }
+
     /// The first `count` test images (all when nil) at the model's input size in [0, 1], not normalised:
     /// the evaluation pipeline (resizes included) with unit normalisation.
     func pixels(_ images: LabeledImages? = nil, count: Int? = nil) throws -> (pixels: Tensor, labels: [Int]) {
@@ -77,7 +82,7 @@ extension NotebookPlan {
 func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<String>, gflops: Double) {
     for cell in plan.check.cells where !cell.hasErrors {
         for st in cell.statements {
-            guard let call = st.value.name, Vocabulary.analysisNames.contains(call) else { continue }
+            guard let call = st.value.name, let kind = AnalysisKinds.kind(named: call) else { continue }
             let references: [ResolvedValue]
             if case let .array(items)? = st.value["runs"] { references = items } else { references = st.value["run"].map { [$0] } ?? [] }
             var params = st.value
@@ -91,7 +96,7 @@ func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<St
                                                           analysisNumericsVersion].joined(separator: "|").utf8))
                     let done = ((try? store.result(key: key)) ?? nil) != nil
                     let forced = force.contains(st.binding ?? "") || force.contains(call)
-                    let passes = Double(AnalysisKinds.forwardPasses(call, Arguments(st.value, owner: call), spec: e.spec))
+                    let passes = Double(kind.forwardPasses(Arguments(st.value, owner: call), spec: e.spec))
                     let estimate = passes * Double(forwardFLOPs(e.spec.model, size: e.spec.imageSize ?? 32)) / (gflops * 1e9)
                     targets.append(AnalysisTarget(experiment: e, runKey: run.key, key: key,
                                                   state: done && !forced ? .cached : .willRun, estimate: estimate))
@@ -144,7 +149,6 @@ struct StoredAnalysis {
     /// The machine it was computed on, as recorded then.
     var machine: String? { meta("_machine") as? String }
     private func meta(_ name: String) -> Any? { (try? JSONSerialization.jsonObject(with: json) as? [String: Any])?[name] }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: json) }
     /// A named PNG artifact of this result.
     func artifact(_ name: String) -> Data? { (try? store.artifact(named: name, of: record.key))??.bytes }
 }

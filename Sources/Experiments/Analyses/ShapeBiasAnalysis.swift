@@ -1,0 +1,122 @@
+// ShapeBias: shape bias S/(S+T) on cue-conflict images and the frequency-hybrid and patch-shuffle proxies (docs/methods.md §7.7, §7.8).
+import Foundation
+import Vision
+import Notebook
+
+/// `ShapeBias`: cue-conflict counts on `.shapes` and the frequency-hybrid proxy (docs/methods.md §7.7, §7.8).
+struct ShapeBiasPayload: Codable {
+    struct Counts: Codable {
+        var shape: Int
+        var texture: Int
+        var neither: Int
+        var bias: Double? { shape + texture > 0 ? Double(shape) / Double(shape + texture) : nil }
+    }
+    /// Patch-shuffle proxy: accuracy with a g×g grid of patches permuted (g = 1: unshuffled).
+    struct Patch: Codable {
+        var grid: Int
+        var accuracy: Double
+    }
+    /// nil when the data has no cue-conflict split.
+    var cueConflict: Counts?
+    var radii: [Double]
+    var hybrid: [Counts]
+    var patches: [Patch]
+    var examples: Int
+}
+
+/// `ShapeBias(runs..., radii:, grids:, examples:, seed:)`: whether a model decides by shape or by texture.
+enum ShapeBiasAnalysis: AnalysisKind {
+    static let schema = CallSchema("ShapeBias", [
+        ParameterSchema("radii", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)), minCount: 1), default: .array([4.0, 6].map { .number($0) }),
+                        doc: "Radii of the frequency-hybrid proxy (low band of image A + high band of image B)."),
+        ParameterSchema("grids", .array(of: .int(.within(2...1_024))), default: .array([2, 4].map { .int($0) }),
+                        doc: "Patch-shuffle proxy: accuracy after permuting a g×g grid of patches (g must divide the image side)."),
+        Vocabulary.examples(1000), Vocabulary.analysisSeed,
+    ], variadic: Vocabulary.analysisRuns, kind: Vocabulary.Kind.output, derivable: false,
+       doc: "Shape bias S/(S+T): on `.shapes` cue-conflict images, and the frequency-hybrid proxy on any data.")
+    static let example = "ShapeBias(base, radii: [3], examples: 16)"
+
+    /// Cue-conflict, clean and hybrid passes plus one per radius and per grid.
+    static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
+        exampleCount(a) * (3 + a.array("radii").count + a.array("grids").count)
+    }
+
+    static func outputs(_ payloads: [(StoredAnalysis, ShapeBiasPayload)], args: Arguments) throws -> [ReportOutput] {
+        guard let first = payloads.first?.1 else { return [] }
+        var series: [BarSeries] = []
+        if payloads.contains(where: { $0.1.cueConflict != nil }) {
+            series.append(BarSeries("cue conflict", values: payloads.map { ($0.1.cueConflict?.bias ?? .nan) * 100 }))
+        }
+        for (j, radius) in first.radii.enumerated() {
+            series.append(BarSeries("frequency-hybrid proxy, r = \(NumberFormat.automatic.format(radius))",
+                                    values: payloads.map { p in j < p.1.hybrid.count ? (p.1.hybrid[j].bias ?? .nan) * 100 : .nan }))
+        }
+        let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions",
+                                 .barChart(BarChart(categories: payloads.map { name($0.0) },
+                                                    y: ChartAxis("shape bias", unit: "%", min: 0, max: 100), series: series)))
+        var rows: [[TableValue]] = []
+        for (r, p) in payloads {
+            if let c = p.cueConflict {
+                rows.append([.text(name(r)), .text("cue conflict"), .number(Double(c.shape)), .number(Double(c.texture)),
+                             .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
+            }
+            for (radius, c) in zip(p.radii, p.hybrid) {
+                rows.append([.text(name(r)), .text("hybrid proxy r = \(NumberFormat.automatic.format(radius))"), .number(Double(c.shape)),
+                             .number(Double(c.texture)), .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
+            }
+        }
+        let table = ReportTable(columns: [TableColumn("run"), TableColumn("test"), TableColumn("shape S", format: .integer),
+                                          TableColumn("texture T", format: .integer), TableColumn("neither", format: .integer),
+                                          TableColumn("S/(S+T)", unit: "%", better: .neither, format: .percent(1))], rows: rows)
+        var outputs = [chart, ReportOutput(.table(table))]
+        if let grids = payloads.first?.1.patches.map(\.grid), !grids.isEmpty {
+            let patchRows: [[TableValue]] = payloads.map { r, p in [.text(name(r))] + p.patches.map { .number($0.accuracy) } }
+            let columns = [TableColumn("run")] + grids.map {
+                TableColumn($0 == 1 ? "intact" : "\($0)×\($0) shuffled", unit: "%", better: .neither, format: .percent(1))
+            }
+            outputs.append(ReportOutput(title: "patch-shuffle proxy: top-1 with the image's patches permuted (local texture survives, global shape does not)",
+                                        .table(ReportTable(columns: columns, rows: patchRows.filter { $0.count == columns.count }))))
+        }
+        let note = "The cue-conflict images draw one class's shape with another class's own training texture. The proxy "
+            + "(labelled as such) adds the low band of one test image to the high band of another with a different label "
+            + "(docs/methods.md §7.8): S counts predictions of the low-band image's label, T the high-band image's."
+        return outputs + [ReportOutput(.text(note))]
+    }
+
+    /// Cue-conflict shape bias on `.shapes` data (its own split, same generator settings), the frequency-hybrid
+    /// proxy on the test split, and the patch-shuffle proxy.
+    static func compute(_ c: AnalysisContext) throws -> (payload: ShapeBiasPayload, artifacts: [NamedArtifact]) {
+        let a = c.args
+        var cue: ShapeBiasPayload.Counts? = nil
+        if let set = c.experiment.spec.data.shapesDataset {
+            let conflict = set.load(.cueConflict)
+            let (x, _) = try c.pixels(conflict, count: c.examples)
+            let n = x.dim(0)
+            let r = try ShapeBias.measure(model: c.model, pixels: x, shapeLabels: Array(conflict.labels.prefix(n)),
+                                          textureLabels: Array(conflict.textureLabels!.prefix(n)), normalization: c.normalization,
+                                          batchSize: AnalysisKinds.batchSize)
+            cue = .init(shape: r.shapeDecisions, texture: r.textureDecisions, neither: r.neither)
+        }
+        let (x, y) = try c.pixels(count: c.examples)
+        let radii = a.array("radii").map { Arguments.double($0, "radii") }
+        let h = try FourierAnalyses.hybridShapeBias(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                                   batchSize: AnalysisKinds.batchSize, radii: radii, seed: c.seed, progress: c.progress)
+        let hybrid = (0..<h.radii.count).map { i in
+            ShapeBiasPayload.Counts(shape: h.shapeMatches[i], texture: h.textureMatches[i],
+                                    neither: h.pairs - h.shapeMatches[i] - h.textureMatches[i])
+        }
+        let grids = a.array("grids").map { Arguments.int($0, "grids") }
+        var patches: [ShapeBiasPayload.Patch] = []
+        if !grids.isEmpty {
+            let side = x.dim(2)
+            if let bad = grids.first(where: { side % $0 != 0 }) {
+                throw AnalysisError("ShapeBias: grid \(bad) does not divide the \(side)-pixel images; use divisors of \(side), "
+                                    + "e.g. \((2...min(side, 8)).filter { side % $0 == 0 })")
+            }
+            let p = try PatchShuffle.measure(model: c.model, pixels: x, labels: y, normalization: c.normalization,
+                                             batchSize: AnalysisKinds.batchSize, grids: grids, seed: c.seed)
+            patches = p.points.map { .init(grid: $0.grid, accuracy: $0.n > 0 ? Double($0.correct) / Double($0.n) : 0) }
+        }
+        return (ShapeBiasPayload(cueConflict: cue, radii: h.radii, hybrid: hybrid, patches: patches, examples: x.dim(0)), [])
+    }
+}
