@@ -1,11 +1,11 @@
 // The cell vocabulary: every call a notebook may use, as one `SchemaRegistry` (docs/design.md §3.3).
 import Notebook
 
-/// The calls of Loom's notebooks: `Experiment`, `Sweep`, and the outputs `Table`, `Curves`, `Bars`,
-/// `Samples`, `Confusion`. Every name is one schema entry; the checker reports typos with a did-you-mean.
-///
-/// Other cells (e.g. the analyses) join by passing their schemas to ``registry(adding:)``; they can take runs with
-/// ``runs`` and reference kinds through ``Kind``.
+/// The calls of Loom's notebooks: `Experiment`, `Sweep`, the outputs `Table`, `Curves`, `Bars`,
+/// `Samples`, `Confusion`, and the analyses (each registered in `AnalysisKinds.all`, docs/design.md §11).
+/// Every name is one schema entry; the checker reports typos with a did-you-mean. Calls outside Loom's own
+/// vocabulary (tests, tools) join through ``registry(adding:)``; they take runs with ``runs`` and reference
+/// kinds through ``Kind``.
 public enum Vocabulary {
     /// The kinds bindings have, for ``ValueType/reference(kind:)``.
     public enum Kind {
