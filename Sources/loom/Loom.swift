@@ -1,6 +1,6 @@
 // Loom: the command-line entry point; the subcommand list and the one place errors become exit codes.
 import ArgumentParser
-import Engine
+import Experiments
 
 /// `loom`: literate experiment runner for image-recognition research.
 ///
@@ -14,8 +14,8 @@ struct Loom: AsyncParsableCommand {
     /// Replaces ArgumentParser's entry point to correct OpenBLAS's core and secure the standard streams first,
     /// and to check, at exit, that standard output was written.
     static func main() async {
-        // OpenBLAS's kernel core is corrected first, before any BLAS work (see `BLASCore.reexecIfWeaker`).
-        BLASCore.reexecIfWeaker()
+        // OpenBLAS's kernel core is corrected first, before any BLAS work (see `ProcessStart.correctBLASCore`).
+        ProcessStart.correctBLASCore()
         StandardStreams.prepare()
         let status: Int32
         do {

@@ -1,77 +1,33 @@
-// `loom bench`: conv-layer GFLOP/s against sgemm, or model training/inference images/s (cf. bench/torch_cpu.py).
-import ArgumentParser
+// Bench: `loom bench`'s tables — conv-layer GFLOP/s against sgemm, model training/inference images/s (cf. bench/torch_cpu.py), the data path, the analyses.
 import Engine
 import Foundation
 import Vision
 
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmark conv layers against sgemm, or models' training and inference speed.",
-        discussion: """
-            Without --model: the CIFAR ResNet-18 conv table (3×3 convs 64→64 at 32×32 … 512→512 at 4×4, \
-            batch 128, threads 1 and 2): forward and backward GFLOP/s next to cblas_sgemm on the forward \
-            GEMM's shape. With --model: images/s of an SGD training step and of inference on synthetic \
-            data, as bench/torch_cpu.py measures PyTorch. Models: short names (\
-            \(ModelExpression.shortNames.map(\.name).joined(separator: ", "))) or expressions such as \
-            '.resnet(depth: 18, width: 16)'. Times are the best of --reps after one warm-up. With --data [FOLDER]: \
-            the training input path on an image folder (read, decode JPEG/PNG, RandomResizedCrop 224, flip, \
-            normalise) in images/s on the loader's threads; without FOLDER, a synthetic folder of JPEGs is made \
-            once under the temporary directory. scripts/bench_data.py times torchvision on the same folder.
-            """)
+/// One `loom bench` invocation: which table to measure (conv layers, models, the data path or the analyses) and how.
+public struct Bench {
+    /// Model expressions or short names, already split (see ``ModelExpression/splitList(_:)``).
+    public var models: [String] = []
+    public var batches: [Int] = []
+    public var threads: [Int] = []
+    /// Timed repeats per measurement (the best counts).
+    public var reps = 3
+    /// One JSON object per measurement instead of the table.
+    public var json = false
+    /// Time every analysis on the study's two models.
+    public var analyses = false
+    /// Measure the FMA peak and print training GFLOP/s as a fraction of it.
+    public var peak = false
+    /// Time the training input path on an image folder.
+    public var data = false
+    /// The image folder for `data`; nil makes a synthetic one of `images` JPEGs.
+    public var folder: String?
+    public var images = 512
 
-    @Option(name: .long, parsing: .singleValue,
-            help: ArgumentHelp("Models to time (comma list or repeated).", valueName: "expr|name"))
-    var model: [String] = []
+    public init() {}
 
-    @Option(name: .long, parsing: .singleValue,
-            help: ArgumentHelp("Batch sizes (comma list; default 32,128 for models, 128 for the conv table).", valueName: "n"))
-    var batch: [String] = []
-
-    @Option(name: .long, parsing: .singleValue,
-            help: ArgumentHelp("Thread counts (comma list; default: LOOM_THREADS or all cores for models, 1,2 for the conv table).",
-                               valueName: "t"))
-    var threads: [String] = []
-
-    @Option(name: .long, help: "Timed repeats per measurement (the best counts).")
-    var reps = 3
-
-    @Flag(name: .long, help: "Print one JSON object per measurement instead of the table.")
-    var json = false
-
-    @Flag(name: .long, help: ArgumentHelp(
-        "Time every analysis on the study's two models (notebooks/study.md: the small ResNet and the small ViT, "
-        + "on its 24-pixel .shapes test split), then a FrequencyAnalysis of a CIFAR ResNet-18 on 1,000 images."))
-    var analyses = false
-
-    @Flag(name: .long, help: ArgumentHelp(
-        "Measure the machine's FMA peak per ISA (register-only loops) and print each model's training GFLOP/s "
-        + "as a fraction of it (model FLOPs × 3 ÷ step time; Winograd convs count their direct-convolution FLOPs)."))
-    var peak = false
-
-    @Flag(name: .long, help: ArgumentHelp(
-        "Time the training input path (decode + RandomResizedCrop 224 + flip + normalise) on an image folder "
-        + "(FOLDER, or a synthetic JPEG folder when omitted); --batch default 64."))
-    var data = false
-
-    @Argument(help: ArgumentHelp("The image folder for --data (root/<class>/<images>).", valueName: "folder"))
-    var folder: String?
-
-    @Option(name: .long, help: "Images in the synthetic --data folder.")
-    var images = 512
-
-    func validate() throws {
-        if folder != nil && !data { throw ValidationError("a folder argument needs --data (loom bench --data FOLDER)") }
-        guard images >= 1 else { throw ValidationError("--images must be at least 1, got \(images)") }
-        guard reps >= 1 else { throw ValidationError("--reps must be at least 1, got \(reps)") }
-        _ = try Self.positiveInts(batch, option: "--batch")
-        _ = try Self.positiveInts(threads, option: "--threads")
-    }
-
-    func run() throws {
-        let batches = try Self.positiveInts(batch, option: "--batch")
-        let threadCounts = try Self.positiveInts(threads, option: "--threads")
-        let expressions = model.flatMap(ModelExpression.splitList)
+    /// Measures and prints the chosen table.
+    public func run() throws {
+        let batches = self.batches, threadCounts = self.threads, expressions = models
         if data {
             try dataTable(batches: batches.isEmpty ? [64] : batches, threads: threadCounts.isEmpty ? [Threads.count] : threadCounts)
         } else if analyses {
@@ -118,7 +74,7 @@ struct BenchCommand: ParsableCommand {
         if !json { emit("# (f+b)/sgemm = 3 / (1/fwd + 2/bwd) / sgemm: the training-step rate as a fraction of sgemm's") }
     }
 
-    private func modelTable(_ specs: [(String, ModelExpression)], batches: [Int], threads: [Int]) throws {
+    private func modelTable(_ specs: [(String, ModelSpec)], batches: [Int], threads: [Int]) throws {
         if !json {
             header(threads: threads)
             emit("# synthetic data, SGD momentum step; best of \(reps) after 1 warm-up; GF/s = counted conv/matmul FLOPs "
@@ -145,14 +101,14 @@ struct BenchCommand: ParsableCommand {
         table.minimumWidths[0] = specs.map(\.0.count).max() ?? 5
         table.minimumWidths[3] = 3; table.minimumWidths[4] = 5
         for (name, spec) in specs {
-            let net = spec.makeModel(seed: 0)
+            let net = spec.build(seed: 0)
             let size = spec.requiredImageSize ?? 32
             for t in threads {
                 for b in batches {
                     let r = benchModel(name, net, imageSize: size, classes: spec.classes, batch: b, threads: t, reps: reps)
                     let gf = Double(r.flopsPerImage) / 1e9
                     if json {
-                        emitJSON(ModelJSON(model: name, expr: spec.description, batch: b, threads: t, reps: reps, image: size,
+                        emitJSON(ModelJSON(model: name, expr: spec.expression, batch: b, threads: t, reps: reps, image: size,
                                            params: r.params, flops_per_img: r.flopsPerImage,
                                            train_img_s: r.trainImagesPerSecond, infer_img_s: r.inferImagesPerSecond,
                                            train_gflop_s: 3 * gf * r.trainImagesPerSecond, infer_gflop_s: gf * r.inferImagesPerSecond,
@@ -170,7 +126,7 @@ struct BenchCommand: ParsableCommand {
         }
         if !json {
             emit("# peak_rss_MB is this process's high-water mark so far; models: "
-                 + specs.map { "\($0.0) = \($0.1)" }.joined(separator: "; "))
+                 + specs.map { "\($0.0) = \($0.1.expression)" }.joined(separator: "; "))
         }
     }
 
@@ -232,11 +188,11 @@ struct BenchCommand: ParsableCommand {
             ("study ViT (vit)", ".vit(image: 24, patch: 4, dim: 64, depth: 4, heads: 4, classes: 6)"),
         ]
         for (name, expression) in study {
-            let net = try ModelExpression.parse(expression).makeModel(seed: 0)
+            let net = try ModelExpression.parse(expression).build(seed: 0)
             report(try benchAnalyses(name: name, model: net, pixels: pixels, labels: test.labels, normalization: .cifar10,
                                      cueConflict: (conflictPixels, conflict.labels, conflict.textureLabels!)))
         }
-        let r18 = try ModelExpression.parse(".resnet(depth: 18, classes: 100)").makeModel(seed: 0)
+        let r18 = try ModelExpression.parse(".resnet(depth: 18, classes: 100)").build(seed: 0)
         let cifarLike = ShapesDataset(ShapesConfig(classes: 10, size: 32, trainCount: 0, testCount: 1_000)).load(.test)
         report(try benchAnalyses(name: "CIFAR ResNet-18", model: r18, pixels: try ShapeBias.unitPixels(cifarLike.images),
                                  labels: cifarLike.labels, normalization: .cifar10, only: ["FrequencyAnalysis"]))
@@ -278,18 +234,5 @@ struct BenchCommand: ParsableCommand {
 
     struct PeakJSON: Encodable {
         let isa: String, threads: Int, peak_gflop_s: Double
-    }
-
-    // MARK: Helpers
-
-    /// Comma lists and repeats of positive integers: ["32,128", "256"] → [32, 128, 256].
-    static func positiveInts(_ values: [String], option: String) throws -> [Int] {
-        try values.flatMap { $0.split(separator: ",") }.map { part in
-            let text = part.trimmingCharacters(in: .whitespaces)
-            guard let v = Int(text), v >= 1 else {
-                throw ValidationError("\(option): '\(text)' is not a positive integer")
-            }
-            return v
-        }
     }
 }
