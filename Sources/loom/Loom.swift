@@ -6,7 +6,7 @@ import Experiments
 ///
 /// Errors: usage mistakes throw `ValidationError` (usage is printed, exit 64); everything else a
 /// user or the world got wrong throws a typed error whose description is one clear message
-/// (`CLIError`, `ModelExpressionError`, `PredictError`, `StateDictError`, `SafeTensorsError`,
+/// (`CLIError`, `ToolError`, `ModelExpressionError`, `PredictError`, `StateDictError`, `SafeTensorsError`,
 /// `PNGError`, `StoreError`); it is printed as "Error: …" on stderr with exit 1. Exit statuses are listed in
 /// ``ExitStatus``; output that cannot be written exits 74 (see ``StandardStreams``).
 @main
