@@ -150,7 +150,7 @@ public struct Resolver {
 
     /// The spec of a checked `.resnet(...)` or `.vit(...)` value. Omitted `classes:` and ViT `image:` take the defaults:
     /// in a cell the data's (nil for `.imageFolder`), on the command line the weights' head and 32.
-    public static func model(_ value: ResolvedValue, defaultClasses: Int?, defaultImage: Int?) throws -> ModelSpec {
+    static func model(_ value: ResolvedValue, defaultClasses: Int?, defaultImage: Int?) throws -> ModelSpec {
         let a = Arguments(value, owner: ".\(value.name ?? "")")
         guard let classes = a.optionalInt("classes") ?? defaultClasses else {
             throw ResolveError("`.\(value.name ?? "")` needs `classes:` with `.imageFolder` data "
