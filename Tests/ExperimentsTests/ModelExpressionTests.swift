@@ -67,6 +67,13 @@ struct ModelExpressionTests {
         for short in ModelExpression.shortNames { #expect(throws: Never.self) { try ModelExpression.parse(short.name) } }
     }
 
+    /// `loom bench` prints the config's parameter count; it is the built model's for every short name.
+    @Test(arguments: ModelExpression.shortNames.map(\.name))
+    func shortNamesParameterCountsAreTheModels(name: String) throws {
+        let spec = try ModelExpression.parse(name)
+        #expect(spec.parameterCount == spec.build(seed: 0).parameterCount)
+    }
+
     @Test func descriptionReadsBack() throws {
         for text in ["r18", ".resnet(depth: 101, width: 32, attention: .cbam, classes: 5)",
                      ".resnet(layers: [2, 1], block: .bottleneck, channels: [16, 24])", "vit6", ".vit(image: 8, patch: 2, dim: 8, depth: 1, heads: 2, mlpRatio: 1.5)"] {

@@ -144,6 +144,14 @@ extension ModelSpec {
         return nil
     }
 
+    /// Trainable parameters, from the config (see `ResNet.Config.parameterCount`).
+    public var parameterCount: Int {
+        switch self {
+        case let .resnet(c): return c.parameterCount
+        case let .vit(c): return c.parameterCount
+        }
+    }
+
     /// The canonical expression, every argument written out; ``ModelExpression/parse(_:defaultClasses:defaultImage:)``
     /// reads it back to the same spec.
     public var expression: String {

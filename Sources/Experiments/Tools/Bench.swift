@@ -109,13 +109,13 @@ public struct Bench {
                     let gf = Double(r.flopsPerImage) / 1e9
                     if json {
                         emitJSON(ModelJSON(model: name, expr: spec.expression, batch: b, threads: t, reps: reps, image: size,
-                                           params: r.params, flops_per_img: r.flopsPerImage,
+                                           params: spec.parameterCount, flops_per_img: r.flopsPerImage,
                                            train_img_s: r.trainImagesPerSecond, infer_img_s: r.inferImagesPerSecond,
                                            train_gflop_s: 3 * gf * r.trainImagesPerSecond, infer_gflop_s: gf * r.inferImagesPerSecond,
                                            peak_rss_mb: r.peakRSSMB,
                                            train_peak_fraction: peaks[t].map { 3 * gf * r.trainImagesPerSecond / $0 }))
                     } else {
-                        table.add([name, String(format: "%.2f", Double(r.params) / 1e6), String(format: "%.3f", gf), "\(t)", "\(b)",
+                        table.add([name, String(format: "%.2f", Double(spec.parameterCount) / 1e6), String(format: "%.3f", gf), "\(t)", "\(b)",
                                    f1(r.inferImagesPerSecond), f1(r.trainImagesPerSecond), f1(gf * r.inferImagesPerSecond),
                                    f1(3 * gf * r.trainImagesPerSecond), String(format: "%.0f", r.peakRSSMB)]
                                   + (peak ? [peaks[t].map { String(format: "%.1f", 100 * 3 * gf * r.trainImagesPerSecond / $0) } ?? "-"] : []))
