@@ -1,4 +1,4 @@
-// Bench: `loom bench`'s tables — conv-layer GFLOP/s against sgemm, model training/inference images/s (cf. bench/torch_cpu.py), the data path, the analyses.
+// Bench: `loom bench`'s tables — conv layers vs sgemm, models' images/s (cf. bench/torch_cpu.py), the data path, analyses.
 import Engine
 import Foundation
 import Vision
