@@ -1,7 +1,7 @@
 // `loom export`: runs as CSV or JSON, or one run's timm-style summary.csv.
 import ArgumentParser
+import Experiments
 import Foundation
-import Notebook
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,21 +38,13 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let filter = try options.filter()
-        let store = try options.open()
-        let text: String
-        if let prefix = summary {
-            let key = try resolve(prefix, in: store)
-            if let seed, let run = try store.run(key: key), !run.seeds.contains(seed) {
-                throw CLIError("run \(key) has no seed \(seed); its seeds: "
-                               + run.seeds.map(String.init).joined(separator: ", "))
-            }
-            text = try store.timmSummaryCSV(key: key, seed: seed)
-        } else if csv {
-            text = try store.exportCSV(filter)
+        let format: ExportFormat
+        if let summary {
+            format = .summary(key: summary, seed: seed)
         } else {
-            text = String(decoding: try store.exportJSON(filter, includeEpochs: !noEpochs), as: UTF8.self) + "\n"
+            format = csv ? .csv : .json(includeEpochs: !noEpochs)
         }
+        let text = try options.query().export(format)
         if let output {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -61,20 +53,6 @@ struct ExportCommand: ParsableCommand {
             }
         } else {
             StandardStreams.out(text)
-        }
-    }
-
-    /// The full key of the one run whose key is `prefix` or starts with it.
-    private func resolve(_ prefix: String, in store: ResultsStore) throws -> String {
-        if try store.run(key: prefix) != nil { return prefix }
-        let matches = try store.runs().filter { $0.key.hasPrefix(prefix) }
-        switch matches.count {
-        case 1: return matches[0].key
-        case 0: throw CLIError("no run with key or key prefix '\(prefix)' in \(store.path) (see `loom runs`)")
-        default:
-            throw CLIError("key prefix '\(prefix)' matches \(matches.count) runs ("
-                           + matches.prefix(5).map(\.key).joined(separator: ", ") + (matches.count > 5 ? ", …" : "")
-                           + "); give more characters")
         }
     }
 }

@@ -1,8 +1,7 @@
 // `loom predict`: a model expression with safetensors weights on JPEG/PNG images or a tensor → top-k classes.
 import ArgumentParser
-import Engine
+import Experiments
 import Foundation
-import Vision
 
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,40 +38,18 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .long, help: "Normalisation of image pixels: imagenet, cifar10, cifar100 or none (pixels/255).")
     var normalize = "imagenet"
 
-    static let normalizations: [(String, Normalization)] = [("imagenet", .imagenet), ("cifar10", .cifar10),
-                                                            ("cifar100", .cifar100), ("none", .unit)]
-
     func validate() throws {
         if input == nil && images.isEmpty { throw ValidationError("give --input X.safetensors or one or more JPEG/PNG images") }
         if input != nil && !images.isEmpty { throw ValidationError("give --input or images, not both") }
         if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
-        if !Self.normalizations.contains(where: { $0.0 == normalize }) {
+        if !PredictTool.normalizationNames.contains(normalize) {
             throw ValidationError("unknown --normalize '\(normalize)'; valid: "
-                                  + Self.normalizations.map(\.0).joined(separator: ", "))
+                                  + PredictTool.normalizationNames.joined(separator: ", "))
         }
     }
 
     func run() throws {
-        let (spec, model) = try Predictor.loadModel(self.model, weights: weights)
-        let batch: Tensor, sources: [String]
-        if let input {
-            batch = try Predictor.readInputTensor(input, for: spec)
-            sources = (0..<batch.dim(0)).map { "\(input)[\($0)]" }
-        } else {
-            let n = Self.normalizations.first { $0.0 == normalize }!.1
-            batch = try Predictor.readImages(images, normalization: n, for: spec)
-            sources = images
-        }
-        let out = Predictor.logits(model, batch)
-        print("# \(spec)")
-        print("# \(batch.dim(0)) input\(batch.dim(0) == 1 ? "" : "s") \(batch.dim(2))×\(batch.dim(3))"
-              + (input == nil ? ", normalisation \(normalize)" : ", pre-normalised tensor")
-              + "; per input: class:probability, most probable first")
-        for p in Predictor.top(min(top, spec.classes), of: out, sources: sources) {
-            print(p.source + "  " + p.top.map { "\($0.index):\(String(format: "%.4f", $0.probability))" }.joined(separator: "  "))
-        }
-        if let logits {
-            try SafeTensors.write(["logits": out.copy()], metadata: ["model": spec.description], to: logits)
-        }
+        try PredictTool(model: model, weights: weights, input: input, images: images, top: top, logits: logits,
+                        normalize: normalize).run()
     }
 }

@@ -1,12 +1,12 @@
 // Loom: the command-line entry point; the subcommand list and the one place errors become exit codes.
 import ArgumentParser
-import Engine
+import Experiments
 
 /// `loom`: literate experiment runner for image-recognition research.
 ///
 /// Errors: usage mistakes throw `ValidationError` (usage is printed, exit 64); everything else a
 /// user or the world got wrong throws a typed error whose description is one clear message
-/// (`CLIError`, `ModelExpressionError`, `PredictError`, `StateDictError`, `SafeTensorsError`,
+/// (`CLIError`, `ToolError`, `ModelExpressionError`, `PredictError`, `StateDictError`, `SafeTensorsError`,
 /// `PNGError`, `StoreError`); it is printed as "Error: …" on stderr with exit 1. Exit statuses are listed in
 /// ``ExitStatus``; output that cannot be written exits 74 (see ``StandardStreams``).
 @main
@@ -14,8 +14,8 @@ struct Loom: AsyncParsableCommand {
     /// Replaces ArgumentParser's entry point to correct OpenBLAS's core and secure the standard streams first,
     /// and to check, at exit, that standard output was written.
     static func main() async {
-        // OpenBLAS's kernel core is corrected first, before any BLAS work (see `BLASCore.reexecIfWeaker`).
-        BLASCore.reexecIfWeaker()
+        // OpenBLAS's kernel core is corrected first, before any BLAS work (see `ProcessStart.correctBLASCore`).
+        ProcessStart.correctBLASCore()
         StandardStreams.prepare()
         let status: Int32
         do {

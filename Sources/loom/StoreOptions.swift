@@ -1,7 +1,7 @@
 // StoreOptions: the --store path and run filters shared by `loom runs` and `loom export`.
 import ArgumentParser
+import Experiments
 import Foundation
-import Notebook
 
 /// Which results store to read and which of its runs to select.
 struct StoreOptions: ParsableArguments {
@@ -14,7 +14,7 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "Only runs of this cell binding (e.g. base).")
     var cell: String?
 
-    @Option(name: .long, help: "Only runs with this status: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .long, help: "Only runs with this status: \(RunQuery.statusNames.joined(separator: ", ")).")
     var status: String?
 
     @Option(name: .customLong("where"), help: ArgumentHelp(
@@ -22,33 +22,16 @@ struct StoreOptions: ParsableArguments {
         valueName: "condition"))
     var conditions: [String] = []
 
-    func validate() throws { _ = try filter() }
+    func validate() throws { _ = try query() }
 
-    /// The filter the options describe.
-    func filter() throws -> RunFilter {
-        var status: RunStatus?
-        if let text = self.status {
-            guard let s = RunStatus(rawValue: text.lowercased()) else {
-                throw ValidationError("unknown status '\(text)'; valid: " + RunStatus.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            status = s
+    /// The store and runs the options select; a status or condition that cannot be read is a usage error.
+    func query() throws -> RunQuery {
+        let query = RunQuery(store: store, notebook: notebook, cell: cell, status: status, conditions: conditions)
+        do {
+            try query.validate()
+        } catch let error as RunQuery.InvalidOption {
+            throw ValidationError(error.description)
         }
-        let metrics = try conditions.map { text -> MetricCondition in
-            guard let c = MetricCondition(parsing: text) else {
-                throw ValidationError("cannot read condition '\(text)': expected METRIC OP NUMBER such as top1>=0.8, "
-                                      + "with OP one of " + MetricCondition.Comparison.allCases.map(\.rawValue).joined(separator: " "))
-            }
-            return c
-        }
-        return RunFilter(notebook: notebook, cell: cell, status: status, metrics: metrics)
-    }
-
-    /// Opens the store for reading only, refusing to create one where none exists and refusing a database that is
-    /// not Loom's (these commands never write).
-    func open() throws -> ResultsStore {
-        guard FileManager.default.fileExists(atPath: store) else {
-            throw CLIError("no results store at \(store); `loom run NOTEBOOK` creates it (or pass --store PATH)")
-        }
-        return try ResultsStore(readingAt: store)
+        return query
     }
 }

@@ -104,7 +104,7 @@ import Vision
             }
         }
         let expression = ".resnet(layers: [1, 1], block: .basic, channels: [4, 8], classes: 2)"
-        let model = try ModelExpression.parse(expression).makeModel(seed: 7)
+        let model = try ModelExpression.parse(expression).build(seed: 7)
         try SafeTensors.write(model.stateDict(), to: box.root + "/foreign.safetensors")
         let path = try box.write("""
             ---
@@ -138,7 +138,7 @@ import Vision
     @Test func aViTWithoutHeadIsAnalysedFromItsFeatures() throws {
         let box = try Sandbox()
         let expression = ".vit(image: 16, patch: 4, dim: 24, depth: 2, heads: 2, classes: 0)"
-        let model = try ModelExpression.parse(expression).makeModel(seed: 5)
+        let model = try ModelExpression.parse(expression).build(seed: 5)
         let state = model.stateDict()
         #expect(state["head.weight"] == nil && state["norm.weight"] != nil, "no head parameters, as timm's num_classes=0")
         try SafeTensors.write(state, to: box.root + "/dino.safetensors")

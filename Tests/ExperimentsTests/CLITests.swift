@@ -1,6 +1,7 @@
 // Tests: the `loom` executable end to end (predict, bench, runs, export) and its user-error exits.
 
 import Engine
+import Experiments
 import Foundation
 import Notebook
 import Testing
@@ -68,7 +69,7 @@ enum LoomProcess {
 
     @Test func predictOnPNGsMatchesTheModel() throws {
         let spec = try ModelExpression.parse(Self.tinyResNet)
-        let model = spec.makeModel(seed: 4)
+        let model = spec.build(seed: 4)
         for (name, t) in model.stateDict() where name.hasSuffix("bn2.weight") { t.fill(0.7) }
         let weights = dir + "/w.safetensors"
         try SafeTensors.write(model.stateDict(), to: weights)
@@ -84,7 +85,7 @@ enum LoomProcess {
                                      "--normalize", "cifar100", "--logits", logitsPath] + paths)
         #expect(r.status == 0, "\(r.stderr)")
 
-        let x = try Predictor.readImages(paths, normalization: .cifar100, for: spec)
+        let x = try Predictor.readImages(paths, normalization: .cifar100, imageSize: spec.requiredImageSize)
         let expected = Predictor.logits(model, x)
         let written = try SafeTensors.read(logitsPath).tensor("logits")
         #expect(written.shape == [2, 5])
@@ -100,7 +101,7 @@ enum LoomProcess {
     }
 
     @Test func predictOnATensorInfersClassesFromTheWeights() throws {
-        let model = try ModelExpression.parse(".vit(image: 8, patch: 4, dim: 16, depth: 1, heads: 2, classes: 7)").makeModel(seed: 1)
+        let model = try ModelExpression.parse(".vit(image: 8, patch: 4, dim: 16, depth: 1, heads: 2, classes: 7)").build(seed: 1)
         let weights = dir + "/vit.safetensors", input = dir + "/in.safetensors"
         try SafeTensors.write(model.stateDict(), to: weights)
         var rng = RandomGenerator(seed: 5)
@@ -115,7 +116,7 @@ enum LoomProcess {
     }
 
     @Test func predictUserErrorsExitCleanly() throws {
-        let model = try ModelExpression.parse(Self.tinyResNet).makeModel()
+        let model = try ModelExpression.parse(Self.tinyResNet).build(seed: 0)
         let weights = dir + "/w2.safetensors"
         try SafeTensors.write(model.stateDict(), to: weights)
         let png = dir + "/p.png"
@@ -128,7 +129,7 @@ enum LoomProcess {
         #expect(try LoomProcess.failure(["predict", "--model", ".resnet(layers: [1, 1, 1], channels: [8, 16, 16], attention: .se)",
                                          "--weights", weights, png]).contains("missing"))
         #expect(try LoomProcess.failure(["predict", "--model", ".resnet(dept: 18)", "--weights", weights, png])
-            .contains("did you mean 'depth'"))
+            .contains("did you mean `depth`"))
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights])
             .contains("--input"))
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights, "--normalize", "imgnet", png])
@@ -138,7 +139,7 @@ enum LoomProcess {
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights, "--input", weights])
             .contains("no tensor named 'input'"))
         let vitWeights = dir + "/v.safetensors"
-        try SafeTensors.write(try ModelExpression.parse(".vit(image: 16, patch: 4, dim: 8, depth: 1, heads: 2)").makeModel().stateDict(),
+        try SafeTensors.write(try ModelExpression.parse(".vit(image: 16, patch: 4, dim: 8, depth: 1, heads: 2)").build(seed: 0).stateDict(),
                               to: vitWeights)
         #expect(try LoomProcess.failure(["predict", "--model", ".vit(image: 16, patch: 4, dim: 8, depth: 1, heads: 2)",
                                          "--weights", vitWeights, png]).contains("16×16"))
@@ -169,7 +170,7 @@ enum LoomProcess {
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.first?.hasPrefix("# ") == true && lines.first?.contains("threads 1") == true)
         #expect(lines.contains { $0.hasPrefix("model") && $0.contains("trn_img/s") && $0.contains("peak_rss_MB") })
-        #expect(try LoomProcess.failure(["bench", "--model", "r19"]).contains("did you mean 'r18'"))
+        #expect(try LoomProcess.failure(["bench", "--model", "r19"]).contains("did you mean `r18`"))
         #expect(try LoomProcess.failure(["bench", "--batch", "0"]).contains("--batch"))
         #expect(try LoomProcess.failure(["bench", "--threads", "two"]).contains("'two'"))
     }

@@ -2,6 +2,7 @@
 // each with its expected exit status, a fragment of its message, and what must hold of the results store afterwards.
 
 import Engine
+import Experiments
 import Foundation
 import GRDB
 @testable import Notebook
@@ -56,7 +57,7 @@ enum Hostile {
 
     /// Weights of ``tinyModel`` as safetensors bytes.
     static let tinyWeights: Data = {
-        guard let spec = try? ModelExpression.parse(tinyModel), let data = try? SafeTensors.serialize(spec.makeModel(seed: 1).stateDict())
+        guard let spec = try? ModelExpression.parse(tinyModel), let data = try? SafeTensors.serialize(spec.build(seed: 1).stateDict())
         else { return Data() }
         return data
     }()
@@ -170,7 +171,7 @@ enum Hostile {
                     arguments: ["plan", "nb.md", "--output", "out"], status: 1, fragment: "nested more than 64 levels deep", store: .absent),
         HostileCase(name: "deep arrays in --model", files: ["i.png": png(8), "w.safetensors": tinyWeights],
                     arguments: ["predict", "--model", ".resnet(layers: " + String(repeating: "[", count: 4000) + ")", "--weights", "w.safetensors", "i.png"],
-                    status: 1, fragment: "nested more than 16 levels deep", store: .absent),
+                    status: 1, fragment: "'[' nested more than 64 levels deep", store: .absent),
         // 6. Mixed image sizes.
         HostileCase(name: "one 24×24 image among 16×16 ones",
                     files: imageFolder("imgs", side: 16, extra: ["imgs/train/b/odd.png": png(24), "nb.md": evaluate(".imageFolder(path: \"imgs\")")]),
@@ -302,7 +303,7 @@ enum Hostile {
         let dir = try HostileFolder()
         let model = ".resnet(layers: [1], channels: [4], width: 4, classes: 2)"
         func weights(_ seed: UInt64) throws {
-            try SafeTensors.write(try ModelExpression.parse(model).makeModel(seed: seed).stateDict(), to: dir.path + "/w.safetensors")
+            try SafeTensors.write(try ModelExpression.parse(model).build(seed: seed).stateDict(), to: dir.path + "/w.safetensors")
         }
         try weights(1)
         for (path, bytes) in Hostile.imageFolder("imgs") { try dir.write(path, bytes) }

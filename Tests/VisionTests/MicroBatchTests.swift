@@ -41,7 +41,7 @@ import Testing
 
     @Test func shardedInferenceEqualsTheWholeBatch() {
         let (x, _) = batch(13)
-        let resnet = try! ModelExpression.parse(".resnet(layers: [1, 1], block: .basic, channels: [8, 16], classes: 5)").makeModel(seed: 1)
+        let resnet = ResNet(ResNet.Config(block: .basic, layers: [1, 1], channels: [8, 16], classes: 5), seed: 1)
         for model in [vit, resnet] as [Classifier] {
             model.eval()
             let whole = withThreads(1) { Autograd.noGrad { model.forward(x) } }
@@ -60,14 +60,13 @@ import Testing
     /// A ResNet's inference steps: one per resolution, downsampling blocks with the wider step
     /// before them, sizes falling stage by stage; chained, they are the forward pass.
     @Test func resnetInferenceStepsFollowTheStages() throws {
-        let r50 = try ModelExpression.parse(".resnet(depth: 50, classes: 10)").makeModel(seed: 1)
+        let r50 = ResNet(ResNet.Config.depth(50, classes: 10)!, seed: 1)
         let sizes = r50.inferenceSteps(height: 32, width: 32).map(\.bytesPerImage)
         // Widest tensors: 256×32×32 (stage 1 output, stage 2's first block input), then 512×16×16,
         // 1024×8×8 and 2048×4×4, 4 bytes each.
         #expect(sizes == [256 * 32 * 32 * 4, 512 * 16 * 16 * 4, 1024 * 8 * 8 * 4, 2048 * 4 * 4 * 4])
         #expect(r50.activationBytesPerImage(height: 32, width: 32) == 256 * 32 * 32 * 4)
-        let small = try ModelExpression.parse(".resnet(layers: [1, 2], block: .basic, channels: [8, 16], stem: .imagenet, classes: 5)")
-            .makeModel(seed: 1)
+        let small = ResNet(ResNet.Config(block: .basic, layers: [1, 2], channels: [8, 16], stem: .imagenet, classes: 5), seed: 1)
         small.eval()
         let steps = small.inferenceSteps(height: 16, width: 16)
         // ImageNet stem: its 64×8×8 convolution output is the widest tensor of the first step.
@@ -130,7 +129,7 @@ import Testing
 
     @Test func batchNormModelsTrainOnTheWholeBatch() {
         let (x, labels) = batch(8)
-        let resnet = try! ModelExpression.parse(".resnet(layers: [1], block: .basic, channels: [8], classes: 5)").makeModel(seed: 1)
+        let resnet = ResNet(ResNet.Config(block: .basic, layers: [1], channels: [8], classes: 5), seed: 1)
         resnet.train()
         #expect(!resnet.imagesIndependentInTraining)
         withThreads(2) {

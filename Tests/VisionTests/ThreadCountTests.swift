@@ -38,6 +38,6 @@ import Testing
     }
 
     @Test func resnetGradientsDoNotDependOnThreads() {
-        compare(try! ModelExpression.parse(".resnet(layers: [1, 1], block: .basic, channels: [8, 16], classes: 6)").makeModel(seed: 1), size: 16)
+        compare(ResNet(ResNet.Config(block: .basic, layers: [1, 1], channels: [8, 16], classes: 6), seed: 1), size: 16)
     }
 }

@@ -147,28 +147,10 @@ func estimateSeconds(_ spec: ExperimentSpec, gflops: Double) -> Double {
     return total / (gflops * 1e9)
 }
 
-/// FLOPs (2 per multiply-add) of one forward pass at `size` px, computed analytically per model family.
+/// FLOPs (2 per multiply-add) of one forward pass at `size` px, computed analytically from the model's config.
 func forwardFLOPs(_ model: ModelSpec, size: Int) -> Int {
     switch model {
-    case let .resnet(c):
-        var s = c.stem == .cifar ? size : size / 4
-        var total = 2 * 3 * c.stemWidth * (c.stem == .cifar ? 9 : 49) * (c.stem == .cifar ? s * s : (size / 2) * (size / 2))
-        var inp = c.stemWidth
-        for (i, (n, w)) in zip(c.layers, c.channels).enumerated() {
-            for b in 0..<n {
-                if b == 0 && i > 0 { s = max(1, s / 2) }
-                let out = c.block == .basic ? w : 4 * w
-                let px = s * s
-                total += c.block == .basic ? 2 * px * (inp * w * 9 + w * w * 9)
-                                           : 2 * px * (inp * w + w * w * 9 + w * out)
-                if inp != out || (b == 0 && i > 0) { total += 2 * px * inp * out }
-                inp = out
-            }
-        }
-        return total + 2 * inp * c.classes
-    case let .vit(c):
-        let t = c.tokens, d = c.dim, hidden = Int(Double(d) * c.mlpRatio)
-        let perBlock = 2 * t * (3 * d * d + d * d + 2 * d * hidden) + 2 * 2 * t * t * d
-        return 2 * (t - 1) * 3 * c.patch * c.patch * d + c.depth * perBlock + 2 * d * c.classes
+    case let .resnet(c): return c.forwardFLOPs(imageSize: size)
+    case let .vit(c): return c.forwardFLOPs
     }
 }

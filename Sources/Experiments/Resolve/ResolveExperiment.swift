@@ -145,8 +145,14 @@ public struct Resolver {
     }
 
     static func model(_ value: ResolvedValue, data: DataSpec, augment: [AugmentSpec]) throws -> ModelSpec {
+        try model(value, defaultClasses: data.classes, defaultImage: imageSize(data: data, augment: augment))
+    }
+
+    /// The spec of a checked `.resnet(...)` or `.vit(...)` value. Omitted `classes:` and ViT `image:` take the defaults:
+    /// in a cell the data's (nil for `.imageFolder`), on the command line the weights' head and 32.
+    static func model(_ value: ResolvedValue, defaultClasses: Int?, defaultImage: Int?) throws -> ModelSpec {
         let a = Arguments(value, owner: ".\(value.name ?? "")")
-        guard let classes = a.optionalInt("classes") ?? data.classes else {
+        guard let classes = a.optionalInt("classes") ?? defaultClasses else {
             throw ResolveError("`.\(value.name ?? "")` needs `classes:` with `.imageFolder` data "
                                + "(its class count is known only after reading the folder)")
         }
@@ -155,33 +161,9 @@ public struct Resolver {
         }
         switch value.name {
         case "resnet":
-            let stem = StemKind(rawValue: a.caseName("stem"))!
-            let attention = AttentionKind(rawValue: a.caseName("attention"))!
-            let width = a.optionalInt("width")
-            switch (a.optionalInt("depth"), a.optional("layers")) {
-            case (nil, nil):
-                throw ResolveError("`.resnet` needs `depth:` (18, 34, 50, 101 or 152) or `layers:` (blocks per stage)")
-            case (_?, _?):
-                throw ResolveError("`.resnet` takes `depth:` or `layers:`, not both")
-            case (let d?, nil):
-                for label in ["block", "channels"] where a.optional(label) != nil {
-                    throw ResolveError("`\(label):` of `.resnet` goes with `layers:`; `depth: \(d)` fixes it")
-                }
-                return .resnet(ResNet.Config.depth(d, width: Double(width ?? 64) / 64, stem: stem, attention: attention,
-                                                   classes: classes)!)
-            case (nil, _?):
-                let layers = a.intArray("layers"), w = width ?? 64
-                let block = a.optional("block").flatMap(\.name).flatMap(BlockKind.init(rawValue:)) ?? .basic
-                let channels = a.optional("channels") == nil ? layers.indices.map { w << $0 } : a.intArray("channels")
-                guard channels.count == layers.count else {
-                    throw ResolveError("`channels:` of `.resnet` has \(channels.count) entries but `layers:` has "
-                                       + "\(layers.count); give one per stage")
-                }
-                return .resnet(ResNet.Config(block: block, layers: layers, channels: channels, stem: stem, stemWidth: w,
-                                             attention: attention, classes: classes))
-            }
+            return .resnet(try resnet(a, classes: classes))
         case "vit":
-            guard let image = a.optionalInt("image") ?? imageSize(data: data, augment: augment) else {
+            guard let image = a.optionalInt("image") ?? defaultImage else {
                 throw ResolveError("`.vit` needs `image:` with `.imageFolder` data unless `augment` resizes the images")
             }
             let patch = a.int("patch"), dim = a.int("dim"), heads = a.int("heads")
@@ -191,6 +173,34 @@ public struct Resolver {
                                    mlpRatio: a.double("mlpRatio"), qkvBias: a.bool("qkvBias"), classes: classes))
         default:
             preconditionFailure("unknown model case \(value)")
+        }
+    }
+
+    /// `.resnet` in its `depth:` form or its `layers:` form.
+    static func resnet(_ a: Arguments, classes: Int) throws -> ResNet.Config {
+        let stem = StemKind(rawValue: a.caseName("stem"))!
+        let attention = AttentionKind(rawValue: a.caseName("attention"))!
+        let width = a.optionalInt("width")
+        switch (a.optionalInt("depth"), a.optional("layers")) {
+        case (nil, nil):
+            throw ResolveError("`.resnet` needs `depth:` (18, 34, 50, 101 or 152) or `layers:` (blocks per stage)")
+        case (_?, _?):
+            throw ResolveError("`.resnet` takes `depth:` or `layers:`, not both")
+        case (let d?, nil):
+            for label in ["block", "channels"] where a.optional(label) != nil {
+                throw ResolveError("`\(label):` of `.resnet` goes with `layers:`; `depth: \(d)` fixes it")
+            }
+            return ResNet.Config.depth(d, width: Double(width ?? 64) / 64, stem: stem, attention: attention, classes: classes)!
+        case (nil, _?):
+            let layers = a.intArray("layers"), w = width ?? 64
+            let block = a.optional("block").flatMap(\.name).flatMap(BlockKind.init(rawValue:)) ?? .basic
+            let channels = a.optional("channels") == nil ? layers.indices.map { w << $0 } : a.intArray("channels")
+            guard channels.count == layers.count else {
+                throw ResolveError("`channels:` of `.resnet` has \(channels.count) entries but `layers:` has "
+                                   + "\(layers.count); give one per stage")
+            }
+            return ResNet.Config(block: block, layers: layers, channels: channels, stem: stem, stemWidth: w,
+                                 attention: attention, classes: classes)
         }
     }
 

@@ -20,7 +20,7 @@ public enum Suggestion {
     }
 
     /// `; did you mean `x`?` appended to a message when there is a near candidate, else the message unchanged.
-    static func message(_ message: String, nearest: String?) -> String {
+    public static func message(_ message: String, nearest: String?) -> String {
         guard let nearest else { return message }
         return message + "; did you mean `\(nearest)`?"
     }

@@ -49,7 +49,8 @@ public func benchConv(channels c: Int, size s: Int, batch: Int, threads: Int, re
 public struct ModelBenchRow: Sendable, Codable {
     public let model: String, batch: Int, threads: Int
     public let trainImagesPerSecond: Double, inferImagesPerSecond: Double
-    public let params: Int, flopsPerImage: Int
+    /// Conv and matmul FLOPs of one image's forward pass, as the FLOP counter measured them.
+    public let flopsPerImage: Int
     public let peakRSSMB: Double
 }
 
@@ -73,7 +74,7 @@ public func benchModel(_ name: String, _ model: Classifier, imageSize: Int, clas
     let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(one) } }
     return ModelBenchRow(model: name, batch: batch, threads: threads,
                          trainImagesPerSecond: Double(batch) / train, inferImagesPerSecond: Double(batch) / infer,
-                         params: model.parameterCount, flopsPerImage: flops, peakRSSMB: peakRSSMegabytes())
+                         flopsPerImage: flops, peakRSSMB: peakRSSMegabytes())
 }
 
 /// Peak resident set size of this process (VmHWM), in MiB.

@@ -99,13 +99,18 @@ public final class ResNet: Classifier {
             self.stemWidth = stemWidth; self.attention = attention; self.classes = classes
         }
 
+        /// Block kind and blocks per stage of each standard depth.
+        static let depthTable: [Int: (BlockKind, [Int])] = [18: (.basic, [2, 2, 2, 2]), 34: (.basic, [3, 4, 6, 3]),
+                                                            50: (.bottleneck, [3, 4, 6, 3]), 101: (.bottleneck, [3, 4, 23, 3]),
+                                                            152: (.bottleneck, [3, 8, 36, 3])]
+
+        /// The depths ``depth(_:width:stem:attention:classes:)`` knows, ascending.
+        public static let standardDepths = depthTable.keys.sorted()
+
         /// The standard depths: 18/34 basic, 50/101/152 bottleneck; `width` scales all channels.
         public static func depth(_ d: Int, width: Double = 1, stem: StemKind = .cifar, attention: AttentionKind = .none,
                                  classes: Int) -> Config? {
-            let table: [Int: (BlockKind, [Int])] = [18: (.basic, [2, 2, 2, 2]), 34: (.basic, [3, 4, 6, 3]),
-                                                    50: (.bottleneck, [3, 4, 6, 3]), 101: (.bottleneck, [3, 4, 23, 3]),
-                                                    152: (.bottleneck, [3, 8, 36, 3])]
-            guard let (b, l) = table[d] else { return nil }
+            guard let (b, l) = depthTable[d] else { return nil }
             let ch = [64, 128, 256, 512].map { max(1, Int((Double($0) * width).rounded())) }
             return Config(block: b, layers: l, channels: ch, stem: stem,
                           stemWidth: max(1, Int((64 * width).rounded())), attention: attention, classes: classes)

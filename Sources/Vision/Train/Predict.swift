@@ -1,4 +1,4 @@
-// Predict: a model expression plus safetensors weights (timm names) on a batch of inputs → logits and top-k.
+// Predict: a model with safetensors weights (timm names) on a batch of inputs → logits and top-k.
 import Engine
 import Foundation
 
@@ -23,27 +23,27 @@ public struct Prediction: Equatable, Sendable {
 
 /// Loading a model's weights and running it in evaluation mode on images or a tensor.
 public enum Predictor {
-    /// Builds the model `expression` names and loads `weights` into it (strict: every name, no extras).
-    /// When the expression omits `classes`, the class count is read from the head (`fc.weight` or
-    /// `head.weight`) in the file.
-    public static func loadModel(_ expression: String, weights path: String) throws -> (ModelExpression, Classifier) {
-        let file = try SafeTensors.read(path)
-        let head = file["fc.weight"] ?? file["head.weight"]
-        let spec = try ModelExpression.parse(expression, defaultClasses: head?.shape.first ?? 100)
-        let model = spec.makeModel()
+    /// The class count of the head (`fc.weight` or `head.weight`) in a weights file, nil when it has none.
+    public static func headClasses(_ file: SafeTensors) -> Int? {
+        (file["fc.weight"] ?? file["head.weight"])?.shape.first
+    }
+
+    /// Loads `file` (read from `path`) into `model` (strict: every name, no extras) and puts it in evaluation mode.
+    /// `expression` names the model in the error when the tensors do not fit.
+    public static func load(_ file: SafeTensors, from path: String, into model: Classifier, expression: String) throws {
         var state: [String: Tensor] = [:]
         for (name, entry) in file.entries { state[name] = entry.tensor }
         do {
             try model.load(stateDict: state)
         } catch let error as StateDictError {
-            throw PredictError(message: "\(path): \(error)\n  model: \(spec)")
+            throw PredictError(message: "\(path): \(error)\n  model: \(expression)")
         }
         model.eval()
-        return (spec, model)
     }
 
-    /// Reads the float tensor named `input` (N, 3, H, W), already normalised, and checks it fits `model`.
-    public static func readInputTensor(_ path: String, for model: ModelExpression) throws -> Tensor {
+    /// Reads the float tensor named `input` (N, 3, H, W), already normalised, and checks it has the side `imageSize`
+    /// a model requires (a ViT's; nil when any size works).
+    public static func readInputTensor(_ path: String, imageSize: Int?) throws -> Tensor {
         let file = try SafeTensors.read(path)
         guard let entry = file["input"] else {
             throw PredictError(message: "\(path): no tensor named 'input' (the file has: "
@@ -53,19 +53,19 @@ public enum Predictor {
         guard s.count == 4, s[1] == 3, s[0] >= 1, s[2] >= 1, s[3] >= 1 else {
             throw PredictError(message: "\(path): 'input' has shape \(s); expected (N, 3, H, W) with N ≥ 1")
         }
-        if let side = model.requiredImageSize, s[2] != side || s[3] != side {
+        if let side = imageSize, s[2] != side || s[3] != side {
             throw PredictError(message: "\(path): 'input' is \(s[2])×\(s[3]) but the model takes \(side)×\(side) images")
         }
         return entry.tensor
     }
 
     /// Reads JPEG or PNG files (by content) into one normalised (N, 3, H, W) batch. Images are not resized: they must share
-    /// one size, and a ViT's `image` size when the model is a ViT.
-    public static func readImages(_ paths: [String], normalization: Normalization, for model: ModelExpression) throws -> Tensor {
+    /// one size, and `imageSize` when the model requires one (a ViT's `image`).
+    public static func readImages(_ paths: [String], normalization: Normalization, imageSize: Int?) throws -> Tensor {
         guard !paths.isEmpty else { throw PredictError(message: "no input images") }
         let images = try paths.map { try ImageFile.read(path: $0) }
         let (w, h) = (images[0].width, images[0].height)
-        if let side = model.requiredImageSize {
+        if let side = imageSize {
             let wrong = zip(paths, images).filter { $1.width != side || $1.height != side }
             if !wrong.isEmpty {
                 throw PredictError(message: "the model takes \(side)×\(side) images; "

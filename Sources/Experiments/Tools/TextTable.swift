@@ -2,28 +2,28 @@
 import Foundation
 
 /// A plain-text table: a header row and rows of cells, printed with two spaces between columns.
-struct TextTable {
-    enum Alignment { case left, right }
+public struct TextTable {
+    public enum Alignment { case left, right }
 
-    var headers: [String]
-    var alignments: [Alignment]
+    public var headers: [String]
+    public var alignments: [Alignment]
     /// Widths columns get even when their cells are narrower (so rows printed one at a time line up).
-    var minimumWidths: [Int]
-    var rows: [[String]] = []
+    public var minimumWidths: [Int]
+    public var rows: [[String]] = []
 
-    init(_ columns: [(String, Alignment)], minimumWidth: Int = 0) {
+    public init(_ columns: [(String, Alignment)], minimumWidth: Int = 0) {
         headers = columns.map(\.0)
         alignments = columns.map(\.1)
         minimumWidths = Array(repeating: minimumWidth, count: columns.count)
     }
 
-    mutating func add(_ row: [String]) {
+    public mutating func add(_ row: [String]) {
         precondition(row.count == headers.count, "row has \(row.count) cells, table has \(headers.count) columns")
         rows.append(row)
     }
 
     /// The table as lines, trailing spaces trimmed.
-    var lines: [String] {
+    public var lines: [String] {
         let widths = headers.indices.map { c in max(minimumWidths[c], ([headers] + rows).map { $0[c].count }.max() ?? 0) }
         return ([headers] + rows).map { row in
             var line = row.indices.map { c -> String in
@@ -37,7 +37,7 @@ struct TextTable {
 }
 
 /// A number with `digits` significant digits, without exponent for ordinary magnitudes ("0.8123", "1.2e+07").
-func formatNumber(_ v: Double, digits: Int = 4) -> String {
+public func formatNumber(_ v: Double, digits: Int = 4) -> String {
     guard v.isFinite else { return String(v) }
     if v == v.rounded(), abs(v) < 1e9 { return String(Int(v)) }
     let magnitude = abs(v)

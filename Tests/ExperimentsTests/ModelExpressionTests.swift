@@ -1,9 +1,11 @@
 // Tests: model expressions (each form, short names, errors) and Predictor against the model's own forward.
 
 import Engine
+import Experiments
 import Foundation
+import Notebook
 import Testing
-@testable import Vision
+import Vision
 
 struct ModelExpressionTests {
     func resnet(_ text: String, classes: Int = 100) throws -> ResNet.Config {
@@ -65,13 +67,20 @@ struct ModelExpressionTests {
         for short in ModelExpression.shortNames { #expect(throws: Never.self) { try ModelExpression.parse(short.name) } }
     }
 
+    /// `loom bench` prints the config's parameter count; it is the built model's for every short name.
+    @Test(arguments: ModelExpression.shortNames.map(\.name))
+    func shortNamesParameterCountsAreTheModels(name: String) throws {
+        let spec = try ModelExpression.parse(name)
+        #expect(spec.parameterCount == spec.build(seed: 0).parameterCount)
+    }
+
     @Test func descriptionReadsBack() throws {
         for text in ["r18", ".resnet(depth: 101, width: 32, attention: .cbam, classes: 5)",
                      ".resnet(layers: [2, 1], block: .bottleneck, channels: [16, 24])", "vit6", ".vit(image: 8, patch: 2, dim: 8, depth: 1, heads: 2, mlpRatio: 1.5)"] {
             let m = try ModelExpression.parse(text)
-            #expect(try ModelExpression.parse(m.description) == m, "\(m)")
+            #expect(try ModelExpression.parse(m.expression) == m, "\(m)")
         }
-        #expect(try ModelExpression.parse("r18").description == ".resnet(depth: 18, width: 64, stem: .cifar, attention: .none, classes: 100)")
+        #expect(try ModelExpression.parse("r18").expression == ".resnet(depth: 18, width: 64, stem: .cifar, attention: .none, classes: 100)")
     }
 
     @Test func splitListKeepsCommasInsideCalls() {
@@ -80,35 +89,36 @@ struct ModelExpressionTests {
         #expect(ModelExpression.splitList(" , ") == [])
     }
 
+    /// The command line gets exactly a cell's messages for `model:` (checker and resolver), plus its own for short names.
     @Test(arguments: [
-        (".resnet(dept: 18)", ["unknown label 'dept'", "did you mean 'depth'", "valid labels: depth, layers"]),
-        (".resnet(depth: 20)", ["depth 20", "18, 34, 50, 101, 152"]),
-        (".resnet(depth: 18, stem: .cifr)", ["unknown case .cifr", "'.cifar'", "valid: .cifar, .imagenet"]),
-        (".resnet(depth: 18, attention: .eca)", ["attention", ".none, .se, .cbam"]),
-        (".resnet(depth: 18, attention: se)", ["'se' is not a value", ".se"]),
-        (".resnet(width: 16)", ["give depth:", "layers:"]),
+        (".resnet(dept: 18)", ["unknown argument `dept` for `.resnet`", "did you mean `depth`?"]),
+        (".resnet(depth: 20)", ["`depth` of `.resnet` must be one of 18, 34, 50, 101, 152, found 20"]),
+        (".resnet(depth: 18, stem: .cifr)", ["`.cifr` is not a `Stem` case", "did you mean `.cifar`?"]),
+        (".resnet(depth: 18, attention: .eca)", ["`.eca` is not a `Attention` case"]),
+        (".resnet(depth: 18, attention: se)", ["`attention` of `.resnet` expects a `Attention` case such as `.none`", "`se`"]),
+        (".resnet(width: 16)", ["`.resnet` needs `depth:`", "or `layers:`"]),
         (".resnet(depth: 18, layers: [2, 2])", ["not both"]),
-        (".resnet(depth: 18, block: .basic)", ["'block' goes with layers"]),
-        (".resnet(layers: [2, 2], channels: [16])", ["channels has 1 entries but layers has 2"]),
-        (".resnet(layers: [2, 0])", ["layers", "at least 1", "0"]),
-        (".resnet(layers: 2)", ["layers: expects a list"]),
-        (".resnet(depth: 18, width: 0.5)", ["width: expects an integer", "0.5"]),
-        (".resnet(depth: 18, classes: 1)", ["classes must be 0 (no head", "or at least 2"]),
-        (".resnet(depth: 18, depth: 34)", ["'depth' is given twice"]),
-        (".resnet(depth: 18", ["missing ')'"]),
-        (".resnet(depth 18)", ["expected ':' after label 'depth'"]),
+        (".resnet(depth: 18, block: .basic)", ["`block:` of `.resnet` goes with `layers:`"]),
+        (".resnet(layers: [2, 2], channels: [16])", ["`channels:` of `.resnet` has 1 entries but `layers:` has 2"]),
+        (".resnet(layers: [2, 0])", ["`layers` of `.resnet` must be in 1...1000, found 0"]),
+        (".resnet(layers: 2)", ["`layers` of `.resnet` expects an array of integers, found an integer"]),
+        (".resnet(depth: 18, width: 0.5)", ["`width` of `.resnet` expects an integer", "found a number"]),
+        (".resnet(depth: 18, classes: 1)", ["`classes: 1` of `.resnet`: a classifier needs at least 2 classes (0 means no head)"]),
+        (".resnet(depth: 18, depth: 34)", ["argument `depth` is given twice"]),
+        (".resnet(depth: 18", ["expected ')' in argument list"]),
+        (".resnet(depth 18)", ["expected ')' in argument list, found '18'"]),
         (".resnet(depth: 18) x", ["unexpected 'x'"]),
-        (".resnet(depth: 1x8)", ["expected ',' or ')'"]),
-        (".resnt(depth: 18)", ["unknown model '.resnt'", "did you mean '.resnet'", "valid: .resnet, .vit"]),
-        ("r19", ["unknown model 'r19'", "did you mean 'r18'", "vit6"]),
+        (".resnet(depth: 1x8)", ["invalid number literal"]),
+        (".resnt(depth: 18)", ["`.resnt` is not a `Model` case", "did you mean `.resnet`?"]),
+        ("r19", ["unknown model `r19`", "did you mean `r18`?", "vit6"]),
         ("resnet", ["add the arguments"]),
         ("", ["expected a model"]),
-        (".vit(image: 30)", ["patch 4 does not divide image 30"]),
-        (".vit(dim: 32, heads: 5)", ["heads 5 does not divide dim 32"]),
-        (".vit(qkvBias: 1)", ["qkvBias: expects true or false"]),
-        (".vit(mlpRatio: .big)", ["mlpRatio: expects a number"]),
-        (".vit(depth: [1])", ["depth: expects an integer"]),
-        (".vit(dpeth: 3)", ["did you mean 'depth'", "image, patch, dim, depth, heads, mlpRatio, qkvBias, classes"]),
+        (".vit(image: 30)", ["`patch: 4` of `.vit` does not divide the image side 30"]),
+        (".vit(dim: 32, heads: 5)", ["`heads: 5` of `.vit` does not divide `dim: 32`"]),
+        (".vit(qkvBias: 1)", ["`qkvBias` of `.vit` expects a boolean"]),
+        (".vit(mlpRatio: .big)", ["`mlpRatio` of `.vit` expects a number"]),
+        (".vit(depth: [1])", ["`depth` of `.vit` expects an integer"]),
+        (".vit(dpeth: 3)", ["unknown argument `dpeth` for `.vit`", "did you mean `depth`?"]),
     ])
     func errorsNameTheLabelAndTheValidChoices(text: String, fragments: [String]) {
         guard let message = failure(text) else { Issue.record("\(text) parsed"); return }
@@ -116,14 +126,36 @@ struct ModelExpressionTests {
         for f in fragments { #expect(message.contains(f), "\(message) lacks \(f)") }
     }
 
-    @Test func editDistanceCountsTranspositionsOnce() {
-        #expect(editDistance("dpeth", "depth") == 1 && editDistance("resnt", "resnet") == 1 && editDistance("", "vit") == 3)
-        #expect(editDistance("Depth", "depth") == 0 && editDistance("kitten", "sitting") == 3)
+    /// The same text as `model:` of a notebook cell gets the same messages from the checker and the resolver.
+    @Test(arguments: [".resnet(dept: 18)", ".resnet(depth: 20)", ".resnet(depth: 18, stem: .cifr)", ".vit(dpeth: 3)",
+                      ".resnet(layers: 2)", ".resnet(width: 16, classes: 10)", ".vit(image: 30, classes: 10)"])
+    func errorsAreTheCellsErrors(text: String) throws {
+        var bindings = Bindings()
+        let cell = Checker(registry: Vocabulary.registry()).check(Cell(source: "let a = Experiment(model: \(text))"),
+                                                                   bindings: &bindings)
+        let expected: String
+        if cell.hasErrors {
+            expected = cell.diagnostics.map(\.message).joined(separator: "\n")
+        } else {
+            let e = try #require(throws: ResolveError.self) { try Resolver(bindings: bindings).experiment(.reference("a", path: [])) }
+            expected = e.message
+        }
+        let e = try #require(throws: ModelExpressionError.self) { try ModelExpression.parse(text) }
+        #expect(e.message == expected)
+    }
+
+    /// The command line suggests by the cells' one rule (``Suggestion``): Levenshtein distance within a third of the
+    /// name, a case-insensitive match first.
+    @Test func suggestionsFollowTheCellRule() {
+        #expect(Suggestion.distance("dpeth", "depth") == 2 && Suggestion.distance("resnt", "resnet") == 1
+                && Suggestion.distance("", "vit") == 3)
+        #expect(Suggestion.nearest(to: "dpeth", in: ["image", "patch", "dim", "depth", "heads"]) == "depth")
+        #expect(Suggestion.nearest(to: "Depth", in: ["layers", "depth"]) == "depth" && Suggestion.distance("kitten", "sitting") == 3)
     }
 
     @Test func errorsGiveTheColumn() throws {
         let e = try #require(throws: ModelExpressionError.self) { try ModelExpression.parse(".resnet(depth: 18, stem: .x)") }
-        #expect(e.column == 20)
+        #expect(e.column == 27)  // the case name, as a cell's diagnostic marks it
     }
 }
 
@@ -134,9 +166,9 @@ final class PredictTests {
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     /// A tiny trained-looking model: random init with BN statistics moved off their defaults.
-    func saveModel(_ expression: String, seed: UInt64) throws -> (ModelExpression, Classifier, String) {
+    func saveModel(_ expression: String, seed: UInt64) throws -> (ModelSpec, Classifier, String) {
         let spec = try ModelExpression.parse(expression)
-        let model = spec.makeModel(seed: seed)
+        let model = spec.build(seed: seed)
         var rng = RandomGenerator(seed: seed + 100)
         for (name, t) in model.stateDict() where name.hasSuffix("running_mean") || name.hasSuffix("running_var") || name.hasSuffix("bn3.weight") || name.hasSuffix("bn2.weight") {
             t.assign(Tensor.uniform(t.shape, low: 0.5, high: 1.5, rng: &rng))
@@ -160,7 +192,7 @@ final class PredictTests {
         #expect(loaded == spec)
         let inputPath = dir + "/input.safetensors"
         try SafeTensors.write(["input": x], to: inputPath)
-        let logits = Predictor.logits(model, try Predictor.readInputTensor(inputPath, for: loaded))
+        let logits = Predictor.logits(model, try Predictor.readInputTensor(inputPath, imageSize: loaded.requiredImageSize))
         #expect(logits.shape == [3, 10])
         #expect(zip(logits.scalars, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
 
@@ -189,7 +221,7 @@ final class PredictTests {
         let a = dir + "/a.png", b = dir + "/b.png"
         try PNG.write(img, to: a); try PNG.write(Image(width: 8, height: 8), to: b)
         let spec = try ModelExpression.parse(".vit(image: 8, patch: 4, dim: 8, depth: 1, heads: 2)")
-        let batch = try Predictor.readImages([a, b], normalization: .cifar10, for: spec)
+        let batch = try Predictor.readImages([a, b], normalization: .cifar10, imageSize: spec.requiredImageSize)
         #expect(batch.shape == [2, 3, 8, 8])
         #expect(abs(batch.scalars[2 * 8 + 1] - (1 - 0.4914) / 0.2470) < 1e-5)
         #expect(abs(batch.scalars[3 * 64] - (0 - 0.4914) / 0.2470) < 1e-5)
@@ -199,20 +231,20 @@ final class PredictTests {
         let small = dir + "/small.png", big = dir + "/big.png"
         try PNG.write(Image(width: 6, height: 6), to: small); try PNG.write(Image(width: 8, height: 6), to: big)
         let vit = try ModelExpression.parse(".vit(image: 8, patch: 4, dim: 8, depth: 1, heads: 2)")
-        let e1 = try #require(throws: PredictError.self) { try Predictor.readImages([small], normalization: .unit, for: vit) }
+        let e1 = try #require(throws: PredictError.self) { try Predictor.readImages([small], normalization: .unit, imageSize: vit.requiredImageSize) }
         #expect(e1.description.contains("8×8") && e1.description.contains("small.png is 6×6"))
-        let e2 = try #require(throws: PredictError.self) { try Predictor.readImages([small, big], normalization: .unit, for: try ModelExpression.parse("r18")) }
+        let e2 = try #require(throws: PredictError.self) { try Predictor.readImages([small, big], normalization: .unit, imageSize: try ModelExpression.parse("r18").requiredImageSize) }
         #expect(e2.description.contains("differ in size") && e2.description.contains("big.png 8×6"))
 
         let wrongName = dir + "/x.safetensors"
         try SafeTensors.write(["pixels": Tensor.zeros([1, 3, 8, 8])], to: wrongName)
-        let e3 = try #require(throws: PredictError.self) { try Predictor.readInputTensor(wrongName, for: vit) }
+        let e3 = try #require(throws: PredictError.self) { try Predictor.readInputTensor(wrongName, imageSize: vit.requiredImageSize) }
         #expect(e3.description.contains("no tensor named 'input'") && e3.description.contains("pixels"))
         let wrongShape = dir + "/y.safetensors"
         try SafeTensors.write(["input": Tensor.zeros([3, 8, 8])], to: wrongShape)
-        #expect(throws: PredictError.self) { try Predictor.readInputTensor(wrongShape, for: vit) }
+        #expect(throws: PredictError.self) { try Predictor.readInputTensor(wrongShape, imageSize: vit.requiredImageSize) }
         try SafeTensors.write(["input": Tensor.zeros([1, 3, 6, 6])], to: wrongShape)
-        let e4 = try #require(throws: PredictError.self) { try Predictor.readInputTensor(wrongShape, for: vit) }
+        let e4 = try #require(throws: PredictError.self) { try Predictor.readInputTensor(wrongShape, imageSize: vit.requiredImageSize) }
         #expect(e4.description.contains("6×6") && e4.description.contains("8×8"))
     }
 
