@@ -236,7 +236,7 @@ func sampleRun(_ key: String, notebook: String = "study.md", cell: String = "bas
             _ = try store.runs(RunFilter(metrics: [MetricCondition("top", .atLeast, 0.4)]))
             Issue.record("an unknown metric matched nothing silently")
         } catch let e as StoreError {
-            #expect(e.description == "no run in the store has a metric named 'top'; did you mean 'top1'? metrics: top1, top5")
+            #expect(e.description == "no run in the store has a metric named `top`; did you mean `top1`? (metrics: top1, top5)")
         }
     }
 }

@@ -25,9 +25,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case let .unknownRun(key):
             return "no run with key \(key) in the results store (hint: begin the run first)"
         case let .unknownMetric(metric, known):
-            let near = Suggestion.nearest(to: metric, in: known).map { "did you mean '\($0)'? " } ?? ""
-            return "no run in the store has a metric named '\(metric)'; \(near)metrics: "
-                + (known.isEmpty ? "none yet" : known.joined(separator: ", "))
+            let near = Suggestion.nearest(to: metric, in: known)
+            return Suggestion.message("no run in the store has a metric named `\(metric)`", nearest: near)
+                + " (metrics: " + (known.isEmpty ? "none yet" : known.joined(separator: ", ")) + ")"
         }
     }
 
