@@ -227,7 +227,7 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
                              bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
             }
         }
-        withWinograd(plan.forward, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+        run(WinogradF4.self)
     } else {
         im2colConvForward(x, weight: weight, bias: bias, geo: geo, group: g, relu: relu, out: out)
     }
@@ -476,7 +476,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
                              bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
             }
         }
-        withWinograd(plan.backwardData, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+        run(WinogradF4.self)
         dx = t
     }
     if winoDw {
@@ -484,7 +484,7 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo:
         func run<K: WinogradTransform>(_ tr: K.Type) {
             winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr, threads: plan.winogradThreads)
         }
-        withWinograd(plan.backwardWeights, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+        run(WinogradF4.self)
         dw = t
     }
     var result: [Tensor?] = [dx, dw]

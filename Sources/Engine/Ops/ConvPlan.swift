@@ -4,8 +4,6 @@
 enum ConvAlgorithm: Equatable, Sendable {
     /// im2col + GEMM: any geometry, the reference path.
     case im2col
-    /// Winograd F(2×2, 3×3): 4×4 input tiles, exact ±1/±½ transforms, 2.25× fewer multiplies.
-    case winograd2
     /// Winograd F(4×4, 3×3): 6×6 input tiles (points 0, ±1, ±2, ∞), 4× fewer multiplies.
     case winograd4
 }

@@ -1,5 +1,5 @@
-// Winograd convolution for stride-1 3×3 convs: F(2×2,3×3) and F(4×4,3×3) forward, backward-data
-// (the forward run on dOut with the rotated, transposed kernel) and backward-weights (F(3×3,m×m)).
+// Winograd F(4×4,3×3) convolution for stride-1 3×3 convs: forward, backward-data (the forward run
+// on dOut with the rotated, transposed kernel) and backward-weights (F(3×3,4×4)).
 import CBLAS
 import Dispatch
 import Foundation
@@ -102,45 +102,6 @@ extension WinogradTransform {
                       { q in apply(step, s + q, ss, d + q, ds, SIMD8<Float>.self) },
                       { q in apply(step, s + q, ss, d + q, ds, SIMD4<Float>.self) },
                       { q in apply(step, s + q, ss, d + q, ds, Float.self) })
-    }
-}
-
-/// F(2×2, 3×3): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
-/// Aᵀ = [1 1 1 0; 0 1 −1 −1].
-enum WinogradF2: WinogradTransform {
-    @inline(__always) static var m: Int { 2 }
-
-    @inline(__always)
-    static func input<L: WinogradLane>(_ d: UnsafePointer<Float>, _ sd: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
-        let d0 = L.load(d), d1 = L.load(d + sd), d2 = L.load(d + 2 &* sd), d3 = L.load(d + 3 &* sd)
-        (d0 - d2).store(o); (d1 + d2).store(o + so); (d2 - d1).store(o + 2 &* so); (d1 - d3).store(o + 3 &* so)
-    }
-
-    @inline(__always)
-    static func output<L: WinogradLane>(_ v: UnsafePointer<Float>, _ sv: Int, _ y: UnsafeMutablePointer<Float>, _ sy: Int, _: L.Type) {
-        let v0 = L.load(v), v1 = L.load(v + sv), v2 = L.load(v + 2 &* sv), v3 = L.load(v + 3 &* sv)
-        (v0 + v1 + v2).store(y); (v1 - v2 - v3).store(y + sy)
-    }
-
-    @inline(__always)
-    static func kernel<L: WinogradLane>(_ g: UnsafePointer<Float>, _ sg: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
-        let g0 = L.load(g), g1 = L.load(g + sg), g2 = L.load(g + 2 &* sg)
-        g0.store(o); (0.5 * (g0 + g1 + g2)).store(o + so); (0.5 * (g0 - g1 + g2)).store(o + 2 &* so); g2.store(o + 3 &* so)
-    }
-
-    @inline(__always)
-    static func gradOutput<L: WinogradLane>(_ y: UnsafePointer<Float>, _ sy: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int,
-                                            _: L.Type) {
-        let y0 = L.load(y), y1 = L.load(y + sy)
-        y0.store(o); (y0 + y1).store(o + so); (y0 - y1).store(o + 2 &* so); (-y1).store(o + 3 &* so)
-    }
-
-    @inline(__always)
-    static func kernelAdjoint<L: WinogradLane>(_ z: UnsafePointer<Float>, _ sz: Int, _ g: UnsafeMutablePointer<Float>, _ sg: Int,
-                                               _: L.Type) {
-        let z0 = L.load(z), z1 = L.load(z + sz), z2 = L.load(z + 2 &* sz), z3 = L.load(z + 3 &* sz)
-        let s = 0.5 * (z1 + z2)
-        (z0 + s).store(g); (0.5 * (z1 - z2)).store(g + sg); (s + z3).store(g + 2 &* sg)
     }
 }
 
@@ -497,15 +458,5 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
                 for ci in 0..<c { d[ci &* 9 &+ q] = s[ci] }
             }
         }
-    }
-}
-
-/// Runs `body2` for F(2×2, 3×3) or `body4` for F(4×4, 3×3).
-@inline(__always)
-func withWinograd<R>(_ alg: ConvAlgorithm, _ body2: () -> R, _ body4: () -> R) -> R {
-    switch alg {
-    case .winograd2: return body2()
-    case .winograd4: return body4()
-    case .im2col: preconditionFailure("withWinograd: im2col is not a Winograd algorithm")
     }
 }
