@@ -48,10 +48,10 @@ import Testing
             let gOut = Self.rand([s.n, s.o, oh, ow], UInt64(10 * i + 4))
             let ref = Self.run(x, w, b, gOut, pad: s.pad, plan: ConvPlan(.im2col))
             let direct = Reference.conv2d(x, weight: w, bias: b, stride: (1, 1), padding: s.pad)
-            let directGrads = Reference.conv2dBackward(x, weight: w, gOut: gOut, stride: (1, 1), padding: s.pad)
+            let directGrads = Reference.conv2dBackward(x, weight: w, dOut: gOut, stride: (1, 1), padding: s.pad)
             let got = Self.run(x, w, b, gOut, pad: s.pad, plan: ConvPlan(.winograd4, threads: threads))
             let what = "case \(i) \(s) threads \(threads)"
-            for (against, out, grads) in [("im2col", ref.out, ref.grads), ("direct", direct, [directGrads.dx, directGrads.dw, ref.grads[2]])] {
+            for (against, out, grads) in [("im2col", ref.out, ref.grads), ("direct", direct, [directGrads.dx, directGrads.dW, ref.grads[2]])] {
                 #expect(got.out.shape == out.shape, "\(what): shape vs \(against)")
                 let e = Self.relError(got.out, out)
                 #expect(e <= 1e-4, "\(what): forward off by \(e) vs \(against)")

@@ -114,7 +114,7 @@ private func batchNorm2dBackward(_ x: Tensor, weight: Tensor, bias: Tensor, resi
     let dx = Tensor(uninitialized: x.shape), dW = Tensor(uninitialized: [c]), db = Tensor(uninitialized: [c])
     // With a residual, the masked gradient is the residual's gradient and BN's upstream one.
     let dResidual: Tensor? = residual.map { Tensor(uninitialized: $0.shape) }
-    let dy = SendPtr(dResidual?.ptr ?? dOut.ptr), dxp = SendPtr(dx.ptr), dWp = SendPtr(dW.ptr), dbp = SendPtr(db.ptr)
+    let dy = SendPtr(dResidual?.ptr ?? dOut.ptr), dxP = SendPtr(dx.ptr), dWP = SendPtr(dW.ptr), dbP = SendPtr(db.ptr)
     let dOutP = SendPtr(dOut.ptr), xp = SendPtr(x.ptr), rp = residual.map { SendPtr($0.ptr) }
     let mp = SendPtr(mean.ptr), sp = SendPtr(invStd.ptr), wp = SendPtr(weight.ptr), bp = SendPtr(bias.ptr)
     let relu = relu && residual == nil  // the residual mask is applied to dResidual below
@@ -125,9 +125,9 @@ private func batchNorm2dBackward(_ x: Tensor, weight: Tensor, bias: Tensor, resi
             let affine = BatchNormAffine(mean: mp[ch], invStd: sp[ch], weight: wp[ch], bias: bp[ch])
             if let rp { residualReLUMask(xp.p, rp.p, dOutP.p, planes, affine, dy.p) }
             let (sg, sgx) = batchNormGradientSums(xp.p, dy.p, planes, affine, relu: relu, isa)
-            dbp[ch] = Float(sg); dWp[ch] = Float(sgx)
+            dbP[ch] = Float(sg); dWP[ch] = Float(sgx)
             let meanG = training ? Float(sg / Double(m)) : 0, meanX = training ? Float(sgx / Double(m)) : 0
-            batchNormInputGradient(xp.p, dy.p, planes, affine, relu: relu, meanG: meanG, meanX: meanX, dxp.p, isa)
+            batchNormInputGradient(xp.p, dy.p, planes, affine, relu: relu, meanG: meanG, meanX: meanX, dxP.p, isa)
         }
     }
     withExtendedLifetime((mean, invStd)) {}  // mp/sp borrow their storage
@@ -142,8 +142,8 @@ private func batchNorm2dBackward(_ x: Tensor, weight: Tensor, bias: Tensor, resi
     let scale = affine.scale, shift = affine.shift, hw = planes.hw
     for i in 0..<planes.n {
         let o = planes.offset + i * planes.stride
-        let s = x + o, r = residual + o, gg = dOut + o, d = dy + o
-        for q in 0..<hw { d[q] = s[q] * scale + shift + r[q] > 0 ? gg[q] : 0 }
+        let xRow = x + o, resRow = residual + o, dOutRow = dOut + o, dyRow = dy + o
+        for q in 0..<hw { dyRow[q] = xRow[q] * scale + shift + resRow[q] > 0 ? dOutRow[q] : 0 }
     }
 }
 
@@ -185,11 +185,11 @@ private func batchNorm2dBackward(_ x: Tensor, weight: Tensor, bias: Tensor, resi
     #endif
     for i in 0..<planes.n {
         let o = planes.offset + i * planes.stride
-        let s = x + o, gg = dy + o, d = dx + o
+        let xRow = x + o, dyRow = dy + o, dxRow = dx + o
         for q in 0..<planes.hw {
-            let xh = (s[q] - mu) * istd
-            let gm = relu && s[q] * scale + shift <= 0 ? 0 : gg[q]
-            d[q] = k * (gm - meanG - xh * meanX)
+            let xh = (xRow[q] - mu) * istd
+            let dym = relu && xRow[q] * scale + shift <= 0 ? 0 : dyRow[q]
+            dxRow[q] = k * (dym - meanG - xh * meanX)
         }
     }
 }
@@ -227,37 +227,37 @@ private func batchNorm2dBackward(_ x: Tensor, weight: Tensor, bias: Tensor, resi
     return s
 }
 
-/// (Σ g, Σ g·x̂) over one plane, x̂ = (x − mu)·istd; with `affine` (scale, shift), g counts
+/// (Σ dy, Σ dy·x̂) over one plane, x̂ = (x − mu)·istd; with `affine` (scale, shift), dy counts
 /// only where the fused ReLU passed (x·scale + shift > 0, as the forward pass computed it).
-@inline(__always) func bnPlaneSums(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ istd: Float,
+@inline(__always) func bnPlaneSums(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ n: Int, _ mu: Float, _ istd: Float,
                                    _ affine: (Float, Float)?) -> (Float, Float) {
     var a8 = SIMD8<Float>(repeating: 0), b8 = SIMD8<Float>(repeating: 0)
     let m8 = SIMD8<Float>(repeating: mu), s8 = SIMD8<Float>(repeating: istd)
-    let rx = UnsafeRawPointer(x), rg = UnsafeRawPointer(g)
+    let rx = UnsafeRawPointer(x), rdy = UnsafeRawPointer(dy)
     var i = 0
     if let (scale, shift) = affine {
         let sc8 = SIMD8<Float>(repeating: scale), sh8 = SIMD8<Float>(repeating: shift), z = SIMD8<Float>(repeating: 0)
         while i + 8 <= n {
             let xv = rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             let xh = (xv - m8) * s8
-            let gv = rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let gm = z.replacing(with: gv, where: xv * sc8 + sh8 .> z)
-            a8 += gm; b8 += gm * xh
+            let dyv = rdy.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let dym = z.replacing(with: dyv, where: xv * sc8 + sh8 .> z)
+            a8 += dym; b8 += dym * xh
             i += 8
         }
     } else {
         while i + 8 <= n {
             let xh = (rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - m8) * s8
-            let gv = rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            a8 += gv; b8 += gv * xh
+            let dyv = rdy.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            a8 += dyv; b8 += dyv * xh
             i += 8
         }
     }
     var a = a8.sum(), b = b8.sum()
     while i < n {
         let xh = (x[i] - mu) * istd
-        let gv = affine.map { x[i] * $0.0 + $0.1 > 0 ? g[i] : 0 } ?? g[i]
-        a += gv; b += gv * xh
+        let dyv = affine.map { x[i] * $0.0 + $0.1 > 0 ? dy[i] : 0 } ?? dy[i]
+        a += dyv; b += dyv * xh
         i += 1
     }
     return (a, b)
@@ -271,13 +271,13 @@ public func addReLU(_ a: Tensor, _ b: Tensor) -> Tensor {
     parallelFor(a.count, costPerItem: 2) { lo, hi in
         for i in lo..<hi { let s = ap[i] + bp[i]; op[i] = s > 0 ? s : 0 }
     }
-    return out.recorded([a, b]) { g in
-        let gx = Tensor(uninitialized: a.shape)
-        let gp = SendPtr(g.ptr), dp = SendPtr(gx.ptr)
+    return out.recorded([a, b]) { dOut in
+        let dSum = Tensor(uninitialized: a.shape)
+        let dOutP = SendPtr(dOut.ptr), dSumP = SendPtr(dSum.ptr)
         parallelFor(a.count, costPerItem: 2) { lo, hi in
-            for i in lo..<hi { dp[i] = ap[i] + bp[i] > 0 ? gp[i] : 0 }
+            for i in lo..<hi { dSumP[i] = ap[i] + bp[i] > 0 ? dOutP[i] : 0 }
         }
-        return [gx, gx]
+        return [dSum, dSum]
     }
 }
 
@@ -323,44 +323,44 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
         }
     }
     guard recording else { return out }
-    return out.recorded([x, weight, bias]) { g in
+    return out.recorded([x, weight, bias]) { dOut in
         let dx = Tensor(uninitialized: x.shape)
-        let gp = SendPtr(g.ptr), dp = SendPtr(dx.ptr)
+        let dOutP = SendPtr(dOut.ptr), dxP = SendPtr(dx.ptr)
         let inv = 1 / Float(d)
         parallelFor(rows, costPerItem: d * 8) { lo, hi in
             let buf = Storage(uninitialized: 2 * d)
             let xh = buf.ptr, dh = buf.ptr + d
             for r in lo..<hi {
-                let s = xp.p + r * d, gg = gp.p + r * d, o = dp.p + r * d
+                let s = xp.p + r * d, dy = dOutP.p + r * d, o = dxP.p + r * d
                 let mu = sp[2 * r], istd = sp[2 * r + 1]
                 #if arch(x86_64)
-                if isa == .avx512 { lk512_layernorm_grad_row(s, gg, wp.p, o, d, mu, istd, xh, dh); continue }
+                if isa == .avx512 { lk512_layernorm_grad_row(s, dy, wp.p, o, d, mu, istd, xh, dh); continue }
                 #endif
-                for i in 0..<d { xh[i] = (s[i] - mu) * istd; dh[i] = gg[i] * wp[i] }
+                for i in 0..<d { xh[i] = (s[i] - mu) * istd; dh[i] = dy[i] * wp[i] }
                 let s1 = rowSum(dh, d) * inv, s2 = rowDot(dh, xh, d) * inv
                 for i in 0..<d { o[i] = istd * (dh[i] - s1 - xh[i] * s2) }
             }
             withExtendedLifetime(buf) {}
         }
-        // dW = Σ_rows g·x̂, db = Σ_rows g, by blocks of 64 columns (row order fixed).
-        let dw = Tensor.zeros([d]), db = Tensor.zeros([d])
-        let dwp = SendPtr(dw.ptr), dbp = SendPtr(db.ptr)
+        // dW = Σ_rows dOut·x̂, db = Σ_rows dOut, by blocks of 64 columns (row order fixed).
+        let dW = Tensor.zeros([d]), db = Tensor.zeros([d])
+        let dWP = SendPtr(dW.ptr), dbP = SendPtr(db.ptr)
         let blocks = (d + 63) / 64
         parallelFor(blocks, costPerItem: rows * 64 * 3) { lo, hi in
             for blk in lo..<hi {
                 let c0 = blk * 64, w = Swift.min(d, c0 + 64) - c0
-                let aw = dwp.p + c0, ab = dbp.p + c0
+                let aW = dWP.p + c0, ab = dbP.p + c0
                 for r in 0..<rows {
-                    let s = xp.p + r * d + c0, gg = gp.p + r * d + c0
+                    let s = xp.p + r * d + c0, dy = dOutP.p + r * d + c0
                     let mu = sp[2 * r], istd = sp[2 * r + 1]
                     #if arch(x86_64)
-                    if isa == .avx512 { lk512_layernorm_param_row(aw, ab, s, gg, w, mu, istd); continue }
+                    if isa == .avx512 { lk512_layernorm_param_row(aW, ab, s, dy, w, mu, istd); continue }
                     #endif
-                    for i in 0..<w { aw[i] += gg[i] * ((s[i] - mu) * istd); ab[i] += gg[i] }
+                    for i in 0..<w { aW[i] += dy[i] * ((s[i] - mu) * istd); ab[i] += dy[i] }
                 }
             }
         }
         withExtendedLifetime(stats) {}  // sp borrows its storage
-        return [dx, dw.reshaped(weight.shape).detached(), db.reshaped(bias.shape).detached()]
+        return [dx, dW.reshaped(weight.shape).detached(), db.reshaped(bias.shape).detached()]
     }
 }

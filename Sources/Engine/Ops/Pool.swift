@@ -58,13 +58,13 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -
             }
         }
     }
-    return out.recorded([x]) { g in
-        let gx = Tensor.zeros(x.shape)
+    return out.recorded([x]) { dOut in
+        let dx = Tensor.zeros(x.shape)
         for plane in 0..<(n * c) {
-            let d = gx.ptr + plane * h * w, gg = g.ptr + plane * oh * ow
-            for q in 0..<(oh * ow) { d[Int(arg[plane * oh * ow + q])] += gg[q] }
+            let d = dx.ptr + plane * h * w, dy = dOut.ptr + plane * oh * ow
+            for q in 0..<(oh * ow) { d[Int(arg[plane * oh * ow + q])] += dy[q] }
         }
-        return [gx]
+        return [dx]
     }
 }
 
@@ -79,13 +79,13 @@ public func avgPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -
         let s = x.ptr + plane * h * w, d = out.ptr + plane * oh * ow
         win.forEachTap { src, dst in d[dst] += s[src] * inv }
     }
-    return out.recorded([x]) { g in
-        let gx = Tensor.zeros(x.shape)
+    return out.recorded([x]) { dOut in
+        let dx = Tensor.zeros(x.shape)
         for plane in 0..<(n * c) {
-            let d = gx.ptr + plane * h * w, gg = g.ptr + plane * oh * ow
-            win.forEachTap { src, dst in d[src] += gg[dst] * inv }
+            let d = dx.ptr + plane * h * w, dy = dOut.ptr + plane * oh * ow
+            win.forEachTap { src, dst in d[src] += dy[dst] * inv }
         }
-        return [gx]
+        return [dx]
     }
 }
 
@@ -100,12 +100,12 @@ public func globalAvgPool(_ x: Tensor) -> Tensor {
         for q in 0..<hw { acc += s[q] }
         out.ptr[plane] = acc * inv
     }
-    return out.recorded([x]) { g in
-        let gx = Tensor(uninitialized: x.shape)
+    return out.recorded([x]) { dOut in
+        let dx = Tensor(uninitialized: x.shape)
         for plane in 0..<(n * c) {
-            (gx.ptr + plane * hw).update(repeating: g.ptr[plane] * inv, count: hw)
+            (dx.ptr + plane * hw).update(repeating: dOut.ptr[plane] * inv, count: hw)
         }
-        return [gx]
+        return [dx]
     }
 }
 
