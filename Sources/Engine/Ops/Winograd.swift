@@ -51,7 +51,8 @@ func winogradLanes(_ n: Int, _ wide: (Int) -> Void, _ half: (Int) -> Void, _ one
 
 /// One Winograd variant F(m×m, 3×3) with α = m + 2, as 1-D transforms applied separably
 /// (along rows, then along columns). Each reads 3, m or α lanes at a stride (in floats) and writes
-/// its result at a stride; a lane is one float or eight neighbouring ones.
+/// its result at a stride; a lane is one float or eight neighbouring ones. The tiling and the
+/// passes below are written for any m; the engine runs F(4×4, 3×3) (`WinogradF4`).
 protocol WinogradTransform {
     /// Output tile side.
     static var m: Int { get }
