@@ -228,7 +228,9 @@ func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, dOut: Tensor, geo:
         im2colConvBackward(x, weight: weight, dOut: dOut, geo: geo, groupSize: groupSize, dx: dx, dW: dW)
     }
     if winogradDx { dx = winogradConvBackwardData(dOut, weight: weight, geo: geo, threads: plan.winogradThreads) }
-    if winogradDW { dW = winogradConvBackwardWeights(x, dOut: dOut, geo: geo, outChannels: weight.dim(0), threads: plan.winogradThreads) }
+    if winogradDW {
+        dW = winogradConvBackwardWeights(x, dOut: dOut, geo: geo, outChannels: weight.dim(0), threads: plan.winogradThreads)
+    }
     var result: [Tensor?] = [dx, dW]
     if bias != nil { result.append(db) }
     return result
@@ -270,19 +272,21 @@ private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: 
 
 /// The im2col + GEMM backward pass into dx (N, C, H, W) and dW (O, C, KH, KW, zeroed), each where
 /// given: per image, or per group of `groupSize` images; each chunk of images sums its own dW
-/// (`forEachImageGroup`).
+/// (`forEachImageGroup`). Backward-data and backward-weights share one walk over the images: dOut
+/// is read (or gathered) once for both GEMMs, and dcol reuses the columns' buffer.
 private func im2colConvBackward(_ x: Tensor, weight: Tensor, dOut: Tensor, geo: ConvGeometry, groupSize: Int,
                                 dx: Tensor?, dW: Tensor?) {
     let conv = Im2colConv(x: x, weight: weight, geo: geo), n = x.dim(0)
     let dOut = SendPtr(dOut.ptr), dx = dx.map { SendPtr($0.ptr) }
-    let dW = dW?.ptr, count = conv.o * conv.k
+    let dW = dW?.ptr, dWCount = conv.o * conv.k
     if groupSize == 1 {
-        forEachImageGroup(n, groupSize: 1, scratch: [conv.imageColumns], sum: dW, sumCount: count) { i, _, work in
+        forEachImageGroup(n, groupSize: 1, scratch: [conv.imageColumns], sum: dW, sumCount: dWCount) { i, _, work in
             conv.backwardImage(i, dOut: dOut, dx: dx, work)
         }
     } else {
-        forEachImageGroup(n, groupSize: groupSize, scratch: conv.groupScratch(groupSize), sum: dW, sumCount: count) { start, images, work in
-            conv.backwardGroup(start, images, dOut: dOut, dx: dx, work)
+        let scratch = conv.groupScratch(groupSize)
+        forEachImageGroup(n, groupSize: groupSize, scratch: scratch, sum: dW, sumCount: dWCount) { start, count, work in
+            conv.backwardGroup(start, count, dOut: dOut, dx: dx, work)
         }
     }
 }
