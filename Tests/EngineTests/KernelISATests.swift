@@ -94,7 +94,7 @@ import Testing
         for n in [1, 7, 8, 16, 17, 65, 200] {
             let x = Self.rand([3, n], UInt64(n), std: 3), g = Self.rand([3, n], UInt64(n) + 100)
             let (y, grads) = Self.run(isa, [x], g) { softmax($0[0]) }
-            let ref = Reference.softmax(x, gOut: g)
+            let ref = Reference.softmax(x, dOut: g)
             expectClose(y, ref.y, rtol: 2e-5, atol: 1e-7, "\(isa) softmax n=\(n)")
             expectClose(grads[0], ref.dx, rtol: 1e-4, atol: 1e-6, "\(isa) softmax dx n=\(n)")
         }
@@ -132,10 +132,10 @@ import Testing
             let x = Self.rand([rows, d], UInt64(d), std: 2), w = Self.rand([d], 41), b = Self.rand([d], 42)
             let g = Self.rand([rows, d], 43)
             let (out, grads) = Self.run(isa, [x, w, b], g) { layerNorm($0[0], weight: $0[1], bias: $0[2], eps: 1e-6) }
-            let ref = Reference.layerNorm(x, weight: w, bias: b, eps: 1e-6, gOut: g)
+            let ref = Reference.layerNorm(x, weight: w, bias: b, eps: 1e-6, dOut: g)
             expectClose(out, ref.out, rtol: 1e-4, atol: 1e-5, "\(isa) ln out d=\(d)")
             expectClose(grads[0], ref.dx, rtol: 1e-3, atol: 1e-4, "\(isa) ln dx d=\(d)")
-            expectClose(grads[1], ref.dw, rtol: 1e-4, atol: 1e-4, "\(isa) ln dw d=\(d)")
+            expectClose(grads[1], ref.dW, rtol: 1e-4, atol: 1e-4, "\(isa) ln dw d=\(d)")
             expectClose(grads[2], ref.db, rtol: 1e-4, atol: 1e-4, "\(isa) ln db d=\(d)")
         }
     }
@@ -152,7 +152,7 @@ import Testing
                     let res = mode == 2 ? Self.rand(shape, 53) : nil, g = Self.rand(shape, 54)
                     let rm = Self.rand([4], 55, std: 0.1), rv = Tensor.full([4], 1.5)
                     let ref = Reference.batchNorm2d(x, weight: gamma, bias: beta, mean: training ? nil : rm, variance: training ? nil : rv,
-                                                    eps: 1e-5, relu: relu, residual: res, gOut: g)
+                                                    eps: 1e-5, relu: relu, residual: res, dOut: g)
                     let inputs = [x, gamma, beta] + (res.map { [$0] } ?? [])
                     let (out, grads) = Self.run(isa, inputs, g) {
                         batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm.copy(), runningVar: rv.copy(),
@@ -161,9 +161,9 @@ import Testing
                     let what = "\(isa) bn \(h)×\(w) training \(training) mode \(mode)"
                     expectClose(out, ref.out, rtol: 1e-4, atol: 1e-5, what)
                     expectClose(grads[0], ref.dx, rtol: 1e-3, atol: 1e-4, what + " dx")
-                    expectClose(grads[1], ref.dw, rtol: 1e-4, atol: 1e-4, what + " dw")
+                    expectClose(grads[1], ref.dW, rtol: 1e-4, atol: 1e-4, what + " dw")
                     expectClose(grads[2], ref.db, rtol: 1e-4, atol: 1e-4, what + " db")
-                    if let dres = ref.dres { expectClose(grads[3], dres, rtol: 1e-6, atol: 0, what + " dres") }
+                    if let dres = ref.dResidual { expectClose(grads[3], dres, rtol: 1e-6, atol: 0, what + " dres") }
                 }
             }
         }
@@ -210,12 +210,12 @@ import Testing
                 conv2d($0[0], weight: $0[1], bias: nil, stride: (s.stride, s.stride), padding: s.pad, relu: false, plan: s.plan)
             }
             let ref = Reference.conv2d(x, weight: w, bias: nil, stride: (s.stride, s.stride), padding: s.pad)
-            let refGrads = Reference.conv2dBackward(x, weight: w, gOut: g, stride: (s.stride, s.stride), padding: s.pad)
+            let refGrads = Reference.conv2dBackward(x, weight: w, dOut: g, stride: (s.stride, s.stride), padding: s.pad)
             // F(4×4, 3×3)'s transform points ±2 amplify rounding: compare against the largest value.
             let what = "\(isa) conv \(s.plan.forward) \(s.c)×\(s.h)×\(s.w)"
             #expect(WinogradTests.relError(out, ref) < 1e-4, "\(what) out")
             #expect(WinogradTests.relError(grads[0]!, refGrads.dx) < 1e-4, "\(what) dx")
-            #expect(WinogradTests.relError(grads[1]!, refGrads.dw) < 1e-4, "\(what) dw")
+            #expect(WinogradTests.relError(grads[1]!, refGrads.dW) < 1e-4, "\(what) dw")
         }
     }
 

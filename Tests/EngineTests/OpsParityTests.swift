@@ -67,12 +67,14 @@ import Testing
         expectClose(b.grad, try f.tensor("grad_bias"), "ln grad_bias")
     }
 
+    /// The unary ops, each by the name of its fixture (`ops/<name>.safetensors`): the one list
+    /// `unaryOp` runs over.
     static let unary: [String: (Tensor) -> Tensor] = [
         "relu": relu, "gelu": gelu, "sigmoid": sigmoid, "silu": silu, "softmax_lastdim": softmax,
         "global_avgpool": globalAvgPool, "maxpool_k3s2p1": { maxPool2d($0, kernel: 3, stride: 2, padding: 1) },
     ]
 
-    @Test(arguments: ["relu", "gelu", "sigmoid", "silu", "softmax_lastdim", "global_avgpool", "maxpool_k3s2p1"])
+    @Test(arguments: OpsParityTests.unary.keys.sorted())
     func unaryOp(name: String) throws {
         let f = try fixture("ops/\(name).safetensors")
         let x = param(try f.tensor("x"))

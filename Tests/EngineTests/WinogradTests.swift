@@ -1,4 +1,4 @@
-// Winograd F(2×2,3×3) and F(4×4,3×3) convolution (forward, backward-data, backward-weights) against im2col.
+// Winograd F(4×4,3×3) convolution (forward, backward-data, backward-weights) against im2col and the direct-loop reference.
 @testable import Engine
 import Foundation
 import Testing
@@ -25,10 +25,11 @@ import Testing
         return diff / Swift.max(scale, 1e-20)
     }
 
-    /// Forward, dx, dW and db by Winograd F(2,3) and F(4,3) against im2col on odd shapes: maps
-    /// not multiples of the tile (5×7, 9×9, 1×1, 2×3), padding 0, 1, 2 and asymmetric, with and
-    /// without bias, batch 1 and 3, threads 1 and 2; max |Δ| ≤ 2e-6·max|ref| for F(2,3) and
-    /// ≤ 1e-4·max|ref| for F(4,3) (its transform points ±2 amplify rounding).
+    /// Forward, dx, dW and db by Winograd F(4,3) against im2col and against the direct loops in
+    /// Double (`Reference.conv2d`, `Reference.conv2dBackward`, which share no code with either fast
+    /// path) on odd shapes: maps not multiples of the tile (5×7, 9×9, 1×1, 2×3), padding 0, 1, 2
+    /// and asymmetric, with and without bias, batch 1 and 3, threads 1 and 2; max |Δ| ≤
+    /// 1e-4·max|ref| (the transform points ±2 amplify rounding).
     @Test(arguments: [1, 2])
     func matchesIm2col(threads: Int) {
         let cases: [(n: Int, c: Int, h: Int, w: Int, o: Int, pad: Padding, bias: Bool)] = [
@@ -46,17 +47,19 @@ import Testing
             let oh = s.h + s.pad.top + s.pad.bottom - 2, ow = s.w + s.pad.left + s.pad.right - 2
             let gOut = Self.rand([s.n, s.o, oh, ow], UInt64(10 * i + 4))
             let ref = Self.run(x, w, b, gOut, pad: s.pad, plan: ConvPlan(.im2col))
-            for (alg, tol) in [(ConvAlgorithm.winograd2, Float(2e-6)), (.winograd4, 1e-4)] {
-                let got = Self.run(x, w, b, gOut, pad: s.pad, plan: ConvPlan(alg, threads: threads))
-                let what = "case \(i) \(s) \(alg) threads \(threads)"
-                #expect(got.out.shape == ref.out.shape, "\(what): shape")
-                let e = Self.relError(got.out, ref.out)
-                #expect(e <= tol, "\(what): forward off by \(e)")
+            let direct = Reference.conv2d(x, weight: w, bias: b, stride: (1, 1), padding: s.pad)
+            let directGrads = Reference.conv2dBackward(x, weight: w, dOut: gOut, stride: (1, 1), padding: s.pad)
+            let got = Self.run(x, w, b, gOut, pad: s.pad, plan: ConvPlan(.winograd4, threads: threads))
+            let what = "case \(i) \(s) threads \(threads)"
+            for (against, out, grads) in [("im2col", ref.out, ref.grads), ("direct", direct, [directGrads.dx, directGrads.dW, ref.grads[2]])] {
+                #expect(got.out.shape == out.shape, "\(what): shape vs \(against)")
+                let e = Self.relError(got.out, out)
+                #expect(e <= 1e-4, "\(what): forward off by \(e) vs \(against)")
                 for (j, name) in ["dx", "dW", "db"].enumerated() {
-                    guard let r = ref.grads[j] else { continue }
+                    guard let r = grads[j] else { continue }
                     guard let g = got.grads[j] else { Issue.record("\(what): no \(name)"); continue }
                     let e = Self.relError(g, r)
-                    #expect(e <= tol, "\(what): \(name) off by \(e)")
+                    #expect(e <= 1e-4, "\(what): \(name) off by \(e) vs \(against)")
                 }
             }
         }
@@ -68,8 +71,8 @@ import Testing
         let x = Self.rand([2, 6, 7, 5], 71), w = Self.rand([4, 6, 3, 3], 72), b = Self.rand([4], 73)
         let gOut = Self.rand([2, 4, 7, 5], 74)
         let ref = Self.run(x, w, b, gOut, pad: Padding(1), plan: ConvPlan(.im2col))
-        let plans = [ConvPlan(forward: .winograd4, backwardData: .im2col, backwardWeights: .winograd2),
-                     ConvPlan(forward: .im2col, backwardData: .winograd2, backwardWeights: .winograd4)]
+        let plans = [ConvPlan(forward: .winograd4, backwardData: .im2col, backwardWeights: .winograd4),
+                     ConvPlan(forward: .im2col, backwardData: .winograd4, backwardWeights: .im2col)]
         for plan in plans {
             let got = Self.run(x, w, b, gOut, pad: Padding(1), plan: plan)
             #expect(Self.relError(got.out, ref.out) <= 1e-4, "\(plan): forward")
@@ -85,34 +88,37 @@ import Testing
         #expect(Self.relError(fused, plain) <= 1e-4)
     }
 
-    /// The same input twice gives identical bits (forward and all gradients), at 2 threads.
+    /// The same input twice gives identical bits (forward and all gradients), at 2 and 3 threads
+    /// (three chunks: two partial kernel-gradient sums added in chunk order).
     @Test func deterministic() {
         let x = Self.rand([3, 16, 12, 10], 81), w = Self.rand([16, 16, 3, 3], 82), b = Self.rand([16], 83)
         let gOut = Self.rand([3, 16, 12, 10], 84)
-        for alg in [ConvAlgorithm.winograd2, .winograd4] {
-            let a = Self.run(x, w, b, gOut, pad: Padding(1), plan: ConvPlan(alg, threads: 2))
-            let c = Self.run(x, w, b, gOut, pad: Padding(1), plan: ConvPlan(alg, threads: 2))
+        for threads in [2, 3] {
+            let a = Self.run(x, w, b, gOut, pad: Padding(1), plan: ConvPlan(.winograd4, threads: threads))
+            let c = Self.run(x, w, b, gOut, pad: Padding(1), plan: ConvPlan(.winograd4, threads: threads))
             let same = a.out.scalars == c.out.scalars
-            #expect(same, "\(alg) forward")
+            #expect(same, "threads \(threads) forward")
             for j in 0..<3 {
                 let same = a.grads[j]!.scalars == c.grads[j]!.scalars
-                #expect(same, "\(alg) grad \(j)")
+                #expect(same, "threads \(threads) grad \(j)")
             }
         }
     }
 
-    /// The PyTorch conv fixture (3×3, stride 1, padding 1, bias) by each Winograd variant, within the
-    /// fixture tolerances OpsParityTests uses for the default path (rtol 1e-4, atol 1e-5).
-    @Test(arguments: [ConvAlgorithm.winograd2, .winograd4])
-    func matchesPyTorch(alg: ConvAlgorithm) throws {
+    /// The PyTorch conv fixture (3×3, stride 1, padding 1, bias) by Winograd F(4,3) on one thread
+    /// and split over two, within the fixture tolerances OpsParityTests uses for the default path
+    /// (rtol 1e-4, atol 1e-5).
+    @Test(arguments: [1, 2])
+    func matchesPyTorch(threads: Int) throws {
         let f = try fixture("ops/conv2d_k3s1p1_bias.safetensors")
         let x = param(try f.tensor("x")), w = param(try f.tensor("weight")), b = param(try f.tensor("bias"))
-        let out = conv2d(x, weight: w, bias: b, stride: (1, 1), padding: Padding(1), relu: false, plan: ConvPlan(alg))
-        expectClose(out, try f.tensor("out"), "\(alg) out")
+        let plan = ConvPlan(.winograd4, threads: threads)
+        let out = conv2d(x, weight: w, bias: b, stride: (1, 1), padding: Padding(1), relu: false, plan: plan)
+        expectClose(out, try f.tensor("out"), "threads \(threads) out")
         backwardWith(out, try f.tensor("grad_out"))
-        expectClose(x.grad, try f.tensor("grad_x"), "\(alg) grad_x")
-        expectClose(w.grad, try f.tensor("grad_weight"), "\(alg) grad_weight")
-        expectClose(b.grad, try f.tensor("grad_bias"), "\(alg) grad_bias")
+        expectClose(x.grad, try f.tensor("grad_x"), "threads \(threads) grad_x")
+        expectClose(w.grad, try f.tensor("grad_weight"), "threads \(threads) grad_weight")
+        expectClose(b.grad, try f.tensor("grad_bias"), "threads \(threads) grad_bias")
     }
 
     /// The automatic plan picks Winograd only for stride-1 3×3 convs with enough channels.

@@ -79,10 +79,10 @@ public func convBN(_ conv: Conv2d, _ bn: BatchNorm2d, _ x: Tensor, relu: Bool = 
     let w = Tensor(uninitialized: conv.weight.shape), b = Tensor(uninitialized: [o])
     let eps = bn.eps
     let wp = SendPtr(w.ptr), bp = SendPtr(b.ptr), cw = SendPtr(conv.weight.ptr), cb = conv.bias.map { SendPtr($0.ptr) }
-    let g = SendPtr(bn.weight.ptr), beta = SendPtr(bn.bias.ptr), rm = SendPtr(bn.runningMean.ptr), rv = SendPtr(bn.runningVar.ptr)
+    let gamma = SendPtr(bn.weight.ptr), beta = SendPtr(bn.bias.ptr), rm = SendPtr(bn.runningMean.ptr), rv = SendPtr(bn.runningVar.ptr)
     parallelFor(o, costPerItem: k) { lo, hi in
         for oc in lo..<hi {
-            let scale = g[oc] / (rv[oc] + eps).squareRoot()
+            let scale = gamma[oc] / (rv[oc] + eps).squareRoot()
             let src = cw.p + oc * k, dst = wp.p + oc * k
             for j in 0..<k { dst[j] = src[j] * scale }
             bp[oc] = beta[oc] + ((cb?[oc] ?? 0) - rm[oc]) * scale

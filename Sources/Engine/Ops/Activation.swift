@@ -13,7 +13,7 @@ func parallelMap(_ x: Tensor, cost: Int = 1, _ f: @escaping (Float) -> Float) ->
     return out
 }
 
-/// Elementwise `g * f(x, y)` for backward passes.
+/// Elementwise `f(x, y)` into a new tensor, for backward passes (x is usually dOut).
 @inline(__always)
 func parallelZip(_ x: Tensor, _ y: Tensor, cost: Int = 1, _ f: @escaping (Float, Float) -> Float) -> Tensor {
     precondition(x.count == y.count, "zip of \(x.shape) and \(y.shape)")
@@ -28,7 +28,7 @@ func parallelZip(_ x: Tensor, _ y: Tensor, cost: Int = 1, _ f: @escaping (Float,
 /// max(x, 0).
 public func relu(_ x: Tensor) -> Tensor {
     let out = parallelMap(x) { $0 > 0 ? $0 : 0 }
-    return out.recorded([x]) { g in [parallelZip(g, out) { g, y in y > 0 ? g : 0 }] }
+    return out.recorded([x]) { dOut in [parallelZip(dOut, out) { dy, y in y > 0 ? dy : 0 }] }
 }
 
 /// GELU, exact form x·Φ(x) = x/2·(1 + erf(x/√2)) (erf to 1.5e-7, see `fastErf`).
@@ -38,40 +38,40 @@ public func gelu(_ x: Tensor) -> Tensor {
         let out = Tensor(uninitialized: x.shape)
         let s = SendPtr(x.ptr), o = SendPtr(out.ptr)
         parallelFor(x.count, costPerItem: 20) { a, b in lk512_gelu(s.p + a, o.p + a, b - a) }
-        return out.recorded([x]) { g in
-            precondition(g.count == x.count, "gelu: gradient \(g.shape) for \(x.shape)")
-            let d = Tensor(uninitialized: x.shape), gp = SendPtr(g.ptr), dp = SendPtr(d.ptr)
-            parallelFor(x.count, costPerItem: 30) { a, b in lk512_gelu_grad(gp.p + a, s.p + a, dp.p + a, b - a) }
-            return [d]
+        return out.recorded([x]) { dOut in
+            precondition(dOut.count == x.count, "gelu: gradient \(dOut.shape) for \(x.shape)")
+            let dx = Tensor(uninitialized: x.shape), dOutP = SendPtr(dOut.ptr), dxP = SendPtr(dx.ptr)
+            parallelFor(x.count, costPerItem: 30) { a, b in lk512_gelu_grad(dOutP.p + a, s.p + a, dxP.p + a, b - a) }
+            return [dx]
         }
     }
     #endif
     let out = parallelMap(x, cost: 20) { fastGELU($0) }
-    return out.recorded([x]) { g in [parallelZip(g, x, cost: 30) { g, v in g * fastGELUDerivative(v) }] }
+    return out.recorded([x]) { dOut in [parallelZip(dOut, x, cost: 30) { dy, v in dy * fastGELUDerivative(v) }] }
 }
 
 /// 1/(1+e^-x).
 public func sigmoid(_ x: Tensor) -> Tensor {
     let out = parallelMap(x, cost: 10) { v in 1 / (1 + exp(-v)) }
-    return out.recorded([x]) { g in [parallelZip(g, out) { g, s in g * s * (1 - s) }] }
+    return out.recorded([x]) { dOut in [parallelZip(dOut, out) { dy, s in dy * s * (1 - s) }] }
 }
 
 /// x·σ(x).
 public func silu(_ x: Tensor) -> Tensor {
     let out = parallelMap(x, cost: 10) { v in v / (1 + exp(-v)) }
-    return out.recorded([x]) { g in
+    return out.recorded([x]) { dOut in
         let d = parallelMap(x, cost: 10) { v in
             let s = 1 / (1 + exp(-v))
             return s * (1 + v * (1 - s))
         }
-        return [parallelZip(g, d, *)]
+        return [parallelZip(dOut, d, *)]
     }
 }
 
 /// Hyperbolic tangent.
 public func tanh(_ x: Tensor) -> Tensor {
     let out = parallelMap(x, cost: 10) { Foundation.tanh($0) }
-    return out.recorded([x]) { g in [parallelZip(g, out) { g, t in g * (1 - t * t) }] }
+    return out.recorded([x]) { dOut in [parallelZip(dOut, out) { dy, t in dy * (1 - t * t) }] }
 }
 
 /// Softmax over the last dimension.
@@ -88,20 +88,20 @@ public func softmax(_ x: Tensor) -> Tensor {
             softmaxRow(s.p + r * n, o.p + r * n, n)
         }
     }
-    return out.recorded([x]) { g in
-        let gx = Tensor(uninitialized: x.shape)
-        let gp = SendPtr(g.ptr), dp = SendPtr(gx.ptr)
+    return out.recorded([x]) { dOut in
+        let dx = Tensor(uninitialized: x.shape)
+        let dOutP = SendPtr(dOut.ptr), dxP = SendPtr(dx.ptr)
         parallelFor(rows, costPerItem: n * 4) { a, b in
             for r in a..<b {
-                let y = o.p + r * n, gy = gp.p + r * n, d = dp.p + r * n
+                let y = o.p + r * n, dy = dOutP.p + r * n, d = dxP.p + r * n
                 #if arch(x86_64)
-                if isa == .avx512 { lk512_softmax_grad_row(y, gy, d, n, 1); continue }
+                if isa == .avx512 { lk512_softmax_grad_row(y, dy, d, n, 1); continue }
                 #endif
-                let dot = rowDot(gy, y, n)
-                for i in 0..<n { d[i] = y[i] * (gy[i] - dot) }
+                let dot = rowDot(dy, y, n)
+                for i in 0..<n { d[i] = y[i] * (dy[i] - dot) }
             }
         }
-        return [gx]
+        return [dx]
     }
 }
 
@@ -110,15 +110,15 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
     let n = x.dim(-1), rows = x.count / n
     let out = Tensor(uninitialized: x.shape)
     for r in 0..<rows { logSoftmaxRow(x.ptr + r * n, out.ptr + r * n, n) }
-    return out.recorded([x]) { g in
-        let gx = Tensor(uninitialized: x.shape)
+    return out.recorded([x]) { dOut in
+        let dx = Tensor(uninitialized: x.shape)
         for r in 0..<rows {
-            let y = out.ptr + r * n, gy = g.ptr + r * n, d = gx.ptr + r * n
+            let y = out.ptr + r * n, dy = dOut.ptr + r * n, d = dx.ptr + r * n
             var s: Float = 0
-            for i in 0..<n { s += gy[i] }
-            for i in 0..<n { d[i] = gy[i] - Foundation.exp(y[i]) * s }
+            for i in 0..<n { s += dy[i] }
+            for i in 0..<n { d[i] = dy[i] - Foundation.exp(y[i]) * s }
         }
-        return [gx]
+        return [dx]
     }
 }
 
@@ -197,5 +197,5 @@ public func dropout(_ x: Tensor, p: Float, training: Bool, rng: inout RandomGene
     let keep = 1 / (1 - p)
     for i in 0..<mask.count { mask.ptr[i] = rng.uniform() < p ? 0 : keep }
     let out = parallelZip(x, mask, *)
-    return out.recorded([x]) { g in [parallelZip(g, mask, *)] }
+    return out.recorded([x]) { dOut in [parallelZip(dOut, mask, *)] }
 }

@@ -81,10 +81,10 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
         withExtendedLifetime(scratch) {}
     }
     guard let probs else { return out }
-    return out.recorded(same ? [q] : [q, kv]) { g in
+    return out.recorded(same ? [q] : [q, kv]) { dOut in
         let dq = Tensor(uninitialized: q.shape)
         let dkv = same ? dq : Tensor(uninitialized: kv.shape)
-        let gP = SendPtr(g.ptr), dqP = SendPtr(dq.ptr), dkvP = SendPtr(dkv.ptr), prP = SendPtr(probs.ptr)
+        let dOutP = SendPtr(dOut.ptr), dqP = SendPtr(dq.ptr), dkvP = SendPtr(dkv.ptr), prP = SendPtr(probs.ptr)
         parallelChunksSerialBLAS(pairs, costPerItem: 8 * nq * n * hd) { _, range in
             let scratch = Storage(uninitialized: nq * n)
             let ds = scratch.ptr
@@ -93,10 +93,10 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
                 let qOff = img * L.qImage + h * hd, kOff = img * L.kvImage + L.kOffset + h * hd
                 let qh = qP.p + qOff, k = kvP.p + kOff, v = k + d
                 let dqh = dqP.p + qOff, dk = dkvP.p + kOff, dv = dk + d
-                let go = gP.p + img * nq * d + h * hd
+                let dOutHead = dOutP.p + img * nq * d + h * hd
                 let p = prP.p + pair * nq * n
                 // dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale
-                gemm(transB: true, m: nq, n: n, k: hd, a: go, lda: d, b: v, ldb: L.kvRow, c: ds, ldc: n)
+                gemm(transB: true, m: nq, n: n, k: hd, a: dOutHead, lda: d, b: v, ldb: L.kvRow, c: ds, ldc: n)
                 for r in 0..<nq {
                     let pr = p + r * n, sr = ds + r * n
                     let dot = rowDot(sr, pr, n)
@@ -105,7 +105,7 @@ private func attend(_ L: AttentionLayout, q: Tensor, kv: Tensor) -> Tensor {
                 // dQ = dS K, dK = dSᵀ Q, dV = Pᵀ dO, each into its slot.
                 gemm(m: nq, n: hd, k: n, a: ds, lda: n, b: k, ldb: L.kvRow, c: dqh, ldc: L.qRow)
                 gemm(transA: true, m: n, n: hd, k: nq, a: ds, lda: n, b: qh, ldb: L.qRow, c: dk, ldc: L.kvRow)
-                gemm(transA: true, m: n, n: hd, k: nq, a: p, lda: n, b: go, ldb: d, c: dv, ldc: L.kvRow)
+                gemm(transA: true, m: n, n: hd, k: nq, a: p, lda: n, b: dOutHead, ldb: d, c: dv, ldc: L.kvRow)
             }
         }
         return same ? [dq] : [dq, dkv]

@@ -1,5 +1,5 @@
 // Conv2d: im2col + GEMM forward and backward (NCHW): one GEMM per image on large maps, grouped
-// images on small ones; images split over threads, each with single-threaded OpenBLAS.
+// images on small ones; images split over threads by `forEachImageGroup` (ConvSchedule.swift).
 import CBLAS
 import Dispatch
 import Foundation
@@ -166,22 +166,6 @@ public struct ConvGeometry: Hashable, Sendable {
 /// of dOut, and the column buffer of one image stays in cache).
 let convDirectPixels = 256  // measured: 64@32 and 128@16 gain, 256@8 (64 pixels) loses
 
-/// Runs `body(chunk, images)` over `0..<n` images split into one contiguous chunk per engine
-/// thread, each with single-threaded OpenBLAS, instead of one
-/// multi-threaded GEMM per image: no thread hand-off per GEMM. Returns false (running nothing)
-/// when there is one thread or one image. Measured at 2 threads, 64@32 and 128@16: forward
-/// 76-108 -> 88-124 GFLOP/s, backward 77-105 -> 88-124.
-func convImagesPerThread(_ n: Int, _ body: (Int, Range<Int>) -> Void) -> Bool {
-    guard Threads.count > 1 && n > 1 else { return false }
-    parallelChunks(n, threads: Threads.count, body)
-    return true
-}
-
-/// `parallelFor`, or the body on the calling thread when `parallel` is false.
-@inline(__always) func convLoop(_ n: Int, costPerItem: Int, parallel: Bool, _ body: (Int, Int) -> Void) {
-    if parallel { parallelFor(n, costPerItem: costPerItem, body) } else { body(0, n) }
-}
-
 /// Images per GEMM group: enough columns for an efficient GEMM, bounded column memory.
 func convGroupSize(batch: Int, k: Int, pixels: Int) -> Int {
     if pixels >= convDirectPixels { return 1 }
@@ -215,279 +199,217 @@ func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padd
                            sh: stride.0, sw: stride.1, pad: padding)
     let plan = plan ?? ConvPlan.automatic(geo, outChannels: o, batch: n)
     precondition(plan == ConvPlan(.im2col) || ConvPlan.winogradApplies(geo), "conv2d: Winograd needs a 3×3 stride-1 conv, got \(geo)")
-    let k = geo.k, p = geo.outPixels
-    FLOPCounter.add(2 * n * o * k * p)
+    FLOPCounter.add(2 * n * o * geo.k * geo.outPixels)
     let out = Tensor(uninitialized: [n, o, geo.oh, geo.ow])
-    let g = convGroupSize(batch: n, k: k, pixels: p)
+    let groupSize = convGroupSize(batch: n, k: geo.k, pixels: geo.outPixels)
     if plan.forward != .im2col && n > 0 {
-        func run<K: WinogradTransform>(_ t: K.Type) {
-            let u = winogradKernels(t, weight.ptr, o: o, c: geo.c, rotated: false)
-            withExtendedLifetime(u) {  // u.ptr is read by the whole call, not just where it is passed
-                winogradConv(t, x.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
-                             bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: plan.winogradThreads)
-            }
-        }
-        withWinograd(plan.forward, { run(WinogradF2.self) }, { run(WinogradF4.self) })
+        winogradConvForward(x, weight: weight, bias: bias, geo: geo, relu: relu, out: out, threads: plan.winogradThreads)
     } else {
-        im2colConvForward(x, weight: weight, bias: bias, geo: geo, group: g, relu: relu, out: out)
+        im2colConvForward(x, weight: weight, bias: bias, geo: geo, groupSize: groupSize, relu: relu, out: out)
     }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
-    return out.recorded(inputs) { gOut in
-        conv2dBackward(x: x, weight: weight, bias: bias, gOut: gOut, geo: geo, group: g, plan: plan)
-    }
-}
-
-/// The im2col + GEMM forward pass into `out` (N, O, OH, OW).
-private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: ConvGeometry, group g: Int, relu: Bool,
-                               out: Tensor) {
-    let n = x.dim(0), o = weight.dim(0)
-    let k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
-    // Per image (g = 1) the GEMM writes NCHW directly; a 1×1 stride-1 unpadded conv also reads x
-    // directly (x of one image is its column matrix).
-    let pointwise = g == 1 && geo.isPointwise
-    let xP = SendPtr(x.ptr), outP = SendPtr(out.ptr)
-    let biasP = bias.map { SendPtr($0.ptr) }
-    if g == 1 {
-        // (O, K) · (K, P) → out[i] (O, P)
-        func image(_ i: Int, col: UnsafeMutablePointer<Float>, parallel: Bool) {
-            let colImage = pointwise ? x.ptr + i * inSize : col
-            if !pointwise {
-                let colP = SendPtr(col)
-                if parallel {
-                    parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
-                        geo.im2col(xP.p + i * inSize, images: 1, colP.p, ldc: p, channels: a..<b)
-                    }
-                } else {
-                    geo.im2col(x.ptr + i * inSize, images: 1, col, ldc: p)
-                }
-            }
-            let dst = out.ptr + i * o * p
-            gemm(m: o, n: p, k: k, a: weight.ptr, lda: k, b: colImage, ldb: p, c: dst, ldc: p, threads: parallel ? Threads.count : 1)
-            if bias != nil || relu {
-                for oc in 0..<o {
-                    let bv = bias?.ptr[oc] ?? 0, r = dst + oc * p
-                    if relu { for q in 0..<p { let v = r[q] + bv; r[q] = v > 0 ? v : 0 } } else { for q in 0..<p { r[q] += bv } }
-                }
-            }
-        }
-        let split = convImagesPerThread(n) { _, images in
-            let own = Storage(uninitialized: pointwise ? 0 : k * p)
-            defer { withExtendedLifetime(own) {} }  // alive until its raw pointer's last use
-            for i in images { image(i, col: own.ptr, parallel: false) }
-        }
-        if !split {
-            let one = Storage(uninitialized: pointwise ? 0 : k * p)
-            defer { withExtendedLifetime(one) {} }  // alive until its raw pointer's last use
-            for i in 0..<n { image(i, col: one.ptr, parallel: true) }
-        }
-    } else {
-        // A group of cnt images from `start`: (O, K) · (K, cnt·P) → (O, cnt·P), then scatter into NCHW.
-        func group(_ start: Int, _ cnt: Int, col: UnsafeMutablePointer<Float>, res: UnsafeMutablePointer<Float>, parallel: Bool) {
-            let ldc = cnt * p, colP = SendPtr(col), resP = SendPtr(res)
-            convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
-                geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
-            }
-            gemm(m: o, n: ldc, k: k, a: weight.ptr, lda: k, b: col, ldb: ldc, c: res, ldc: ldc, threads: parallel ? Threads.count : 1)
-            convLoop(cnt, costPerItem: o * p, parallel: parallel) { a, b in
-                for i in a..<b {
-                    for oc in 0..<o {
-                        let dst = outP.p + ((start + i) * o + oc) * p
-                        let src = resP.p + oc * ldc + i * p
-                        if relu {
-                            let bv = biasP?.p[oc] ?? 0
-                            for q in 0..<p { let v = src[q] + bv; dst[q] = v > 0 ? v : 0 }
-                        } else if let biasP {
-                            let bv = biasP.p[oc]
-                            for q in 0..<p { dst[q] = src[q] + bv }
-                        } else {
-                            dst.update(from: src, count: p)
-                        }
-                    }
-                }
-            }
-        }
-        let split = convImagesPerThread(n) { _, images in
-            let ownCol = Storage(uninitialized: k * g * p), ownRes = Storage(uninitialized: o * g * p)
-            defer { withExtendedLifetime((ownCol, ownRes)) {} }  // alive until its raw pointer's last use
-            var s = images.lowerBound
-            while s < images.upperBound {
-                let cnt = Swift.min(g, images.upperBound - s)
-                group(s, cnt, col: ownCol.ptr, res: ownRes.ptr, parallel: false)
-                s += cnt
-            }
-        }
-        if !split {
-            let col = Storage(uninitialized: k * g * p), res = Storage(uninitialized: o * g * p)
-            defer { withExtendedLifetime((col, res)) {} }  // alive until its raw pointer's last use
-            var start = 0
-            while start < n {
-                let cnt = Swift.min(g, n - start)
-                group(start, cnt, col: col.ptr, res: res.ptr, parallel: true)
-                start += cnt
-            }
-        }
+    return out.recorded(inputs) { dOut in
+        conv2dBackward(x: x, weight: weight, bias: bias, dOut: dOut, geo: geo, groupSize: groupSize, plan: plan)
     }
 }
 
 /// Gradients of conv2d: [dx, dW, db?] from dOut (N, O, OH, OW); dx and dW by the plan's algorithms.
-func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, gOut: Tensor, geo: ConvGeometry, group g: Int,
+func conv2dBackward(x: Tensor, weight: Tensor, bias: Tensor?, dOut: Tensor, geo: ConvGeometry, groupSize: Int,
                     plan: ConvPlan = ConvPlan(.im2col)) -> [Tensor?] {
-    let n = x.dim(0), o = weight.dim(0), k = geo.k, p = geo.outPixels, inSize = geo.c * geo.h * geo.w
-    let winoDx = x.requiresGrad && plan.backwardData != .im2col && n > 0
-    let winoDw = weight.requiresGrad && plan.backwardWeights != .im2col && n > 0
-    // col2im writes every element of dx.
-    var dx: Tensor? = x.requiresGrad && !winoDx ? Tensor(uninitialized: x.shape) : nil
-    var dw: Tensor? = weight.requiresGrad && !winoDw ? Tensor.zeros(weight.shape) : nil
-    var db: Tensor? = nil
-    if let bias, bias.requiresGrad {
-        let t = Tensor.zeros(bias.shape)
-        for i in 0..<n {
-            for oc in 0..<o {
-                let s = gOut.ptr + (i * o + oc) * p
-                var acc: Float = 0
-                for q in 0..<p { acc += s[q] }
-                t.ptr[oc] += acc
-            }
-        }
-        db = t
+    let n = x.dim(0)
+    let winogradDx = x.requiresGrad && plan.backwardData != .im2col && n > 0
+    let winogradDW = weight.requiresGrad && plan.backwardWeights != .im2col && n > 0
+    // col2im writes every element of dx; the im2col dW is a sum, so it starts at zero.
+    var dx: Tensor? = x.requiresGrad && !winogradDx ? Tensor(uninitialized: x.shape) : nil
+    var dW: Tensor? = weight.requiresGrad && !winogradDW ? Tensor.zeros(weight.shape) : nil
+    let db: Tensor? = bias.flatMap { $0.requiresGrad ? convBiasGradient(dOut, bias: $0) : nil }
+    if dx != nil || dW != nil {
+        im2colConvBackward(x, weight: weight, dOut: dOut, geo: geo, groupSize: groupSize, dx: dx, dW: dW)
     }
-    let pointwise = g == 1 && geo.isPointwise
-    let xP = SendPtr(x.ptr), gOutP = SendPtr(gOut.ptr)
-    let im2colWork = dx != nil || dw != nil
-    if g == 1 && im2colWork {
-        // One image: dOut[i] (O, P) is read in place; dW accumulates into `dwAcc`.
-        func image(_ i: Int, col: UnsafeMutablePointer<Float>, dwAcc: UnsafeMutablePointer<Float>?, parallel: Bool) {
-            let gImage = gOut.ptr + i * o * p, colP = SendPtr(col)
-            if let dwAcc {
-                if !pointwise {
-                    if parallel {
-                        parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
-                            geo.im2col(xP.p + i * inSize, images: 1, colP.p, ldc: p, channels: a..<b)
-                        }
-                    } else {
-                        geo.im2col(x.ptr + i * inSize, images: 1, col, ldc: p)
-                    }
-                }
-                // dW += dOut (O, P) · colᵀ (P, K)
-                gemm(transB: true, m: o, n: k, k: p, a: gImage, lda: p, b: pointwise ? x.ptr + i * inSize : col,
-                     ldb: p, beta: 1, c: dwAcc, ldc: k, threads: parallel ? Threads.count : 1)
-            }
-            if let dx {
-                // dcol = Wᵀ (K, O) · dOut (O, P), folded into dx (or, pointwise, written there directly).
-                let dxImage = dx.ptr + i * inSize
-                gemm(transA: true, m: k, n: p, k: o, a: weight.ptr, lda: k, b: gImage, ldb: p,
-                     c: pointwise ? dxImage : col, ldc: p, threads: parallel ? Threads.count : 1)
-                if !pointwise {
-                    if parallel {
-                        let dxP = SendPtr(dxImage)
-                        parallelFor(geo.c, costPerItem: geo.kh * geo.kw * p) { a, b in
-                            geo.col2im(colP.p, ldc: p, images: 1, dxP.p, channels: a..<b)
-                        }
-                    } else {
-                        geo.col2im(col, ldc: p, images: 1, dxImage)
-                    }
-                }
-            }
-        }
-        // Per-thread dW partials (chunk 0 uses dW itself), summed in chunk order.
-        let chunks = Swift.min(Threads.count, n)
-        let partials = (0..<(chunks > 1 ? chunks - 1 : 0)).map { _ in dw.map { _ in Storage(zeros: o * k) } }
-        let split = convImagesPerThread(n) { c, images in
-            let own = Storage(uninitialized: pointwise ? 0 : k * p)
-            defer { withExtendedLifetime(own) {} }  // alive until its raw pointer's last use
-            let acc = c == 0 ? dw?.ptr : partials[c - 1]?.ptr
-            for i in images { image(i, col: own.ptr, dwAcc: acc, parallel: false) }
-        }
-        if split, let dw {
-            for part in partials { if let part { for j in 0..<o * k { dw.ptr[j] += part.ptr[j] } } }
-        }
-        if !split {
-            let one = Storage(uninitialized: pointwise ? 0 : k * p)
-            defer { withExtendedLifetime(one) {} }  // alive until its raw pointer's last use
-            for i in 0..<n { image(i, col: one.ptr, dwAcc: dw?.ptr, parallel: true) }
-        }
+    if winogradDx { dx = winogradConvBackwardData(dOut, weight: weight, geo: geo, threads: plan.winogradThreads) }
+    if winogradDW {
+        dW = winogradConvBackwardWeights(x, dOut: dOut, geo: geo, outChannels: weight.dim(0), threads: plan.winogradThreads)
     }
-    if g > 1 && im2colWork {
-        func group(_ start: Int, _ cnt: Int, col: UnsafeMutablePointer<Float>, gcol: UnsafeMutablePointer<Float>,
-                   dwAcc: UnsafeMutablePointer<Float>?, parallel: Bool) {
-            let ldc = cnt * p, colP = SendPtr(col), gcolP = SendPtr(gcol)
-            // Gather dOut for the group into (O, cnt·P).
-            convLoop(cnt, costPerItem: o * p, parallel: parallel) { a, b in
-                for i in a..<b {
-                    for oc in 0..<o {
-                        (gcolP.p + oc * ldc + i * p).update(from: gOutP.p + ((start + i) * o + oc) * p, count: p)
-                    }
-                }
-            }
-            if let dwAcc {
-                convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
-                    geo.im2col(xP.p + start * inSize, images: cnt, colP.p, ldc: ldc, channels: a..<b)
-                }
-                // dW += dOut (O, cnt·P) · colᵀ (cnt·P, K)
-                gemm(transB: true, m: o, n: k, k: ldc, a: gcol, lda: ldc, b: col, ldb: ldc, beta: 1, c: dwAcc, ldc: k,
-                     threads: parallel ? Threads.count : 1)
-            }
-            if let dx {
-                // dcol = Wᵀ (K, O) · dOut (O, cnt·P), then fold back per image.
-                gemm(transA: true, m: k, n: ldc, k: o, a: weight.ptr, lda: k, b: gcol, ldb: ldc, c: col, ldc: ldc,
-                     threads: parallel ? Threads.count : 1)
-                let dxP = SendPtr(dx.ptr)
-                convLoop(geo.c, costPerItem: cnt * geo.kh * geo.kw * p, parallel: parallel) { a, b in
-                    geo.col2im(colP.p, ldc: ldc, images: cnt, dxP.p + start * inSize, channels: a..<b)
-                }
-            }
-        }
-        let chunks = Swift.min(Threads.count, n)
-        let partials = (0..<(chunks > 1 ? chunks - 1 : 0)).map { _ in dw.map { _ in Storage(zeros: o * k) } }
-        let split = convImagesPerThread(n) { c, images in
-            let ownCol = Storage(uninitialized: k * g * p), ownG = Storage(uninitialized: o * g * p)
-            defer { withExtendedLifetime((ownCol, ownG)) {} }  // alive until its raw pointer's last use
-            let acc = c == 0 ? dw?.ptr : partials[c - 1]?.ptr
-            var s = images.lowerBound
-            while s < images.upperBound {
-                let cnt = Swift.min(g, images.upperBound - s)
-                group(s, cnt, col: ownCol.ptr, gcol: ownG.ptr, dwAcc: acc, parallel: false)
-                s += cnt
-            }
-        }
-        if split, let dw {
-            for part in partials { if let part { for j in 0..<o * k { dw.ptr[j] += part.ptr[j] } } }
-        }
-        if !split {
-            let col = Storage(uninitialized: k * g * p), gcol = Storage(uninitialized: o * g * p)
-            defer { withExtendedLifetime((col, gcol)) {} }  // alive until its raw pointer's last use
-            var start = 0
-            while start < n {
-                let cnt = Swift.min(g, n - start)
-                group(start, cnt, col: col.ptr, gcol: gcol.ptr, dwAcc: dw?.ptr, parallel: true)
-                start += cnt
-            }
-        }
-    }
-    if winoDx {
-        // dx = the stride-1 3×3 conv of dOut padded by 2 − p with the rotated, transposed kernel.
-        let t = Tensor(uninitialized: x.shape)
-        let pad = Padding(top: 2 - geo.pad.top, bottom: 2 - geo.pad.bottom, left: 2 - geo.pad.left, right: 2 - geo.pad.right)
-        func run<K: WinogradTransform>(_ tr: K.Type) {
-            let u = winogradKernels(tr, weight.ptr, o: o, c: geo.c, rotated: true)
-            withExtendedLifetime(u) {
-                winogradConv(tr, gOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
-                             bias: nil, relu: false, t.ptr, threads: plan.winogradThreads)
-            }
-        }
-        withWinograd(plan.backwardData, { run(WinogradF2.self) }, { run(WinogradF4.self) })
-        dx = t
-    }
-    if winoDw {
-        let t = Tensor(uninitialized: weight.shape)
-        func run<K: WinogradTransform>(_ tr: K.Type) {
-            winogradKernelGradient(tr, x: x.ptr, gOut: gOut.ptr, n: n, c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, o: o, t.ptr, threads: plan.winogradThreads)
-        }
-        withWinograd(plan.backwardWeights, { run(WinogradF2.self) }, { run(WinogradF4.self) })
-        dw = t
-    }
-    var result: [Tensor?] = [dx, dw]
+    var result: [Tensor?] = [dx, dW]
     if bias != nil { result.append(db) }
     return result
+}
+
+/// db (O) = Σ over images and pixels of dOut (N, O, OH, OW): per plane in Float, planes in order.
+private func convBiasGradient(_ dOut: Tensor, bias: Tensor) -> Tensor {
+    let n = dOut.dim(0), o = dOut.dim(1), p = dOut.dim(2) * dOut.dim(3)
+    let db = Tensor.zeros(bias.shape)
+    for i in 0..<n {
+        for oc in 0..<o {
+            let s = dOut.ptr + (i * o + oc) * p
+            var acc: Float = 0
+            for q in 0..<p { acc += s[q] }
+            db.ptr[oc] += acc
+        }
+    }
+    return db
+}
+
+// MARK: - im2col + GEMM passes
+
+/// The im2col + GEMM forward pass into `out` (N, O, OH, OW): per image, or per group of
+/// `groupSize` images, over the images' chunks (`forEachImageGroup`).
+private func im2colConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: ConvGeometry, groupSize: Int, relu: Bool,
+                               out: Tensor) {
+    let conv = Im2colConv(x: x, weight: weight, geo: geo), n = x.dim(0)
+    let bias = bias.map { SendPtr($0.ptr) }, out = SendPtr(out.ptr)
+    if groupSize == 1 {
+        forEachImageGroup(n, groupSize: 1, scratch: [conv.imageColumns]) { i, _, work in
+            conv.forwardImage(i, bias: bias, relu: relu, out: out, work)
+        }
+    } else {
+        forEachImageGroup(n, groupSize: groupSize, scratch: conv.groupScratch(groupSize)) { start, count, work in
+            conv.forwardGroup(start, count, bias: bias, relu: relu, out: out, work)
+        }
+    }
+}
+
+/// The im2col + GEMM backward pass into dx (N, C, H, W) and dW (O, C, KH, KW, zeroed), each where
+/// given: per image, or per group of `groupSize` images; each chunk of images sums its own dW
+/// (`forEachImageGroup`). Backward-data and backward-weights share one walk over the images: dOut
+/// is read (or gathered) once for both GEMMs, and dcol reuses the columns' buffer.
+private func im2colConvBackward(_ x: Tensor, weight: Tensor, dOut: Tensor, geo: ConvGeometry, groupSize: Int,
+                                dx: Tensor?, dW: Tensor?) {
+    let conv = Im2colConv(x: x, weight: weight, geo: geo), n = x.dim(0)
+    let dOut = SendPtr(dOut.ptr), dx = dx.map { SendPtr($0.ptr) }
+    let dW = dW?.ptr, dWCount = conv.o * conv.k
+    if groupSize == 1 {
+        forEachImageGroup(n, groupSize: 1, scratch: [conv.imageColumns], sum: dW, sumCount: dWCount) { i, _, work in
+            conv.backwardImage(i, dOut: dOut, dx: dx, work)
+        }
+    } else {
+        let scratch = conv.groupScratch(groupSize)
+        forEachImageGroup(n, groupSize: groupSize, scratch: scratch, sum: dW, sumCount: dWCount) { start, count, work in
+            conv.backwardGroup(start, count, dOut: dOut, dx: dx, work)
+        }
+    }
+}
+
+/// One im2col + GEMM convolution: x (N, C, H, W) and weight (O, C, KH, KW), read as W (O, K) with
+/// K = C·KH·KW; P = OH·OW output pixels per image. Each pass step runs on one image (its GEMMs read
+/// and write NCHW in place) or on a group of images (GEMMs over the group's columns side by side,
+/// gathered and scattered); its scratch and dW sum come from the `Chunk` it runs in.
+struct Im2colConv {
+    let x, weight: SendPtr<Float>
+    let geo: ConvGeometry
+    let o, k, p, inSize: Int
+    /// A 1×1 stride-1 unpadded conv: an image's x (C, H·W) already is its column matrix (per image).
+    let pointwise: Bool
+
+    init(x: Tensor, weight: Tensor, geo: ConvGeometry) {
+        self.x = SendPtr(x.ptr); self.weight = SendPtr(weight.ptr); self.geo = geo
+        o = weight.dim(0); k = geo.k; p = geo.outPixels; inSize = geo.c * geo.h * geo.w
+        pointwise = geo.isPointwise
+    }
+
+    /// Scratch of a per-image step: the image's columns (K, P); none when pointwise.
+    var imageColumns: Int { pointwise ? 0 : k * p }
+
+    /// Scratch of a group step over up to `size` images: columns (K, size·P) and the GEMM's other
+    /// operand (O, size·P), the forward result or the gathered dOut.
+    func groupScratch(_ size: Int) -> [Int] { [k * size * p, o * size * p] }
+
+    /// col (K, count·P) = im2col of images start..<start+count, channels split over the threads
+    /// when the chunk runs alone.
+    func im2col(_ start: Int, _ count: Int, into col: UnsafeMutablePointer<Float>, _ work: Chunk) {
+        let colP = SendPtr(col)
+        work.loop(geo.c, costPerItem: count * geo.kh * geo.kw * p) { a, b in
+            geo.im2col(x.p + start * inSize, images: count, colP.p, ldc: count * p, channels: a..<b)
+        }
+    }
+
+    /// dx of images start..<start+count (C, H, W each) = col2im of dcol (K, count·P).
+    func col2im(_ dcol: UnsafeMutablePointer<Float>, _ start: Int, _ count: Int, into dx: SendPtr<Float>, _ work: Chunk) {
+        let dcolP = SendPtr(dcol)
+        work.loop(geo.c, costPerItem: count * geo.kh * geo.kw * p) { a, b in
+            geo.col2im(dcolP.p, ldc: count * p, images: count, dx.p + start * inSize, channels: a..<b)
+        }
+    }
+
+    /// Forward of image i: out[i] (O, P) = W (O, K) · col (K, P), then + bias and ReLU in place.
+    func forwardImage(_ i: Int, bias: SendPtr<Float>?, relu: Bool, out: SendPtr<Float>, _ work: Chunk) {
+        let col = pointwise ? x.p + i * inSize : work[0]
+        if !pointwise { im2col(i, 1, into: col, work) }
+        let dst = out.p + i * o * p
+        gemm(m: o, n: p, k: k, a: weight.p, lda: k, b: col, ldb: p, c: dst, ldc: p, threads: work.blasThreads)
+        if bias != nil || relu {
+            for oc in 0..<o {
+                let bv = bias?.p[oc] ?? 0, r = dst + oc * p
+                if relu { for q in 0..<p { let v = r[q] + bv; r[q] = v > 0 ? v : 0 } } else { for q in 0..<p { r[q] += bv } }
+            }
+        }
+    }
+
+    /// Forward of images start..<start+count: res (O, count·P) = W (O, K) · col (K, count·P), then
+    /// each image's (O, P) block + bias and ReLU scattered into out (N, O, OH, OW).
+    func forwardGroup(_ start: Int, _ count: Int, bias: SendPtr<Float>?, relu: Bool, out: SendPtr<Float>, _ work: Chunk) {
+        let ldc = count * p, col = work[0], res = SendPtr(work[1])
+        im2col(start, count, into: col, work)
+        gemm(m: o, n: ldc, k: k, a: weight.p, lda: k, b: col, ldb: ldc, c: res.p, ldc: ldc, threads: work.blasThreads)
+        work.loop(count, costPerItem: o * p) { a, b in
+            for i in a..<b {
+                for oc in 0..<o {
+                    let dst = out.p + ((start + i) * o + oc) * p
+                    let src = res.p + oc * ldc + i * p
+                    if relu {
+                        let bv = bias?.p[oc] ?? 0
+                        for q in 0..<p { let v = src[q] + bv; dst[q] = v > 0 ? v : 0 }
+                    } else if let bias {
+                        let bv = bias.p[oc]
+                        for q in 0..<p { dst[q] = src[q] + bv }
+                    } else {
+                        dst.update(from: src, count: p)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward of image i, dOut[i] (O, P) read in place: dW (O, K) += dOut[i] (O, P) · colᵀ (P, K)
+    /// into the chunk's sum; dcol (K, P) = Wᵀ (K, O) · dOut[i] (O, P), folded into dx[i] (or,
+    /// pointwise, written there directly).
+    func backwardImage(_ i: Int, dOut: SendPtr<Float>, dx: SendPtr<Float>?, _ work: Chunk) {
+        let dOutImage = dOut.p + i * o * p, col = work[0]
+        if let dW = work.sum {
+            if !pointwise { im2col(i, 1, into: col, work) }
+            gemm(transB: true, m: o, n: k, k: p, a: dOutImage, lda: p, b: pointwise ? x.p + i * inSize : col,
+                 ldb: p, beta: 1, c: dW, ldc: k, threads: work.blasThreads)
+        }
+        if let dx {
+            let dxImage = dx.p + i * inSize
+            gemm(transA: true, m: k, n: p, k: o, a: weight.p, lda: k, b: dOutImage, ldb: p,
+                 c: pointwise ? dxImage : col, ldc: p, threads: work.blasThreads)
+            if !pointwise { col2im(col, i, 1, into: dx, work) }
+        }
+    }
+
+    /// Backward of images start..<start+count: dOut gathered into dOutCols (O, count·P);
+    /// dW (O, K) += dOutCols (O, count·P) · colᵀ (count·P, K) into the chunk's sum;
+    /// dcol (K, count·P) = Wᵀ (K, O) · dOutCols (O, count·P), folded back into dx per image.
+    func backwardGroup(_ start: Int, _ count: Int, dOut: SendPtr<Float>, dx: SendPtr<Float>?, _ work: Chunk) {
+        let ldc = count * p, col = work[0], dOutCols = SendPtr(work[1])
+        work.loop(count, costPerItem: o * p) { a, b in
+            for i in a..<b {
+                for oc in 0..<o {
+                    (dOutCols.p + oc * ldc + i * p).update(from: dOut.p + ((start + i) * o + oc) * p, count: p)
+                }
+            }
+        }
+        if let dW = work.sum {
+            im2col(start, count, into: col, work)
+            gemm(transB: true, m: o, n: k, k: ldc, a: dOutCols.p, lda: ldc, b: col, ldb: ldc, beta: 1, c: dW, ldc: k,
+                 threads: work.blasThreads)
+        }
+        if let dx {
+            gemm(transA: true, m: k, n: ldc, k: o, a: weight.p, lda: k, b: dOutCols.p, ldb: ldc, c: col, ldc: ldc,
+                 threads: work.blasThreads)
+            col2im(col, start, count, into: dx, work)
+        }
+    }
 }

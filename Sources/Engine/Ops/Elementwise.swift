@@ -5,10 +5,10 @@ import Foundation
 public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
     let r = max(a.count, b.count)
     return (0..<r).map { i -> Int in
-        let da = i < r - a.count ? 1 : a[i - (r - a.count)]
-        let db = i < r - b.count ? 1 : b[i - (r - b.count)]
-        precondition(da == db || da == 1 || db == 1, "shapes \(a) and \(b) do not broadcast")
-        return max(da, db)
+        let sizeA = i < r - a.count ? 1 : a[i - (r - a.count)]
+        let sizeB = i < r - b.count ? 1 : b[i - (r - b.count)]
+        precondition(sizeA == sizeB || sizeA == 1 || sizeB == 1, "shapes \(a) and \(b) do not broadcast")
+        return max(sizeA, sizeB)
     }
 }
 
@@ -84,28 +84,28 @@ extension Tensor {
 
 public func + (a: Tensor, b: Tensor) -> Tensor {
     let out = broadcastBinary(a, b, +)
-    return out.recorded([a, b]) { g in [g.sumTo(a.shape), g.sumTo(b.shape)] }
+    return out.recorded([a, b]) { dOut in [dOut.sumTo(a.shape), dOut.sumTo(b.shape)] }
 }
 
 public func - (a: Tensor, b: Tensor) -> Tensor {
     let out = broadcastBinary(a, b, -)
-    return out.recorded([a, b]) { g in [g.sumTo(a.shape), (-g).sumTo(b.shape)] }
+    return out.recorded([a, b]) { dOut in [dOut.sumTo(a.shape), (-dOut).sumTo(b.shape)] }
 }
 
 public func * (a: Tensor, b: Tensor) -> Tensor {
     let out = broadcastBinary(a, b, *)
-    return out.recorded([a, b]) { g in
-        [a.requiresGrad ? Autograd.noGrad { (g * b).sumTo(a.shape) } : nil,
-         b.requiresGrad ? Autograd.noGrad { (g * a).sumTo(b.shape) } : nil]
+    return out.recorded([a, b]) { dOut in
+        [a.requiresGrad ? Autograd.noGrad { (dOut * b).sumTo(a.shape) } : nil,
+         b.requiresGrad ? Autograd.noGrad { (dOut * a).sumTo(b.shape) } : nil]
     }
 }
 
 public func / (a: Tensor, b: Tensor) -> Tensor {
     let out = broadcastBinary(a, b, /)
-    return out.recorded([a, b]) { g in
+    return out.recorded([a, b]) { dOut in
         Autograd.noGrad {
-            [a.requiresGrad ? (g / b).sumTo(a.shape) : nil,
-             b.requiresGrad ? (-(g * out) / b).sumTo(b.shape) : nil]
+            [a.requiresGrad ? (dOut / b).sumTo(a.shape) : nil,
+             b.requiresGrad ? (-(dOut * out) / b).sumTo(b.shape) : nil]
         }
     }
 }
@@ -116,14 +116,14 @@ public prefix func - (a: Tensor) -> Tensor {
 
 public func + (a: Tensor, s: Float) -> Tensor {
     let out = a.map { $0 + s }
-    return out.recorded([a]) { g in [g] }
+    return out.recorded([a]) { dOut in [dOut] }
 }
 
 public func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
 
 public func * (a: Tensor, s: Float) -> Tensor {
     let out = a.map { $0 * s }
-    return out.recorded([a]) { g in [Autograd.noGrad { g * s }] }
+    return out.recorded([a]) { dOut in [Autograd.noGrad { dOut * s }] }
 }
 
 public func * (s: Float, a: Tensor) -> Tensor { a * s }
@@ -134,19 +134,19 @@ extension Tensor {
     /// e^x.
     public func exp() -> Tensor {
         let out = map { Foundation.exp($0) }
-        return out.recorded([self]) { g in [Autograd.noGrad { g * out }] }
+        return out.recorded([self]) { dOut in [Autograd.noGrad { dOut * out }] }
     }
 
     /// Natural logarithm.
     public func log() -> Tensor {
         let out = map { Foundation.log($0) }
-        return out.recorded([self]) { [self] g in [Autograd.noGrad { g / self }] }
+        return out.recorded([self]) { [self] dOut in [Autograd.noGrad { dOut / self }] }
     }
 
     /// Square root.
     public func sqrt() -> Tensor {
         let out = map { $0.squareRoot() }
-        return out.recorded([self]) { g in [Autograd.noGrad { g / (out * 2) }] }
+        return out.recorded([self]) { dOut in [Autograd.noGrad { dOut / (out * 2) }] }
     }
 
     /// Elementwise square.

@@ -25,18 +25,18 @@ public func softTargetCrossEntropy(_ logits: Tensor, targets: Tensor) -> Tensor 
         for j in 0..<k { total -= Double(targets.ptr[r * k + j] * logp.ptr[r * k + j]) }
     }
     let out = Tensor(scalar: Float(total / Double(n)))
-    return out.recorded([logits]) { g in
-        let scale = g.item / Float(n)
-        let gx = Tensor(uninitialized: logits.shape)
+    return out.recorded([logits]) { dOut in
+        let scale = dOut.item / Float(n)
+        let dLogits = Tensor(uninitialized: logits.shape)
         for r in 0..<n {
             var tsum: Float = 0
             for j in 0..<k { tsum += targets.ptr[r * k + j] }
             for j in 0..<k {
                 let idx = r * k + j
-                gx.ptr[idx] = scale * (Foundation.exp(logp.ptr[idx]) * tsum - targets.ptr[idx])
+                dLogits.ptr[idx] = scale * (Foundation.exp(logp.ptr[idx]) * tsum - targets.ptr[idx])
             }
         }
-        return [gx]
+        return [dLogits]
     }
 }
 
@@ -61,10 +61,10 @@ public func distillationLoss(student: Tensor, teacher: Tensor, temperature t: Fl
         }
     }
     let out = Tensor(scalar: Float(total / Double(n)) * t * t)
-    return out.recorded([student]) { g in
-        let scale = g.item * t / Float(n)
-        let gx = Tensor(uninitialized: student.shape)
-        for i in 0..<gx.count { gx.ptr[i] = scale * (ps.ptr[i] - pt.ptr[i]) }
-        return [gx]
+    return out.recorded([student]) { dOut in
+        let scale = dOut.item * t / Float(n)
+        let dStudent = Tensor(uninitialized: student.shape)
+        for i in 0..<dStudent.count { dStudent.ptr[i] = scale * (ps.ptr[i] - pt.ptr[i]) }
+        return [dStudent]
     }
 }

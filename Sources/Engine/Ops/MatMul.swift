@@ -66,47 +66,47 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor
                  b: b.ptr + i * k * n, ldb: ldb, c: out.ptr + i * m * n, ldc: n)
         }
     }
-    return out.recorded([a, b]) { g in
-        var ga: Tensor? = nil, gb: Tensor? = nil
+    return out.recorded([a, b]) { dOut in
+        var da: Tensor? = nil, db: Tensor? = nil
         if a.requiresGrad {
             // dA = dC · Bᵀ  (or dC · B when B was transposed)
             let t = Tensor(uninitialized: a.shape)
             if batchB == 1 {
-                gemm(transB: !transposeB, m: batch * m, n: k, k: n, a: g.ptr, lda: n, b: b.ptr, ldb: ldb, c: t.ptr, ldc: k,
+                gemm(transB: !transposeB, m: batch * m, n: k, k: n, a: dOut.ptr, lda: n, b: b.ptr, ldb: ldb, c: t.ptr, ldc: k,
                      threads: Threads.count)
             } else {
                 for i in 0..<batch {
-                    gemm(transB: !transposeB, m: m, n: k, k: n, a: g.ptr + i * m * n, lda: n,
+                    gemm(transB: !transposeB, m: m, n: k, k: n, a: dOut.ptr + i * m * n, lda: n,
                          b: b.ptr + i * k * n, ldb: ldb, c: t.ptr + i * m * k, ldc: k)
                 }
             }
-            ga = t
+            da = t
         }
         if b.requiresGrad {
             let t = Tensor(uninitialized: b.shape)
             if batchB == 1 {
                 // dB = Aᵀ · dC summed over the batch (folded into M), or its transpose.
                 if transposeB {
-                    gemm(transA: true, m: n, n: k, k: batch * m, a: g.ptr, lda: n, b: a.ptr, ldb: k, c: t.ptr, ldc: k,
+                    gemm(transA: true, m: n, n: k, k: batch * m, a: dOut.ptr, lda: n, b: a.ptr, ldb: k, c: t.ptr, ldc: k,
                          threads: Threads.count)
                 } else {
-                    gemm(transA: true, m: k, n: n, k: batch * m, a: a.ptr, lda: k, b: g.ptr, ldb: n, c: t.ptr, ldc: n,
+                    gemm(transA: true, m: k, n: n, k: batch * m, a: a.ptr, lda: k, b: dOut.ptr, ldb: n, c: t.ptr, ldc: n,
                          threads: Threads.count)
                 }
             } else {
                 for i in 0..<batch {
                     if transposeB {
-                        gemm(transA: true, m: n, n: k, k: m, a: g.ptr + i * m * n, lda: n, b: a.ptr + i * m * k, ldb: k,
+                        gemm(transA: true, m: n, n: k, k: m, a: dOut.ptr + i * m * n, lda: n, b: a.ptr + i * m * k, ldb: k,
                              c: t.ptr + i * k * n, ldc: k)
                     } else {
-                        gemm(transA: true, m: k, n: n, k: m, a: a.ptr + i * m * k, lda: k, b: g.ptr + i * m * n, ldb: n,
+                        gemm(transA: true, m: k, n: n, k: m, a: a.ptr + i * m * k, lda: k, b: dOut.ptr + i * m * n, ldb: n,
                              c: t.ptr + i * k * n, ldc: n)
                     }
                 }
             }
-            gb = t
+            db = t
         }
-        return [ga, gb]
+        return [da, db]
     }
 }
 
@@ -179,16 +179,16 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
     guard recording else { return out }
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
-    return out.recorded(inputs) { g in
-        var dy = g
+    return out.recorded(inputs) { dOut in
+        var dy = dOut
         if gelu {
-            // dh = g · GELU'(h) (kept in `pre`), into a fresh buffer (g may be shared with other consumers).
+            // dh = dOut · GELU'(h) (kept in `pre`), into a fresh buffer (dOut may be shared with other consumers).
             let t = Tensor(uninitialized: outShape)
-            let tp = SendPtr(t.ptr), gp = SendPtr(g.ptr), dp = SendPtr(pre.ptr)
+            let tp = SendPtr(t.ptr), dOutP = SendPtr(dOut.ptr), slopeP = SendPtr(pre.ptr)
             // One multiply per element streamed from memory: the 256-bit loop on every path (not timed
             // alone; the like-shaped SGD update measured 0.97–1.00× at 512 bits).
             parallelFor(rows * outF, costPerItem: 2) { lo, hi in
-                for i in lo..<hi { tp[i] = gp[i] * dp[i] }
+                for i in lo..<hi { tp[i] = dOutP[i] * slopeP[i] }
             }
             dy = t
         }
@@ -198,7 +198,7 @@ private func linearForward(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Boo
 
 /// [dx, dW, db?] of y = x·Wᵀ + b from dy (rows, out).
 private func linearBackward(x: Tensor, weight: Tensor, bias: Tensor?, dy: Tensor, rows: Int, inF: Int, outF: Int) -> [Tensor?] {
-    var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+    var dx: Tensor? = nil, dW: Tensor? = nil, db: Tensor? = nil
     if x.requiresGrad {
         let t = Tensor(uninitialized: x.shape)
         gemm(m: rows, n: inF, k: outF, a: dy.ptr, lda: outF, b: weight.ptr, ldb: inF, c: t.ptr, ldc: inF, threads: Threads.count)
@@ -208,12 +208,12 @@ private func linearBackward(x: Tensor, weight: Tensor, bias: Tensor?, dy: Tensor
         let t = Tensor(uninitialized: weight.shape)
         gemm(transA: true, m: outF, n: inF, k: rows, a: dy.ptr, lda: outF, b: x.ptr, ldb: inF, c: t.ptr, ldc: inF,
              threads: Threads.count)
-        dw = t
+        dW = t
     }
     if let bias, bias.requiresGrad {
         db = columnSums(dy.ptr, rows: rows, cols: outF).reshaped(bias.shape).detached()
     }
-    var result: [Tensor?] = [dx, dw]
+    var result: [Tensor?] = [dx, dW]
     if bias != nil { result.append(db) }
     return result
 }

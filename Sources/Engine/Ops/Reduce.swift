@@ -58,8 +58,8 @@ extension Tensor {
         }
         let inShape = shape
         let keptShape = reducedShape(ax, keepDims: true)
-        return out.recorded([self]) { g in
-            [Autograd.noGrad { g.reshaped(keptShape) + Tensor.zeros(inShape) }]
+        return out.recorded([self]) { dOut in
+            [Autograd.noGrad { dOut.reshaped(keptShape) + Tensor.zeros(inShape) }]
         }
     }
 
@@ -80,12 +80,12 @@ extension Tensor {
             for i in 0..<inner { out.ptr[a * inner + i] = ptr[(a * red + arg[a * inner + i]) * inner + i] }
         }
         let inShape = shape
-        return out.recorded([self]) { g in
-            let gx = Tensor.zeros(inShape)
+        return out.recorded([self]) { dOut in
+            let dx = Tensor.zeros(inShape)
             for a in 0..<outer {
-                for i in 0..<inner { gx.ptr[(a * red + arg[a * inner + i]) * inner + i] = g.ptr[a * inner + i] }
+                for i in 0..<inner { dx.ptr[(a * red + arg[a * inner + i]) * inner + i] = dOut.ptr[a * inner + i] }
             }
-            return [gx]
+            return [dx]
         }
     }
 

@@ -34,36 +34,36 @@ public enum Reference {
         return out
     }
 
-    /// The gradients of `conv2d` for dOut `gOut` (N, O, OH, OW), by the definition: dx (N, C, H, W)
+    /// The gradients of `conv2d` for `dOut` (N, O, OH, OW), by the definition: dx (N, C, H, W)
     /// and dW (O, C, KH, KW), summed in Double.
-    public static func conv2dBackward(_ x: Tensor, weight: Tensor, gOut: Tensor, stride: (Int, Int),
-                                      padding: Padding) -> (dx: Tensor, dw: Tensor) {
+    public static func conv2dBackward(_ x: Tensor, weight: Tensor, dOut: Tensor, stride: (Int, Int),
+                                      padding: Padding) -> (dx: Tensor, dW: Tensor) {
         let n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3)
-        let o = weight.dim(0), kh = weight.dim(2), kw = weight.dim(3), oh = gOut.dim(2), ow = gOut.dim(3)
-        var dx = [Double](repeating: 0, count: x.count), dw = [Double](repeating: 0, count: weight.count)
+        let o = weight.dim(0), kh = weight.dim(2), kw = weight.dim(3), oh = dOut.dim(2), ow = dOut.dim(3)
+        var dx = [Double](repeating: 0, count: x.count), dW = [Double](repeating: 0, count: weight.count)
         for b in 0..<n { for oc in 0..<o { for i in 0..<oh { for j in 0..<ow {
-            let g = Double(gOut.ptr[((b * o + oc) * oh + i) * ow + j])
+            let dy = Double(dOut.ptr[((b * o + oc) * oh + i) * ow + j])
             for ic in 0..<c { for u in 0..<kh { for v in 0..<kw {
                 let y = i * stride.0 - padding.top + u, xx = j * stride.1 - padding.left + v
                 if y < 0 || y >= h || xx < 0 || xx >= w { continue }
                 let xi = ((b * c + ic) * h + y) * w + xx, wi = ((oc * c + ic) * kh + u) * kw + v
-                dx[xi] += g * Double(weight.ptr[wi]); dw[wi] += g * Double(x.ptr[xi])
+                dx[xi] += dy * Double(weight.ptr[wi]); dW[wi] += dy * Double(x.ptr[xi])
             } } }
         } } } }
-        return (Tensor(shape: x.shape, data: dx.map(Float.init)), Tensor(shape: weight.shape, data: dw.map(Float.init)))
+        return (Tensor(shape: x.shape, data: dx.map(Float.init)), Tensor(shape: weight.shape, data: dW.map(Float.init)))
     }
 
-    /// Softmax over the last dimension and its gradient for dOut `g`: y = e^(x − max) / Σ,
-    /// dx = y ⊙ (g − Σ g·y).
-    public static func softmax(_ x: Tensor, gOut g: Tensor) -> (y: Tensor, dx: Tensor) {
+    /// Softmax over the last dimension and its gradient for `dOut`: y = e^(x − max) / Σ,
+    /// dx = y ⊙ (dOut − Σ dOut·y).
+    public static func softmax(_ x: Tensor, dOut: Tensor) -> (y: Tensor, dx: Tensor) {
         let n = x.dim(-1), rows = x.count / n
         var y = [Float](), dx = [Float]()
         for r in 0..<rows {
             let xs = (0..<n).map { Double(x.ptr[r * n + $0]) }, m = xs.max()!
             let e = xs.map { Foundation.exp($0 - m) }, s = e.reduce(0, +)
-            let p = e.map { $0 / s }, gs = (0..<n).map { Double(g.ptr[r * n + $0]) }
-            let dot = zip(p, gs).map { $0 * $1 }.reduce(0, +)
-            y += p.map(Float.init); dx += (0..<n).map { Float(p[$0] * (gs[$0] - dot)) }
+            let p = e.map { $0 / s }, dys = (0..<n).map { Double(dOut.ptr[r * n + $0]) }
+            let dot = zip(p, dys).map { $0 * $1 }.reduce(0, +)
+            y += p.map(Float.init); dx += (0..<n).map { Float(p[$0] * (dys[$0] - dot)) }
         }
         return (Tensor(shape: x.shape, data: y), Tensor(shape: x.shape, data: dx))
     }
@@ -77,58 +77,58 @@ public enum Reference {
         return (Tensor(shape: x.shape, data: y), Tensor(shape: x.shape, data: d))
     }
 
-    /// Layer norm over the last dimension and its gradients for dOut `g`: (out, dx, dW, db).
-    public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Double, gOut g: Tensor)
-        -> (out: Tensor, dx: Tensor, dw: Tensor, db: Tensor) {
+    /// Layer norm over the last dimension and its gradients for `dOut`: (out, dx, dW, db).
+    public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Double, dOut: Tensor)
+        -> (out: Tensor, dx: Tensor, dW: Tensor, db: Tensor) {
         let d = x.dim(-1), rows = x.count / d
-        var out = [Float](), dx = [Float](), dw = [Double](repeating: 0, count: d), db = [Double](repeating: 0, count: d)
+        var out = [Float](), dx = [Float](), dW = [Double](repeating: 0, count: d), db = [Double](repeating: 0, count: d)
         for r in 0..<rows {
-            let xs = (0..<d).map { Double(x.ptr[r * d + $0]) }, gs = (0..<d).map { Double(g.ptr[r * d + $0]) }
+            let xs = (0..<d).map { Double(x.ptr[r * d + $0]) }, dys = (0..<d).map { Double(dOut.ptr[r * d + $0]) }
             let mu = xs.reduce(0, +) / Double(d)
             let istd = 1 / (xs.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(d) + eps).squareRoot()
-            let xh = xs.map { ($0 - mu) * istd }, dh = (0..<d).map { gs[$0] * Double(weight.ptr[$0]) }
+            let xh = xs.map { ($0 - mu) * istd }, dh = (0..<d).map { dys[$0] * Double(weight.ptr[$0]) }
             let m1 = dh.reduce(0, +) / Double(d), m2 = zip(dh, xh).map { $0 * $1 }.reduce(0, +) / Double(d)
             for i in 0..<d {
                 out.append(Float(xh[i] * Double(weight.ptr[i]) + Double(bias.ptr[i])))
                 dx.append(Float(istd * (dh[i] - m1 - xh[i] * m2)))
-                dw[i] += gs[i] * xh[i]; db[i] += gs[i]
+                dW[i] += dys[i] * xh[i]; db[i] += dys[i]
             }
         }
         return (Tensor(shape: x.shape, data: out), Tensor(shape: x.shape, data: dx),
-                Tensor(shape: weight.shape, data: dw.map(Float.init)), Tensor(shape: bias.shape, data: db.map(Float.init)))
+                Tensor(shape: weight.shape, data: dW.map(Float.init)), Tensor(shape: bias.shape, data: db.map(Float.init)))
     }
 
     /// Batch norm of x (N, C, H, W) with batch statistics (`mean`/`variance` nil) or given ones,
-    /// then + `residual` and ReLU as asked, and its gradients for dOut `g`: (out, dx, dW, db,
+    /// then + `residual` and ReLU as asked, and its gradients for `dOut`: (out, dx, dW, db,
     /// dResidual). With batch statistics dx carries the statistics' own gradient.
     public static func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, mean: Tensor?, variance: Tensor?, eps: Double,
-                                   relu: Bool, residual: Tensor?, gOut g: Tensor)
-        -> (out: Tensor, dx: Tensor, dw: Tensor, db: Tensor, dres: Tensor?) {
+                                   relu: Bool, residual: Tensor?, dOut: Tensor)
+        -> (out: Tensor, dx: Tensor, dW: Tensor, db: Tensor, dResidual: Tensor?) {
         let n = x.dim(0), c = x.dim(1), hw = x.dim(2) * x.dim(3), m = Double(n * hw)
-        var out = [Float](repeating: 0, count: x.count), dx = out, dres = out
-        var dw = [Float](repeating: 0, count: c), db = dw
+        var out = [Float](repeating: 0, count: x.count), dx = out, dResidual = out
+        var dW = [Float](repeating: 0, count: c), db = dW
         for ch in 0..<c {
             let idx = (0..<n).flatMap { i in (0..<hw).map { (i * c + ch) * hw + $0 } }
             let xs = idx.map { Double(x.ptr[$0]) }
             let mu = mean.map { Double($0.ptr[ch]) } ?? xs.reduce(0, +) / m
             let v = variance.map { Double($0.ptr[ch]) } ?? xs.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / m
             let istd = 1 / (v + eps).squareRoot(), gamma = Double(weight.ptr[ch]), beta = Double(bias.ptr[ch])
-            var gm = [Double](), xh = [Double]()
+            var dym = [Double](), xh = [Double]()
             for (k, q) in idx.enumerated() {
                 let h = (xs[k] - mu) * istd, y = gamma * h + beta + (residual.map { Double($0.ptr[q]) } ?? 0)
                 let pass = !relu || y > 0
                 out[q] = Float(pass ? y : 0)
-                let gq = pass ? Double(g.ptr[q]) : 0
-                dres[q] = Float(gq); gm.append(gq); xh.append(h)
+                let dyq = pass ? Double(dOut.ptr[q]) : 0
+                dResidual[q] = Float(dyq); dym.append(dyq); xh.append(h)
             }
-            let sg = gm.reduce(0, +), sgx = zip(gm, xh).map { $0 * $1 }.reduce(0, +)
-            db[ch] = Float(sg); dw[ch] = Float(sgx)
+            let sg = dym.reduce(0, +), sgx = zip(dym, xh).map { $0 * $1 }.reduce(0, +)
+            db[ch] = Float(sg); dW[ch] = Float(sgx)
             for (k, q) in idx.enumerated() {
-                dx[q] = Float(mean == nil ? gamma * istd * (gm[k] - sg / m - xh[k] * sgx / m) : gamma * istd * gm[k])
+                dx[q] = Float(mean == nil ? gamma * istd * (dym[k] - sg / m - xh[k] * sgx / m) : gamma * istd * dym[k])
             }
         }
-        return (Tensor(shape: x.shape, data: out), Tensor(shape: x.shape, data: dx), Tensor(shape: weight.shape, data: dw),
-                Tensor(shape: bias.shape, data: db), residual == nil ? nil : Tensor(shape: x.shape, data: dres))
+        return (Tensor(shape: x.shape, data: out), Tensor(shape: x.shape, data: dx), Tensor(shape: weight.shape, data: dW),
+                Tensor(shape: bias.shape, data: db), residual == nil ? nil : Tensor(shape: x.shape, data: dResidual))
     }
 
     /// `steps` optimizer updates of parameters x with the gradients `grads[step]`, learning rate

@@ -13,7 +13,7 @@ extension Tensor {
         precondition(s.reduce(1, *) == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         let out = Tensor(shape: s, storage: storage)
         let inShape = shape
-        return out.recorded([self]) { g in [g.reshaped(inShape)] }
+        return out.recorded([self]) { dOut in [dOut.reshaped(inShape)] }
     }
 
     public func reshaped(_ dims: Int...) -> Tensor { reshaped(dims) }
@@ -33,7 +33,7 @@ extension Tensor {
         stridedCopy(from: ptr, srcStrides: srcStrides, to: out.ptr, shape: outShape)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, o) in order.enumerated() { inverse[o] = i }
-        return out.recorded([self]) { g in [g.permuted(inverse)] }
+        return out.recorded([self]) { dOut in [dOut.permuted(inverse)] }
     }
 
     public func permuted(_ order: Int...) -> Tensor { permuted(order) }
@@ -58,12 +58,12 @@ extension Tensor {
             (out.ptr + o * m * inner).update(from: ptr + (o * n + range.lowerBound) * inner, count: m * inner)
         }
         let inShape = shape
-        return out.recorded([self]) { g in
-            let gx = Tensor.zeros(inShape)
+        return out.recorded([self]) { dOut in
+            let dx = Tensor.zeros(inShape)
             for o in 0..<outer {
-                (gx.ptr + (o * n + range.lowerBound) * inner).update(from: g.ptr + o * m * inner, count: m * inner)
+                (dx.ptr + (o * n + range.lowerBound) * inner).update(from: dOut.ptr + o * m * inner, count: m * inner)
             }
-            return [gx]
+            return [dx]
         }
     }
 }
@@ -92,14 +92,14 @@ public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
         }
         offset += m
     }
-    return out.recorded(xs) { g in
+    return out.recorded(xs) { dOut in
         zip(xs, offsets).map { x, off in
             let m = x.shape[ax]
-            let gx = Tensor(uninitialized: x.shape)
+            let dx = Tensor(uninitialized: x.shape)
             for o in 0..<outer {
-                (gx.ptr + o * m * inner).update(from: g.ptr + (o * total + off) * inner, count: m * inner)
+                (dx.ptr + o * m * inner).update(from: dOut.ptr + (o * total + off) * inner, count: m * inner)
             }
-            return gx
+            return dx
         }
     }
 }

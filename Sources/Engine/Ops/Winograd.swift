@@ -1,62 +1,8 @@
-// Winograd convolution for stride-1 3×3 convs: F(2×2,3×3) and F(4×4,3×3) forward, backward-data
-// (the forward run on dOut with the rotated, transposed kernel) and backward-weights (F(3×3,m×m)).
+// Winograd F(4×4,3×3) convolution for stride-1 3×3 convs: forward, backward-data (the forward run
+// on dOut with the rotated, transposed kernel) and backward-weights (F(3×3,4×4)).
 import CBLAS
 import Dispatch
 import Foundation
-
-/// The algorithm of one pass (forward, backward-data or backward-weights) of a convolution.
-enum ConvAlgorithm: Equatable, Sendable {
-    /// im2col + GEMM: any geometry, the reference path.
-    case im2col
-    /// Winograd F(2×2, 3×3): 4×4 input tiles, exact ±1/±½ transforms, 2.25× fewer multiplies.
-    case winograd2
-    /// Winograd F(4×4, 3×3): 6×6 input tiles (points 0, ±1, ±2, ∞), 4× fewer multiplies.
-    case winograd4
-}
-
-/// The algorithms of a convolution's three passes.
-struct ConvPlan: Equatable, Sendable {
-    var forward, backwardData, backwardWeights: ConvAlgorithm
-    /// Threads of the Winograd passes (nil: `Threads.count`); tests fix it instead of the global setting.
-    var threads: Int?
-
-    init(forward: ConvAlgorithm, backwardData: ConvAlgorithm, backwardWeights: ConvAlgorithm, threads: Int? = nil) {
-        self.forward = forward; self.backwardData = backwardData; self.backwardWeights = backwardWeights
-        self.threads = threads
-    }
-
-    /// The same algorithm for all three passes.
-    init(_ all: ConvAlgorithm, threads: Int? = nil) {
-        self.init(forward: all, backwardData: all, backwardWeights: all, threads: threads)
-    }
-
-    /// The Winograd passes' thread count.
-    var winogradThreads: Int { Swift.max(1, threads ?? Threads.count) }
-
-    /// Whether Winograd can compute this convolution: a 3×3 kernel, stride 1, padding ≤ 2 per side
-    /// (backward-data pads dOut by 2 − p).
-    static func winogradApplies(_ geo: ConvGeometry) -> Bool {
-        geo.kh == 3 && geo.kw == 3 && geo.sh == 1 && geo.sw == 1
-            && Swift.max(geo.pad.top, geo.pad.bottom, geo.pad.left, geo.pad.right) <= 2
-    }
-
-    /// `LOOM_CONV=im2col` in the environment turns Winograd off for the process (to time both
-    /// paths with one build); `auto` or unset keeps the automatic plan. Read once.
-    static let winogradAllowed: Bool = Knobs.read("LOOM_CONV") { Knobs.choice($0, $1, ["auto", "im2col"]) } != "im2col"
-
-    /// The plan `conv2d` uses for `batch` images: F(4×4, 3×3) where it applies, both maps have at
-    /// least 16 channels and each thread gets enough tiles (the α² GEMMs have one column per tile;
-    /// the kernel gradient's GEMMs sum over them), im2col otherwise.
-    static func automatic(_ geo: ConvGeometry, outChannels o: Int, batch: Int) -> ConvPlan {
-        guard winogradAllowed && winogradApplies(geo) && geo.c >= 16 && o >= 16 else { return ConvPlan(.im2col) }
-        // Measured (2 threads, Zen3, `loom bench`): F(4,3) beats F(2,3) and im2col from 8×8 maps
-        // up; at 4×4 with batch 32 (16 tiles per thread) im2col wins, at batch 128 F(4,3) does.
-        // The kernel gradient needs more tiles: its GEMMs sum over them.
-        let tilesPerThread = batch * ((geo.oh + 3) / 4) * ((geo.ow + 3) / 4) / Threads.count
-        let data: ConvAlgorithm = tilesPerThread >= 32 ? .winograd4 : .im2col
-        return ConvPlan(forward: data, backwardData: data, backwardWeights: tilesPerThread >= 128 ? .winograd4 : .im2col)
-    }
-}
 
 // MARK: - Transforms
 
@@ -105,7 +51,8 @@ func winogradLanes(_ n: Int, _ wide: (Int) -> Void, _ half: (Int) -> Void, _ one
 
 /// One Winograd variant F(m×m, 3×3) with α = m + 2, as 1-D transforms applied separably
 /// (along rows, then along columns). Each reads 3, m or α lanes at a stride (in floats) and writes
-/// its result at a stride; a lane is one float or eight neighbouring ones.
+/// its result at a stride; a lane is one float or eight neighbouring ones. The tiling and the
+/// passes below are written for any m; the engine runs F(4×4, 3×3) (`WinogradF4`).
 protocol WinogradTransform {
     /// Output tile side.
     static var m: Int { get }
@@ -156,45 +103,6 @@ extension WinogradTransform {
                       { q in apply(step, s + q, ss, d + q, ds, SIMD8<Float>.self) },
                       { q in apply(step, s + q, ss, d + q, ds, SIMD4<Float>.self) },
                       { q in apply(step, s + q, ss, d + q, ds, Float.self) })
-    }
-}
-
-/// F(2×2, 3×3): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
-/// Aᵀ = [1 1 1 0; 0 1 −1 −1].
-enum WinogradF2: WinogradTransform {
-    @inline(__always) static var m: Int { 2 }
-
-    @inline(__always)
-    static func input<L: WinogradLane>(_ d: UnsafePointer<Float>, _ sd: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
-        let d0 = L.load(d), d1 = L.load(d + sd), d2 = L.load(d + 2 &* sd), d3 = L.load(d + 3 &* sd)
-        (d0 - d2).store(o); (d1 + d2).store(o + so); (d2 - d1).store(o + 2 &* so); (d1 - d3).store(o + 3 &* so)
-    }
-
-    @inline(__always)
-    static func output<L: WinogradLane>(_ v: UnsafePointer<Float>, _ sv: Int, _ y: UnsafeMutablePointer<Float>, _ sy: Int, _: L.Type) {
-        let v0 = L.load(v), v1 = L.load(v + sv), v2 = L.load(v + 2 &* sv), v3 = L.load(v + 3 &* sv)
-        (v0 + v1 + v2).store(y); (v1 - v2 - v3).store(y + sy)
-    }
-
-    @inline(__always)
-    static func kernel<L: WinogradLane>(_ g: UnsafePointer<Float>, _ sg: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int, _: L.Type) {
-        let g0 = L.load(g), g1 = L.load(g + sg), g2 = L.load(g + 2 &* sg)
-        g0.store(o); (0.5 * (g0 + g1 + g2)).store(o + so); (0.5 * (g0 - g1 + g2)).store(o + 2 &* so); g2.store(o + 3 &* so)
-    }
-
-    @inline(__always)
-    static func gradOutput<L: WinogradLane>(_ y: UnsafePointer<Float>, _ sy: Int, _ o: UnsafeMutablePointer<Float>, _ so: Int,
-                                            _: L.Type) {
-        let y0 = L.load(y), y1 = L.load(y + sy)
-        y0.store(o); (y0 + y1).store(o + so); (y0 - y1).store(o + 2 &* so); (-y1).store(o + 3 &* so)
-    }
-
-    @inline(__always)
-    static func kernelAdjoint<L: WinogradLane>(_ z: UnsafePointer<Float>, _ sz: Int, _ g: UnsafeMutablePointer<Float>, _ sg: Int,
-                                               _: L.Type) {
-        let z0 = L.load(z), z1 = L.load(z + sz), z2 = L.load(z + 2 &* sz), z3 = L.load(z + 3 &* sz)
-        let s = 0.5 * (z1 + z2)
-        (z0 + s).store(g); (0.5 * (z1 - z2)).store(g + sg); (s + z3).store(g + 2 &* sg)
     }
 }
 
@@ -316,29 +224,29 @@ let winogradGradientBlockTiles = 512
 /// Writes the transformed input tiles of tile rows `rows` into v, laid out [α²][C][T] with
 /// T = rows.count·tilesX (tile index (row − rows.lowerBound)·tilesX + tx). Per channel the tiles
 /// are gathered element-major (tiles[j·α + l][t], from zero-padded copies of the rows they read),
-/// then both transforms run over all T tiles at once. `scratch` holds `g.scratchCount(rows:)` floats.
+/// then both transforms run over all T tiles at once. `scratch` holds `tiling.scratchCount(rows:)` floats.
 @inline(__always)
-func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, _ g: WinogradTiling, rows: Range<Int>,
+func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, _ tiling: WinogradTiling, rows: Range<Int>,
                                               _ v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-    let a = K.alpha, m = K.m, tx = g.tilesX, pw = tx * m + 2
-    let t = rows.count * tx, ct = g.c * t, plane = g.h * g.w, at = a * t
+    let a = K.alpha, m = K.m, tx = tiling.tilesX, pw = tx * m + 2
+    let t = rows.count * tx, ct = tiling.c * t, plane = tiling.h * tiling.w, at = a * t
     let tiles = scratch, vert = scratch + a * at, padded = vert + a * at
-    for ci in 0..<g.c {
+    for ci in 0..<tiling.c {
         var r = rows.lowerBound
         while r < rows.upperBound {
             // The block's tile rows of one image: ty0..<ty1.
-            let (img, ty0) = r.quotientAndRemainder(dividingBy: g.tilesY)
-            let ty1 = Swift.min(g.tilesY, ty0 + rows.upperBound - r)
-            let src = x + (img * g.c + ci) * plane
+            let (img, ty0) = r.quotientAndRemainder(dividingBy: tiling.tilesY)
+            let ty1 = Swift.min(tiling.tilesY, ty0 + rows.upperBound - r)
+            let src = x + (img * tiling.c + ci) * plane
             for pr in 0..<((ty1 - 1 - ty0) * m + a) {
-                let y = ty0 * m - g.top + pr, d = padded + pr * pw
-                if y < 0 || y >= g.h {
+                let y = ty0 * m - tiling.top + pr, d = padded + pr * pw
+                if y < 0 || y >= tiling.h {
                     d.update(repeating: 0, count: pw)
                     continue
                 }
-                if g.left > 0 { d.update(repeating: 0, count: g.left) }
-                (d + g.left).update(from: src + y * g.w, count: g.w)
-                let end = g.left + g.w
+                if tiling.left > 0 { d.update(repeating: 0, count: tiling.left) }
+                (d + tiling.left).update(from: src + y * tiling.w, count: tiling.w)
+                let end = tiling.left + tiling.w
                 if end < pw { (d + end).update(repeating: 0, count: pw - end) }
             }
             let first = (r - rows.lowerBound) * tx
@@ -369,13 +277,13 @@ func winogradInputTiles<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Floa
 /// Inverse-transforms the products `mo` ([α²][O][T], T as in `winogradInputTiles`) of tile rows
 /// `rows` into the NCHW output (N, O, OH, OW), adding the bias and applying ReLU; tiles past the
 /// output edge are cut. Both transforms run over all T tiles at once. `scratch` holds
-/// `g.scratchCount(rows:)` floats.
+/// `tiling.scratchCount(rows:)` floats.
 @inline(__always)
-func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Float>, _ g: WinogradTiling, outChannels o: Int,
+func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Float>, _ tiling: WinogradTiling, outChannels o: Int,
                                                rows: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool,
                                                _ out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-    let a = K.alpha, m = K.m, tx = g.tilesX
-    let t = rows.count * tx, ot = o * t, plane = g.oh * g.ow, mtt = m * t
+    let a = K.alpha, m = K.m, tx = tiling.tilesX
+    let t = rows.count * tx, ot = o * t, plane = tiling.oh * tiling.ow, mtt = m * t
     let half = scratch, y = scratch + a * mtt
     for oc in 0..<o {
         let bv = bias?[oc] ?? 0
@@ -390,13 +298,13 @@ func winogradOutputTiles<K: WinogradTransform>(_: K.Type, _ mo: UnsafePointer<Fl
             K.columns(.output, t, s, mtt, d, mtt)
         }
         for r in rows {
-            let (img, ty) = r.quotientAndRemainder(dividingBy: g.tilesY)
-            let dstPlane = out + (img * o + oc) * plane + ty * m * g.ow
-            let rowsValid = Swift.min(m, g.oh - ty * m), t0 = (r - rows.lowerBound) * tx
+            let (img, ty) = r.quotientAndRemainder(dividingBy: tiling.tilesY)
+            let dstPlane = out + (img * o + oc) * plane + ty * m * tiling.ow
+            let rowsValid = Swift.min(m, tiling.oh - ty * m), t0 = (r - rows.lowerBound) * tx
             for tc in 0..<tx {
-                let colsValid = Swift.min(m, g.ow - tc * m), ys = y + t0 + tc
+                let colsValid = Swift.min(m, tiling.ow - tc * m), ys = y + t0 + tc
                 for i in 0..<rowsValid {
-                    let d = dstPlane + (i &* g.ow &+ tc &* m), yi = ys + i &* m &* t
+                    let d = dstPlane + (i &* tiling.ow &+ tc &* m), yi = ys + i &* m &* t
                     if relu {
                         for j in 0..<colsValid { let v = yi[j &* t] + bv; d[j] = v > 0 ? v : 0 }
                     } else {
@@ -440,33 +348,71 @@ func winogradKernels<K: WinogradTransform>(_: K.Type, _ weight: UnsafePointer<Fl
     return u
 }
 
+// MARK: - Passes
+
+/// Forward by Winograd F(4×4, 3×3): out (N, O, OH, OW) = conv of x (N, C, H, W) with weight
+/// (O, C, 3, 3) transformed into U [α²][O][C], + bias (O), ReLU if asked.
+func winogradConvForward(_ x: Tensor, weight: Tensor, bias: Tensor?, geo: ConvGeometry, relu: Bool, out: Tensor, threads: Int) {
+    let o = weight.dim(0)
+    let u = winogradKernels(WinogradF4.self, weight.ptr, o: o, c: geo.c, rotated: false)
+    withExtendedLifetime(u) {  // u.ptr is read by the whole call, not just where it is passed
+        winogradConv(WinogradF4.self, x.ptr, n: x.dim(0), c: geo.c, h: geo.h, w: geo.w, pad: geo.pad, kernels: u.ptr, o: o,
+                     bias: bias.map { UnsafePointer($0.ptr) }, relu: relu, out.ptr, threads: threads)
+    }
+}
+
+/// Backward-data by Winograd F(4×4, 3×3): dx (N, C, H, W) = the stride-1 3×3 conv of dOut
+/// (N, O, OH, OW) padded by 2 − p with the kernel rotated by 180° and C, O swapped, U [α²][C][O].
+func winogradConvBackwardData(_ dOut: Tensor, weight: Tensor, geo: ConvGeometry, threads: Int) -> Tensor {
+    let n = dOut.dim(0), o = weight.dim(0)
+    let dx = Tensor(uninitialized: [n, geo.c, geo.h, geo.w])
+    let pad = Padding(top: 2 - geo.pad.top, bottom: 2 - geo.pad.bottom, left: 2 - geo.pad.left, right: 2 - geo.pad.right)
+    let u = winogradKernels(WinogradF4.self, weight.ptr, o: o, c: geo.c, rotated: true)
+    withExtendedLifetime(u) {
+        winogradConv(WinogradF4.self, dOut.ptr, n: n, c: o, h: geo.oh, w: geo.ow, pad: pad, kernels: u.ptr, o: geo.c,
+                     bias: nil, relu: false, dx.ptr, threads: threads)
+    }
+    return dx
+}
+
+/// Backward-weights by Winograd F(3×3, 4×4): dW (O, C, 3, 3) from x (N, C, H, W) and dOut
+/// (N, O, OH, OW) (`winogradKernelGradient`).
+func winogradConvBackwardWeights(_ x: Tensor, dOut: Tensor, geo: ConvGeometry, outChannels o: Int, threads: Int) -> Tensor {
+    let dW = Tensor(uninitialized: [o, geo.c, 3, 3])
+    winogradKernelGradient(WinogradF4.self, x: x.ptr, dOut: dOut.ptr, n: x.dim(0), c: geo.c, h: geo.h, w: geo.w, pad: geo.pad,
+                           o: o, dW.ptr, threads: threads)
+    return dW
+}
+
 /// A stride-1 3×3 convolution by Winograd: x (N, C, H, W), transformed kernels `u` [α²][O][C]
 /// (`winogradKernels`), optional bias (O) and ReLU → out (N, O, OH, OW), OH = H + top + bottom − 2.
-/// Blocks of tile rows are split over `threads`; each block is transformed, multiplied by α²
-/// single-threaded GEMMs (O, C)·(C, T) and inverse-transformed into its own output tiles.
+/// Blocks of tile rows are split over `threads` (`parallelChunks`, each chunk with its own
+/// buffers); each block is transformed, multiplied by α² single-threaded GEMMs (O, C)·(C, T) and
+/// inverse-transformed into its own output tiles.
 func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n: Int, c: Int, h: Int, w: Int, pad: Padding,
                                         kernels u: UnsafePointer<Float>, o: Int, bias: UnsafePointer<Float>?, relu: Bool,
                                         _ out: UnsafeMutablePointer<Float>, threads: Int) {
-    let g = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
+    let tiling = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
     let a2 = K.alpha * K.alpha
-    let rpb = g.rowsPerBlock(targetTiles: winogradBlockTiles, threads: threads)
-    let blocks = (g.tileRows + rpb - 1) / rpb, maxT = rpb * g.tilesX
+    let rpb = tiling.rowsPerBlock(targetTiles: winogradBlockTiles, threads: threads)
+    let blocks = (tiling.tileRows + rpb - 1) / rpb, maxT = rpb * tiling.tilesX
     let xP = SendPtr(UnsafeMutablePointer(mutating: x)), uP = SendPtr(UnsafeMutablePointer(mutating: u))
     let outP = SendPtr(out), biasP = bias.map { SendPtr(UnsafeMutablePointer(mutating: $0)) }
-    parallelChunks(blocks, threads: threads) { _, range in
-        let vBuf = Storage(uninitialized: a2 * c * maxT), mBuf = Storage(uninitialized: a2 * o * maxT)
-        let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
-        // The buffers must outlive the last call their raw pointers are passed to.
-        defer { withExtendedLifetime((vBuf, mBuf, scratch)) {} }
+    let buffers = [a2 * c * maxT, a2 * o * maxT, tiling.scratchCount(rows: rpb)]  // V, M, transform scratch
+    parallelChunks(blocks, threads: threads, scratch: buffers) { _, range, work in
+        let v = work[0], products = work[1], scratch = work[2]
         for b in range {
-            let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * g.tilesX
-            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
+            let rows = b * rpb..<Swift.min(tiling.tileRows, (b + 1) * rpb), t = rows.count * tiling.tilesX
+            // V [α²][C][T] = Bᵀ d B of the block's T input tiles
+            winogradInputTiles(K.self, xP.p, tiling, rows: rows, v, scratch: scratch)
+            // M[ξ] (O, T) = U[ξ] (O, C) · V[ξ] (C, T), for each of the α² points ξ
             for xi in 0..<a2 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(o), Int32(t), Int32(c), 1,
-                            uP.p + xi * o * c, Int32(c), vBuf.ptr + xi * c * t, Int32(t), 0, mBuf.ptr + xi * o * t, Int32(t))
+                            uP.p + xi * o * c, Int32(c), v + xi * c * t, Int32(t), 0, products + xi * o * t, Int32(t))
             }
-            winogradOutputTiles(K.self, mBuf.ptr, g, outChannels: o, rows: rows, bias: biasP?.p, relu: relu, outP.p,
-                                scratch: scratch.ptr)
+            // out tiles (m×m) = Aᵀ M A, + bias, ReLU
+            winogradOutputTiles(K.self, products, tiling, outChannels: o, rows: rows, bias: biasP?.p, relu: relu, outP.p,
+                                scratch: scratch)
         }
     }
 }
@@ -474,64 +420,80 @@ func winogradConv<K: WinogradTransform>(_: K.Type, _ x: UnsafePointer<Float>, n:
 /// The kernel gradient of a stride-1 3×3 convolution by Winograd F(3×3, m×m): for every output tile,
 /// the input tile Bᵀ d B and the dOut tile A y Aᵀ (zero past the output edge); their channel
 /// products summed over all tiles by α² GEMMs M[ξ] (O, C) += Ŷ[ξ] (O, T) · V[ξ]ᵀ (T, C), then
-/// dW = Gᵀ M G, written into dw (O, C, 3, 3). Per-thread sums are added in chunk order.
-func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Float>, gOut: UnsafePointer<Float>, n: Int,
+/// dW = Gᵀ M G, written into dW (O, C, 3, 3). Per-chunk sums are added in chunk order
+/// (`parallelChunks`).
+func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Float>, dOut: UnsafePointer<Float>, n: Int,
                                                   c: Int, h: Int, w: Int, pad: Padding, o: Int,
-                                                  _ dw: UnsafeMutablePointer<Float>, threads: Int) {
-    let g = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
-    let a = K.alpha, a2 = a * a, m = K.m, oc = o * c, tx = g.tilesX
-    let rpb = g.rowsPerBlock(targetTiles: winogradGradientBlockTiles, threads: threads)
-    let blocks = (g.tileRows + rpb - 1) / rpb, maxT = rpb * tx
-    let xP = SendPtr(UnsafeMutablePointer(mutating: x)), gP = SendPtr(UnsafeMutablePointer(mutating: gOut))
-    let chunks = Swift.min(threads, blocks)
-    let sums = (0..<chunks).map { _ in Storage(zeros: a2 * oc) }
-    let plane = g.oh * g.ow
-    parallelChunks(blocks, threads: threads) { chunk, range in
-        let acc = sums[chunk].ptr
-        let vBuf = Storage(uninitialized: a2 * c * maxT), yBuf = Storage(uninitialized: a2 * o * maxT)
-        let scratch = Storage(uninitialized: g.scratchCount(rows: rpb))
-        let gy = Storage(uninitialized: m * m * maxT), half = Storage(uninitialized: a * m * maxT)
-        defer { withExtendedLifetime((vBuf, yBuf, scratch, gy, half)) {} }
+                                                  _ dW: UnsafeMutablePointer<Float>, threads: Int) {
+    let tiling = WinogradTiling(n: n, c: c, h: h, w: w, pad: pad, m: K.m)
+    let a = K.alpha, a2 = a * a, m = K.m, oc = o * c, tx = tiling.tilesX
+    let rpb = tiling.rowsPerBlock(targetTiles: winogradGradientBlockTiles, threads: threads)
+    let blocks = (tiling.tileRows + rpb - 1) / rpb, maxT = rpb * tx
+    let xP = SendPtr(UnsafeMutablePointer(mutating: x)), dOutP = SendPtr(UnsafeMutablePointer(mutating: dOut))
+    let total = Storage(zeros: a2 * oc)  // M [α²][O][C]
+    // V, Ŷ, the input transforms' scratch, and the dOut tiles' gather and half-transformed copies
+    let buffers = [a2 * c * maxT, a2 * o * maxT, tiling.scratchCount(rows: rpb), m * m * maxT, a * m * maxT]
+    parallelChunks(blocks, threads: threads, scratch: buffers, sum: total.ptr, sumCount: a2 * oc) { _, range, work in
+        let v = work[0], yHat = work[1], scratch = work[2], sum = work.sum!
         for b in range {
-            let rows = b * rpb..<Swift.min(g.tileRows, (b + 1) * rpb), t = rows.count * tx, ot = o * t, mtt = m * t
-            for oi in 0..<o {
-                // gy[i·m + j][t]: dOut element (i, j) of every tile in the block, zero past the edge.
-                for r in rows {
-                    let (img, ty) = r.quotientAndRemainder(dividingBy: g.tilesY)
-                    let srcPlane = gP.p + (img * o + oi) * plane + ty * m * g.ow
-                    let rowsValid = Swift.min(m, g.oh - ty * m), t0 = (r - rows.lowerBound) * tx
-                    for tc in 0..<tx {
-                        let colsValid = Swift.min(m, g.ow - tc * m), d = gy.ptr + t0 + tc, s = srcPlane + tc * m
-                        for i in 0..<m {
-                            let di = d + i &* m &* t, si = s + i &* g.ow
-                            for j in 0..<m { di[j &* t] = i < rowsValid && j < colsValid ? si[j] : 0 }
-                        }
-                    }
-                }
-                // A down the columns (half[ξ·m + j][t]), then along the rows into Ŷ[ξ·α + k][oi][t].
-                for j in 0..<m {
-                    let s = gy.ptr + j * t, d = half.ptr + j * t
-                    K.columns(.gradOutput, t, s, mtt, d, mtt)
-                }
-                for i in 0..<a {
-                    let s = half.ptr + i * mtt, d = yBuf.ptr + i * a * ot + oi * t
-                    K.columns(.gradOutput, t, s, t, d, ot)
-                }
-            }
-            winogradInputTiles(K.self, xP.p, g, rows: rows, vBuf.ptr, scratch: scratch.ptr)
+            let rows = b * rpb..<Swift.min(tiling.tileRows, (b + 1) * rpb), t = rows.count * tx
+            // Ŷ [α²][O][T] = A y Aᵀ of the block's T dOut tiles
+            winogradGradOutputTiles(K.self, dOutP.p, tiling, outChannels: o, rows: rows, yHat, gathered: work[3], half: work[4])
+            // V [α²][C][T] = Bᵀ d B of the block's T input tiles
+            winogradInputTiles(K.self, xP.p, tiling, rows: rows, v, scratch: scratch)
+            // M[ξ] (O, C) += Ŷ[ξ] (O, T) · V[ξ]ᵀ (T, C), for each of the α² points ξ
             for xi in 0..<a2 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(c), Int32(t), 1,
-                            yBuf.ptr + xi * o * t, Int32(t), vBuf.ptr + xi * c * t, Int32(t), 1, acc + xi * oc, Int32(c))
+                            yHat + xi * o * t, Int32(t), v + xi * c * t, Int32(t), 1, sum + xi * oc, Int32(c))
             }
         }
     }
-    defer { withExtendedLifetime(sums) {} }  // `total` points into sums[0] until the end
-    let total = sums[0].ptr
-    for s in sums.dropFirst() {
-        let sp = SendPtr(s.ptr), tp = SendPtr(total)
-        parallelFor(a2 * oc, costPerItem: 1) { lo, hi in for j in lo..<hi { tp.p[j] += sp.p[j] } }
+    // dW (O, C, 3, 3) = Gᵀ M G
+    withExtendedLifetime(total) { winogradKernelAdjoint(K.self, total.ptr, o: o, c: c, dW) }
+}
+
+/// Writes the transformed dOut tiles of tile rows `rows` into yHat, laid out [α²][O][T] (T as in
+/// `winogradInputTiles`): per output channel, the tiles' m×m dOut elements gathered element-major
+/// (`gathered` [m²][T], zero past the output edge), then A down the columns into `half` [α·m][T]
+/// and along the rows.
+@inline(__always)
+func winogradGradOutputTiles<K: WinogradTransform>(_: K.Type, _ dOut: UnsafePointer<Float>, _ tiling: WinogradTiling,
+                                                   outChannels o: Int, rows: Range<Int>, _ yHat: UnsafeMutablePointer<Float>,
+                                                   gathered gy: UnsafeMutablePointer<Float>, half: UnsafeMutablePointer<Float>) {
+    let a = K.alpha, m = K.m, tx = tiling.tilesX, plane = tiling.oh * tiling.ow
+    let t = rows.count * tx, ot = o * t, mtt = m * t
+    for oi in 0..<o {
+        // gy[i·m + j][t]: dOut element (i, j) of every tile in the block, zero past the edge.
+        for r in rows {
+            let (img, ty) = r.quotientAndRemainder(dividingBy: tiling.tilesY)
+            let srcPlane = dOut + (img * o + oi) * plane + ty * m * tiling.ow
+            let rowsValid = Swift.min(m, tiling.oh - ty * m), t0 = (r - rows.lowerBound) * tx
+            for tc in 0..<tx {
+                let colsValid = Swift.min(m, tiling.ow - tc * m), d = gy + t0 + tc, s = srcPlane + tc * m
+                for i in 0..<m {
+                    let di = d + i &* m &* t, si = s + i &* tiling.ow
+                    for j in 0..<m { di[j &* t] = i < rowsValid && j < colsValid ? si[j] : 0 }
+                }
+            }
+        }
+        // A down the columns (half[ξ·m + j][t]), then along the rows into Ŷ[ξ·α + k][oi][t].
+        for j in 0..<m {
+            let s = gy + j * t, d = half + j * t
+            K.columns(.gradOutput, t, s, mtt, d, mtt)
+        }
+        for i in 0..<a {
+            let s = half + i * mtt, d = yHat + i * a * ot + oi * t
+            K.columns(.gradOutput, t, s, t, d, ot)
+        }
     }
-    let totalP = SendPtr(total), dwP = SendPtr(dw)
+}
+
+/// dW (O, C, 3, 3) = Gᵀ M G of the summed products M [α²][O][C], output channels split over the
+/// threads.
+func winogradKernelAdjoint<K: WinogradTransform>(_: K.Type, _ total: UnsafePointer<Float>, o: Int, c: Int,
+                                                 _ dW: UnsafeMutablePointer<Float>) {
+    let a = K.alpha, a2 = a * a, oc = o * c
+    let totalP = SendPtr(UnsafeMutablePointer(mutating: total)), dWP = SendPtr(dW)
     parallelFor(o, costPerItem: c * 8 * a2) { lo, hi in
         let half = UnsafeMutablePointer<Float>.allocate(capacity: (3 * a + 9) * c)
         defer { half.deallocate() }
@@ -545,21 +507,11 @@ func winogradKernelGradient<K: WinogradTransform>(_: K.Type, x: UnsafePointer<Fl
             for v in 0..<3 {
                 K.columns(.kernelAdjoint, c, half + v * c, 3 * c, taps + v * c, 3 * c)
             }
-            let d = dwP.p + oi * c * 9
+            let d = dWP.p + oi * c * 9
             for q in 0..<9 {
                 let s = taps + q * c
                 for ci in 0..<c { d[ci &* 9 &+ q] = s[ci] }
             }
         }
-    }
-}
-
-/// Runs `body2` for F(2×2, 3×3) or `body4` for F(4×4, 3×3).
-@inline(__always)
-func withWinograd<R>(_ alg: ConvAlgorithm, _ body2: () -> R, _ body4: () -> R) -> R {
-    switch alg {
-    case .winograd2: return body2()
-    case .winograd4: return body4()
-    case .im2col: preconditionFailure("withWinograd: im2col is not a Winograd algorithm")
     }
 }

@@ -32,10 +32,10 @@ public func benchConv(channels c: Int, size s: Int, batch: Int, threads: Int, re
     x.requiresGrad = true; w.requiresGrad = true
     let flops = 2.0 * Double(batch * c * c * 9 * s * s)
     let fwd = bestTime(reps: reps) { _ = Autograd.noGrad { conv2d(x, weight: w, padding: Padding(1)) } }
-    let gOut = Tensor.randn([batch, c, s, s], rng: &rng)
+    let dOut = Tensor.randn([batch, c, s, s], rng: &rng)
     let both = bestTime(reps: reps) {
         x.zeroGrad(); w.zeroGrad()
-        conv2d(x, weight: w, padding: Padding(1)).backward(gOut)
+        conv2d(x, weight: w, padding: Padding(1)).backward(dOut)
     }
     let bwd = max(both - fwd, 1e-9)
     let m = c, k = 9 * c, n = batch * s * s
