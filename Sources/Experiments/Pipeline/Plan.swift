@@ -124,6 +124,18 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
     return plan
 }
 
+/// Refuses a `--force` name that is not a binding, sweep point or analysis call of the notebook: a typo would
+/// otherwise re-run nothing, silently.
+func checkForced(_ force: Set<String>, in plan: NotebookPlan, notebook: String) throws {
+    let known = plan.check.bindings.ordered.map(\.name.text) + plan.experiments.map(\.name) + plan.analyses.map(\.call)
+    for name in force.sorted() where !known.contains(name) {
+        let near = Suggestion.nearest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+        let listed = Array(NSOrderedSet(array: plan.check.bindings.ordered.map(\.name.text))) as? [String] ?? []
+        throw NotebookError(message: "--force \(name): \(notebook) has no binding named '\(name)'; \(near)bindings: "
+                            + (listed.isEmpty ? "none" : listed.joined(separator: ", ")))
+    }
+}
+
 /// Achieved training GFLOP/s on this machine: from earlier runs in the store, else a default.
 func measuredThroughput(_ store: ResultsStore) -> Double {
     let done = ((try? store.runs(RunFilter(status: .succeeded))) ?? []).suffix(20)

@@ -60,46 +60,6 @@ public struct RunSummary {
     public static let dataMissingStatus: Int32 = 3
 }
 
-/// A notebook that cannot be read at all.
-public struct NotebookError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
-/// The registry used by `loom run`, `plan` and `render`.
-public func notebookRegistry(extra: [CallSchema] = []) -> SchemaRegistry { Vocabulary.registry(adding: extra) }
-
-/// Opens the notebook and its workspace (output folder, store, data root).
-/// `readOnly` (`loom plan`) opens the store for reading only and creates nothing.
-public func openNotebook(_ path: String, outputDirectory: String, readOnly: Bool = false) throws -> (Document, Workspace) {
-    guard !path.isEmpty else { throw NotebookError(message: "the notebook path is empty; pass a .md file") }
-    guard !outputDirectory.isEmpty else {
-        throw NotebookError(message: "--output is empty; pass the folder for the report and results store (default: output)")
-    }
-    let url = URL(fileURLWithPath: path)
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw NotebookError(message: "\(path): no such notebook; the default is notebooks/study.md")
-    }
-    let document = try Document(contentsOf: url, fileName: path)
-    var root = FileManager.default.currentDirectoryPath
-    if let d = document.frontMatter?.data {
-        root = d.hasPrefix("/") ? d : (url.deletingLastPathComponent().path as NSString).appendingPathComponent(d)
-    }
-    return (document, try Workspace(outputDirectory: outputDirectory, dataRoot: root, readOnly: readOnly))
-}
-
-/// Refuses a `--force` name that is not a binding, sweep point or analysis call of the notebook: a typo would
-/// otherwise re-run nothing, silently.
-func checkForced(_ force: Set<String>, in plan: NotebookPlan, notebook: String) throws {
-    let known = plan.check.bindings.ordered.map(\.name.text) + plan.experiments.map(\.name) + plan.analyses.map(\.call)
-    for name in force.sorted() where !known.contains(name) {
-        let near = Suggestion.nearest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
-        let listed = Array(NSOrderedSet(array: plan.check.bindings.ordered.map(\.name.text))) as? [String] ?? []
-        throw NotebookError(message: "--force \(name): \(notebook) has no binding named '\(name)'; \(near)bindings: "
-                            + (listed.isEmpty ? "none" : listed.joined(separator: ", ")))
-    }
-}
-
 /// Runs the whole pipeline and writes `output/<name>.html`.
 public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     let t0 = Date()
