@@ -98,9 +98,10 @@ struct FakeTorchRun {
     }
 
     func run(_ backend: TorchBackend? = nil, events: ((TrainingEvent) -> Void)? = nil) throws {
-        try executeTorchRun(key: key, binding: "e", notebook: "t", config: "{}", spec: spec, seed: 3, teacherWeights: nil,
-                            backend: backend ?? TorchBackend(python: python, processes: 2), workspace: ws, data: DataCache(),
-                            stop: StopFlag(), execution: execution, progress: { events?($0.event) })
+        let job = RunJob(key: key, binding: "e", notebook: "t", config: "{}", spec: spec, seed: 3, teacherWeights: nil,
+                         backend: .torch(backend ?? TorchBackend(python: python, processes: 2)))
+        try job.execute(in: RunContext(workspace: ws, data: DataCache(), stop: StopFlag(), torch: execution),
+                        progress: { events?($0.event) })
     }
 
     var files: TorchRunFiles { TorchRunFiles(workspace: ws, key: key) }

@@ -29,3 +29,18 @@ public func openNotebook(_ path: String, outputDirectory: String, readOnly: Bool
     }
     return (document, try Workspace(outputDirectory: outputDirectory, dataRoot: root, readOnly: readOnly))
 }
+
+/// The notebook as read, with the workspace it runs in and its name (the report is `<name>.html`).
+struct ParsedNotebook {
+    let document: Document
+    let workspace: Workspace
+    /// The file name without its extension.
+    let name: String
+}
+
+/// Step 1: reads the notebook at `path` and opens its workspace under `outputDirectory`.
+func parseNotebook(_ path: String, outputDirectory: String) throws -> ParsedNotebook {
+    let (document, ws) = try openNotebook(path, outputDirectory: outputDirectory)
+    return ParsedNotebook(document: document, workspace: ws,
+                          name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+}

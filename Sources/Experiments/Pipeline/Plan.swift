@@ -63,10 +63,18 @@ public struct NotebookPlan {
     }
 }
 
-/// Builds the plan. `force` names bindings whose runs execute again even when cached.
+/// Checks and plans `document` (steps 2 and 3, as `loom plan` shows them). `force` names bindings whose runs execute
+/// again even when cached.
 public func makePlan(document: Document, registry: SchemaRegistry, workspace ws: Workspace, force: Set<String> = [],
                      throughput: Double? = nil) throws -> NotebookPlan {
-    let check = Checker(registry: registry).check(document)
+    try planNotebook(checkNotebook(document, in: ws, registry: registry), force: force, throughput: throughput)
+}
+
+/// Step 3: resolves the checked cells into experiments and runs, each keyed and marked cached, to resume or to run,
+/// and the analyses into their results. `force` names bindings whose runs execute again even when cached;
+/// `throughput` (GFLOP/s) replaces the one measured from the store's earlier runs.
+public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], throughput: Double? = nil) throws -> NotebookPlan {
+    let document = checked.document, check = checked.check, ws = checked.workspace
     var plan = NotebookPlan(document: document, check: check, experiments: [], members: [:], cellErrors: [:], dataRoot: ws.dataRoot)
     let resolver = Resolver(bindings: check.bindings)
     var keys = RunKeys(manifest: { dataManifest($0.data, root: ws.dataRoot) + inputsManifest($0, root: ws.dataRoot) })

@@ -56,9 +56,12 @@ public struct Workspace {
 
 /// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once).
 final class DataCache {
-    private var cache: [DataSpec: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])] = [:]
+    /// One dataset, loaded.
+    typealias Loaded = (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
 
-    func load(_ spec: DataSpec, root: String) throws -> (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String]) {
+    private var cache: [DataSpec: Loaded] = [:]
+
+    func load(_ spec: DataSpec, root: String) throws -> Loaded {
         if let hit = cache[spec] { return hit }
         let v = try spec.load(root: root)
         cache[spec] = (v.train, v.test, v.normalization, v.classNames)
