@@ -14,6 +14,8 @@ public struct RunOptions {
     public var execute = true
     /// Exit 0 even when cells fail.
     public var keepGoing = false
+    /// Threads for OpenBLAS and the engine; nil leaves them as they are (`LOOM_THREADS`, else all cores).
+    public var threads: Int?
     public var stop = StopFlag()
     /// Step lines ("[1/5] parse …") and notes.
     public var log: (String) -> Void = { print($0) }
@@ -63,6 +65,7 @@ public struct RunSummary {
 /// Runs the whole pipeline and writes `output/<name>.html`.
 public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     let t0 = Date()
+    if let threads = o.threads { Threads.set(threads) }
     o.log("[1/5] parse   \(o.notebookPath)")
     let parsed = try parseNotebook(o.notebookPath, outputDirectory: o.outputDirectory)
     if o.execute { sweepAbandonedRuns(parsed.workspace, log: o.log) }
