@@ -5,13 +5,13 @@ import Notebook
 /// `loom plan`'s content, computed from the notebook and its store without writing anything.
 public struct PlanListing {
     /// The checker's and planner's diagnostics, rendered with their source lines.
-    public var diagnostics: [String] = []
+    public private(set) var diagnostics: [String] = []
     /// cell line, run, seed, state, estimate, backend, key (its first 12 characters).
-    public var rows: [[String]] = []
+    public private(set) var rows: [[String]] = []
     /// The estimated time to run and the counts of experiments, analyses, other outputs and backends.
-    public var totals: [String] = []
+    public private(set) var totals: [String] = []
     /// Whether a cell has an error (`loom plan` then exits 1).
-    public var hasErrors = false
+    public private(set) var hasErrors = false
 
     /// Opens the notebook's store read-only (creating nothing) and plans the notebook.
     public init(notebook path: String, outputDirectory: String) throws {
