@@ -316,12 +316,17 @@ def build_scheduler(optimizer, s, epochs):
     return sched
 
 
-def check_schedule(sched, table):
-    """Loom computed the learning rate of every epoch; timm's scheduler must agree before any training starts."""
+def check_schedule(sched, optimizer, table):
+    """Loom computed the learning rate of every epoch; timm's scheduler must agree before any training starts. Read
+    through timm's public API (`step(epoch)` sets each param group's lr); the groups' rates are put back after."""
+    kept = [g["lr"] for g in optimizer.param_groups]
     for t, expected in enumerate(table):
-        got = sched._get_lr(t)[0]
+        sched.step(t)
+        got = optimizer.param_groups[0]["lr"]
         if abs(got - expected) > 1e-6 * max(abs(expected), 1e-8) + 1e-12:
             raise ConfigError(f"timm's scheduler gives lr {got} at epoch {t}, Loom's schedule {expected}")
+    for g, lr in zip(optimizer.param_groups, kept):
+        g["lr"] = lr
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -390,6 +395,24 @@ class Progress:
 # Training
 
 
+class Ranks:
+    """This process's place in the DDP world (torchrun's environment) and its device."""
+
+    def __init__(self, config):
+        self.rank, self.world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", 0))
+        self.use_cuda = torch.cuda.is_available() and config.get("device", "auto") != "cpu"
+        self.device = torch.device(f"cuda:{self.local_rank}" if self.use_cuda else "cpu")
+        self.main = self.rank == 0
+
+    def start(self):
+        """Binds the GPU and joins the process group (gloo on CPU, NCCL on GPU) when there is more than one process."""
+        if self.use_cuda:
+            torch.cuda.set_device(self.device)
+        if self.world > 1:
+            dist.init_process_group(backend="nccl" if self.use_cuda else "gloo")
+
+
 def device_names(device, world):
     """Every rank's device by name (rank order), for the run's provenance: a GPU's model or the CPU."""
     if device.type == "cuda":
@@ -410,13 +433,92 @@ def reduce_sum(values, device, world):
     return t.tolist()
 
 
-def evaluate(model, loader, device, world):
+def build_loaders(config, ranks, per_process):
+    """The datasets with their transforms, the train sampler and both loaders (each rank tests every world-th image)."""
+    seed, world, rank = config["seed"], ranks.world, ranks.rank
+    train_set, test_set = datasets(config["data"])
+    train_set.transform = build_transform(config["augment"], config["normalize"])
+    test_set.transform = build_transform(config["eval"], config["normalize"])
+    workers = config.get("workers", 0 if not ranks.use_cuda else min(8, (os.cpu_count() or 2) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", 1)))))
+    sampler = torch.utils.data.distributed.DistributedSampler(
+        train_set, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=config["dropLast"])
+    generator = torch.Generator().manual_seed(seed * 1000 + rank)
+    train_loader = torch.utils.data.DataLoader(
+        train_set, batch_size=per_process, sampler=sampler, num_workers=workers, drop_last=config["dropLast"],
+        worker_init_fn=seed_worker, generator=generator, pin_memory=ranks.use_cuda, persistent_workers=workers > 0)
+    test_indices = list(range(rank, len(test_set), world))
+    test_loader = torch.utils.data.DataLoader(torch.utils.data.Subset(test_set, test_indices),
+                                              batch_size=max(per_process, 100), shuffle=False, num_workers=workers)
+    return test_set, sampler, train_loader, test_loader
+
+
+def build_criterion(config, device):
+    """Mixup (or None) and the training loss of (logits, target, images): cross-entropy with label smoothing, or soft
+    targets under Mixup, blended with the teacher's temperature-scaled KL divergence when distilling."""
+    teacher, kd = None, config.get("distillation")
+    if kd:
+        teacher = build_model(kd["teacher"])
+        load_weights(teacher, kd["weights"])
+        teacher.to(device).eval()
+    mix = config.get("mix")
+    smoothing = config["labelSmoothing"]
+    mixup = Mixup(mixup_alpha=mix["mixupAlpha"], cutmix_alpha=mix["cutmixAlpha"], prob=mix["prob"],
+                  switch_prob=mix["switchProb"], mode="batch", label_smoothing=smoothing,
+                  num_classes=config["model"]["classes"]) if mix else None
+    loss_fn = SoftTargetCrossEntropy() if mixup else nn.CrossEntropyLoss(label_smoothing=smoothing)
+
+    def criterion(logits, target, x):
+        loss = loss_fn(logits, target)
+        if teacher is not None:
+            with torch.no_grad():
+                t_logits = teacher(x)
+            temp, alpha = kd["temperature"], kd["alpha"]
+            kl = F.kl_div(F.log_softmax(logits / temp, dim=1), F.softmax(t_logits / temp, dim=1),
+                          reduction="batchmean") * temp * temp
+            loss = (1 - alpha) * loss + alpha * kl
+        return loss
+
+    return mixup, criterion
+
+
+def train_one_epoch(epoch, model, loader, optimizer, criterion, mixup, clip, progress, ranks):
+    """One pass over this rank's shard; returns the summed loss, images and seconds over all ranks."""
+    model.train()
+    batches, loss_sum, seen, seconds = len(loader), 0.0, 0, 0.0
+    tick = time.time()
+    for i, (x, y) in enumerate(loader):
+        x, y = x.to(ranks.device, non_blocking=True), y.to(ranks.device, non_blocking=True)
+        if mixup:
+            x, target = mixup(x, y)
+        else:
+            target = y
+        logits = model(x)
+        loss = criterion(logits, target, x)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"training diverged: loss {loss.item()} at epoch {epoch + 1}, batch {i + 1}; "
+                                     "try a lower learning rate, warmup, or gradient clipping")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        now = time.time()
+        dt, tick = now - tick, now
+        seconds += dt
+        loss_sum += loss.item() * y.shape[0]
+        seen += y.shape[0]
+        progress.write(dict(event="batch", epoch=epoch, batch=i, of=batches, loss=loss.item(),
+                            images_per_second=y.shape[0] * ranks.world / max(dt, 1e-9)), force=i + 1 == batches)
+    return reduce_sum([loss_sum, seen, seconds], ranks.device, ranks.world)
+
+
+def validate(model, loader, ranks):
     """Plain cross-entropy, top-1 and top-5 over the whole test set (each rank takes every world-th image)."""
     model.eval()
     loss_sum, c1, c5, n = 0.0, 0, 0, 0
     with torch.no_grad():
         for x, y in loader:
-            x, y = x.to(device), y.to(device)
+            x, y = x.to(ranks.device), y.to(ranks.device)
             logits = model(x)
             loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
             k = min(5, logits.shape[1])
@@ -425,158 +527,106 @@ def evaluate(model, loader, device, world):
             c5 += (top == y[:, None]).any(dim=1).sum().item()
             n += y.numel()
     model.train()
-    loss_sum, c1, c5, n = reduce_sum([loss_sum, c1, c5, n], device, world)
+    loss_sum, c1, c5, n = reduce_sum([loss_sum, c1, c5, n], ranks.device, ranks.world)
     if n == 0:
         return float("nan"), 0.0, 0.0
     return loss_sum / n, c1 / n, c5 / n
 
 
-def train(config, resume):
-    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
-    local_rank = int(os.environ.get("LOCAL_RANK", 0))
-    use_cuda = torch.cuda.is_available() and config.get("device", "auto") != "cpu"
-    device = torch.device(f"cuda:{local_rank}" if use_cuda else "cpu")
-    if use_cuda:
-        torch.cuda.set_device(device)
-    if world > 1:
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+def resume_from(path, config, model, optimizer, progress):
+    """Loads a checkpoint of this run (refusing another run's) and returns the epoch to start at."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    if ckpt.get("loom_key") != config["run"]["key"]:
+        raise ConfigError(f"checkpoint {path} belongs to run {ckpt.get('loom_key')}, not {config['run']['key']}")
+    model.load_state_dict(ckpt["state_dict"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    start_epoch = ckpt["epoch"] + 1
+    progress.write(dict(event="resumed", epoch=start_epoch), force=True)
+    return start_epoch
+
+
+def save_checkpoint(directory, epoch, config, model, optimizer, top1):
+    """`last.pth.tar` as timm writes it (epoch, arch, state_dict, optimizer, version 2, args, metric) plus the run key."""
+    ckpt = dict(epoch=epoch, arch=config["model"]["arch"], state_dict=model.state_dict(),
+                optimizer=optimizer.state_dict(), version=2, args=config, metric=100 * top1,
+                loom_key=config["run"]["key"])
+    tmp = os.path.join(directory, f"last.pth.tar.{os.getpid()}.tmp")
+    torch.save(ckpt, tmp)
+    os.replace(tmp, os.path.join(directory, "last.pth.tar"))
+
+
+def finish(model, config, test_set, ranks):
+    """Rank 0 writes the final weights, the probe and `status.json`; then every rank leaves the process group."""
     out = config["output"]
-    main = rank == 0
-    if main:
-        os.makedirs(out["dir"], exist_ok=True)
-        write_args_yaml(os.path.join(out["dir"], "args.yaml"), config)
-    progress = Progress(os.path.join(out["dir"], "progress.jsonl"), main)
-
-    epochs, batch = config["epochs"], config["batchSize"]
-    if batch % world != 0:
-        raise ConfigError(f"batchSize {batch} is the global batch and must divide by the {world} processes")
-    per_process = batch // world
-    seed = config["seed"]
-    torch.manual_seed(seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
-    random.seed(seed * 1000 + rank)
-
-    train_set, test_set = datasets(config["data"])
-    train_set.transform = build_transform(config["augment"], config["normalize"])
-    test_set.transform = build_transform(config["eval"], config["normalize"])
-    workers = config.get("workers", 0 if not use_cuda else min(8, (os.cpu_count() or 2) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", 1)))))
-    sampler = torch.utils.data.distributed.DistributedSampler(
-        train_set, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=config["dropLast"])
-    generator = torch.Generator().manual_seed(seed * 1000 + rank)
-    train_loader = torch.utils.data.DataLoader(
-        train_set, batch_size=per_process, sampler=sampler, num_workers=workers, drop_last=config["dropLast"],
-        worker_init_fn=seed_worker, generator=generator, pin_memory=use_cuda, persistent_workers=workers > 0)
-    test_indices = list(range(rank, len(test_set), world))
-    test_loader = torch.utils.data.DataLoader(torch.utils.data.Subset(test_set, test_indices),
-                                              batch_size=max(per_process, 100), shuffle=False, num_workers=workers)
-
-    model = build_model(config["model"])
-    if config.get("weights"):
-        load_weights(model, config["weights"])
-    model.to(device)
-    net = nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None) if world > 1 else model
-
-    teacher, kd = None, config.get("distillation")
-    if kd:
-        teacher = build_model(kd["teacher"])
-        load_weights(teacher, kd["weights"])
-        teacher.to(device).eval()
-
-    optimizer = build_optimizer(model, config["optimizer"])
-    scheduler = build_scheduler(optimizer, config["schedule"], epochs)
-    check_schedule(scheduler, config["lrPerEpoch"])
-
-    mix = config.get("mix")
-    smoothing = config["labelSmoothing"]
-    mixup = Mixup(mixup_alpha=mix["mixupAlpha"], cutmix_alpha=mix["cutmixAlpha"], prob=mix["prob"],
-                  switch_prob=mix["switchProb"], mode="batch", label_smoothing=smoothing,
-                  num_classes=config["model"]["classes"]) if mix else None
-    train_loss_fn = SoftTargetCrossEntropy() if mixup else nn.CrossEntropyLoss(label_smoothing=smoothing)
-
-    start_epoch = 0
-    if resume:
-        ckpt = torch.load(resume, map_location="cpu", weights_only=False)
-        if ckpt.get("loom_key") != config["run"]["key"]:
-            raise ConfigError(f"checkpoint {resume} belongs to run {ckpt.get('loom_key')}, not {config['run']['key']}")
-        model.load_state_dict(ckpt["state_dict"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        start_epoch = ckpt["epoch"] + 1
-        progress.write(dict(event="resumed", epoch=start_epoch), force=True)
-
-    summary_path = os.path.join(out["dir"], "summary.csv")
-    if epochs == 0:
-        loss, top1, top5 = evaluate(net, test_loader, device, world)
-        if main:
-            update_summary(summary_path, dict(epoch=0, train_loss=float("nan"), eval_loss=loss, eval_top1=100 * top1,
-                                              eval_top5=100 * top5, lr=0.0), 0)
-            progress.write(dict(event="epoch", epoch=0, images_per_second=0.0, seconds=0.0), force=True)
-    clip = config.get("clipGrad")
-    for epoch in range(start_epoch, epochs):
-        scheduler.step(epoch)
-        lr = sum(g["lr"] for g in optimizer.param_groups) / len(optimizer.param_groups)
-        sampler.set_epoch(epoch)
-        net.train()
-        batches, loss_sum, seen, seconds = len(train_loader), 0.0, 0, 0.0
-        tick = time.time()
-        for i, (x, y) in enumerate(train_loader):
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            if mixup:
-                x, target = mixup(x, y)
-            else:
-                target = y
-            logits = net(x)
-            loss = train_loss_fn(logits, target)
-            if teacher is not None:
-                with torch.no_grad():
-                    t_logits = teacher(x)
-                temp, alpha = kd["temperature"], kd["alpha"]
-                kl = F.kl_div(F.log_softmax(logits / temp, dim=1), F.softmax(t_logits / temp, dim=1),
-                              reduction="batchmean") * temp * temp
-                loss = (1 - alpha) * loss + alpha * kl
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"training diverged: loss {loss.item()} at epoch {epoch + 1}, batch {i + 1}; "
-                                         "try a lower learning rate, warmup, or gradient clipping")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if clip:
-                torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
-            optimizer.step()
-            now = time.time()
-            dt, tick = now - tick, now
-            seconds += dt
-            loss_sum += loss.item() * y.shape[0]
-            seen += y.shape[0]
-            progress.write(dict(event="batch", epoch=epoch, batch=i, of=batches, loss=loss.item(),
-                                images_per_second=y.shape[0] * world / max(dt, 1e-9)), force=i + 1 == batches)
-        loss_sum, seen, seconds = reduce_sum([loss_sum, seen, seconds], device, world)
-        seconds /= world
-        eval_loss, top1, top5 = evaluate(net, test_loader, device, world)
-        if main:
-            ckpt = dict(epoch=epoch, arch=config["model"]["arch"], state_dict=model.state_dict(),
-                        optimizer=optimizer.state_dict(), version=2, args=config, metric=100 * top1,
-                        loom_key=config["run"]["key"])
-            tmp = os.path.join(out["dir"], f"last.pth.tar.{os.getpid()}.tmp")
-            torch.save(ckpt, tmp)
-            os.replace(tmp, os.path.join(out["dir"], "last.pth.tar"))
-            update_summary(summary_path, dict(epoch=epoch, train_loss=loss_sum / max(seen, 1), eval_loss=eval_loss,
-                                              eval_top1=100 * top1, eval_top5=100 * top5, lr=lr), epoch)
-            progress.write(dict(event="epoch", epoch=epoch, images_per_second=seen / max(seconds, 1e-9),
-                                seconds=seconds), force=True)
-        if world > 1:
-            dist.barrier()
-
-    devices = device_names(device, world)
-    if main:
+    devices = device_names(ranks.device, ranks.world)
+    if ranks.main:
         state = export_state(model)
         save_file(state, out["finalWeights"], metadata={"run": config["run"]["key"],
                                                         "engine": f"torch {torch.__version__} timm {timm.__version__}"})
         write_probe(model, config["model"], test_set, os.path.join(out["dir"], "probe.safetensors"))
         params = sum(p.numel() for p in model.parameters())
         atomic_write(os.path.join(out["dir"], "status.json"),
-                     json.dumps(dict(status="succeeded", params=params, world=world, device=str(device),
+                     json.dumps(dict(status="succeeded", params=params, world=ranks.world, device=str(ranks.device),
                                      devices=devices, torch=torch.__version__, timm=timm.__version__)).encode())
-    if world > 1:
+    if ranks.world > 1:
         dist.barrier()
         dist.destroy_process_group()
+
+
+def train(config, resume):
+    """The run, in timm train.py's order: set up, then per epoch the scheduler step, `train_one_epoch`, `validate`,
+    and (rank 0) the checkpoint, summary row and throughput line."""
+    ranks = Ranks(config)
+    ranks.start()
+    out = config["output"]
+    if ranks.main:
+        os.makedirs(out["dir"], exist_ok=True)
+        write_args_yaml(os.path.join(out["dir"], "args.yaml"), config)
+    progress = Progress(os.path.join(out["dir"], "progress.jsonl"), ranks.main)
+
+    epochs, batch, world = config["epochs"], config["batchSize"], ranks.world
+    if batch % world != 0:
+        raise ConfigError(f"batchSize {batch} is the global batch and must divide by the {world} processes")
+    seed = config["seed"]
+    torch.manual_seed(seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
+    random.seed(seed * 1000 + ranks.rank)
+    test_set, sampler, train_loader, test_loader = build_loaders(config, ranks, batch // world)
+
+    model = build_model(config["model"])
+    if config.get("weights"):
+        load_weights(model, config["weights"])
+    model.to(ranks.device)
+    net = nn.parallel.DistributedDataParallel(model, device_ids=[ranks.local_rank] if ranks.use_cuda else None) if world > 1 else model
+    mixup, criterion = build_criterion(config, ranks.device)
+    optimizer = build_optimizer(model, config["optimizer"])
+    scheduler = build_scheduler(optimizer, config["schedule"], epochs)
+    check_schedule(scheduler, optimizer, config["lrPerEpoch"])
+    start_epoch = resume_from(resume, config, model, optimizer, progress) if resume else 0
+
+    summary_path = os.path.join(out["dir"], "summary.csv")
+    if epochs == 0:
+        loss, top1, top5 = validate(net, test_loader, ranks)
+        if ranks.main:
+            update_summary(summary_path, dict(epoch=0, train_loss=float("nan"), eval_loss=loss, eval_top1=100 * top1,
+                                              eval_top5=100 * top5, lr=0.0), 0)
+            progress.write(dict(event="epoch", epoch=0, images_per_second=0.0, seconds=0.0), force=True)
+    for epoch in range(start_epoch, epochs):
+        scheduler.step(epoch)
+        lr = sum(g["lr"] for g in optimizer.param_groups) / len(optimizer.param_groups)
+        sampler.set_epoch(epoch)
+        loss_sum, seen, seconds = train_one_epoch(epoch, net, train_loader, optimizer, criterion, mixup,
+                                                  config.get("clipGrad"), progress, ranks)
+        seconds /= world
+        eval_loss, top1, top5 = validate(net, test_loader, ranks)
+        if ranks.main:
+            save_checkpoint(out["dir"], epoch, config, model, optimizer, top1)
+            update_summary(summary_path, dict(epoch=epoch, train_loss=loss_sum / max(seen, 1), eval_loss=eval_loss,
+                                              eval_top1=100 * top1, eval_top5=100 * top5, lr=lr), epoch)
+            progress.write(dict(event="epoch", epoch=epoch, images_per_second=seen / max(seconds, 1e-9),
+                                seconds=seconds), force=True)
+        if world > 1:
+            dist.barrier()
+    finish(model, config, test_set, ranks)
 
 
 def write_probe(model, model_config, test_set, path):

@@ -1,10 +1,8 @@
 // `loom run`, `loom render`: the notebook pipeline with a progress bar and Ctrl-C handling.
 import ArgumentParser
 import Dispatch
-import Engine
 import Experiments
 import Foundation
-import Vision
 
 /// Options shared by the notebook commands.
 struct NotebookOptions: ParsableArguments {
@@ -40,14 +38,14 @@ struct RunCommand: ParsableCommand {
     var keepGoing = false
 
     func run() throws {
-        if let t = options.threads { Threads.set(t) }
         var o = RunOptions(notebookPath: options.notebook)
+        o.threads = options.threads
         o.outputDirectory = options.output
         o.force = Set(force)
         o.keepGoing = keepGoing
         let bar = ProgressBar()
         o.log = { bar.log($0) }
-        o.progress = { e, seedIndex, seeds, event in bar.update(e, seedIndex, seeds, event) }
+        o.progress = { e, seedIndex, seeds, event in bar.show(ProgressLine(e, seedIndex: seedIndex, seeds: seeds, event: event)) }
         o.analysisProgress = { call, name, done, total in bar.analysis(call, name, done, total) }
         let stop = o.stop
         installInterruptHandler { stop.request(); bar.log("stopping at the next batch boundary (Ctrl-C again to abort)…") }
@@ -107,32 +105,19 @@ final class ProgressBar: @unchecked Sendable {
         StandardStreams.err(line + "\n")
     }
 
-    func update(_ e: PlannedExperiment, _ seedIndex: Int, _ seeds: Int, _ event: TrainingEvent) {
-        let seedText = (seeds > 1 ? " seed \(seedIndex + 1)/\(seeds)" : "") + " (cell \(e.cellIndex + 1))"
-        switch event {
-        case let .batch(epoch, batch, of, loss, ips):
+    /// Logs a line, or redraws the bar (terminal only, at most every 0.2 s, and always an epoch's last batch).
+    func show(_ line: ProgressLine) {
+        switch line {
+        case let .bar(last, text):
             lock.lock(); defer { lock.unlock() }
             guard tty else { return }
             let now = Date()
-            guard now.timeIntervalSince(lastLine) > 0.2 || batch + 1 == of else { return }
+            guard now.timeIntervalSince(lastLine) > 0.2 || last else { return }
             lastLine = now
-            let epochs = e.spec.epochs
-            let done = Double(epoch) + Double(batch + 1) / Double(of)
-            let width = 24, filled = Int(done / Double(max(epochs, 1)) * Double(width))
-            let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
-            let remaining = (Double(epochs) - done) * Double(of) * Double(e.spec.batchSize) / max(ips, 1e-9)
-            let text = "\(e.name)\(seedText) [\(bar)] epoch \(epoch + 1)/\(epochs) batch \(batch + 1)/\(of) loss "
-                + String(format: "%.3f %.0f img/s ETA ", loss, ips) + eta(remaining)
-            StandardStreams.err("\r\u{1B}[K" + text)
+            StandardStreams.err("\r\u{1B}[K" + text())
             active = true
-        case let .epoch(m):
-            log("\(e.name)\(seedText) epoch \(m.epoch + 1)/\(e.spec.epochs)  "
-                + String(format: "train loss %.4f  test loss %.4f  top-1 %.2f%%  top-5 %.2f%%  lr %.4g  %.0f img/s  %.1f s",
-                         m.trainLoss, m.testLoss, m.top1 * 100, m.top5 * 100, m.learningRate, m.imagesPerSecond, m.seconds))
-        case let .resumed(epoch, batch):
-            log("\(e.name)\(seedText): resuming at epoch \(epoch + 1), batch \(batch + 1)")
-        case let .warning(w):
-            log("warning: \(e.name)\(seedText): \(w)")
+        case let .log(text):
+            log(text)
         }
     }
 
@@ -152,12 +137,5 @@ final class ProgressBar: @unchecked Sendable {
     func finish() {
         lock.lock(); defer { lock.unlock() }
         if active { StandardStreams.err("\n"); active = false }
-    }
-
-    private func eta(_ s: Double) -> String {
-        // Whole seconds as Int without String(format:) (`%d` reads 32 bits of a Swift Int); clamped so an absurd
-        // estimate cannot trap in the conversion.
-        let t = Int(min(max(s.isFinite ? s : 0, 0), 1e12)), two: (Int) -> String = { $0 < 10 ? "0\($0)" : "\($0)" }
-        return s < 60 ? String(format: "%.0fs", s) : s < 3600 ? "\(t / 60)m\(two(t % 60))s" : "\(t / 3600)h\(two(t % 3600 / 60))m"
     }
 }

@@ -98,9 +98,10 @@ struct FakeTorchRun {
     }
 
     func run(_ backend: TorchBackend? = nil, events: ((TrainingEvent) -> Void)? = nil) throws {
-        try executeTorchRun(key: key, binding: "e", notebook: "t", config: "{}", spec: spec, seed: 3, teacherWeights: nil,
-                            backend: backend ?? TorchBackend(python: python, processes: 2), workspace: ws, data: DataCache(),
-                            stop: StopFlag(), execution: execution, progress: { events?($0.event) })
+        let job = RunJob(key: key, binding: "e", notebook: "t", config: "{}", spec: spec, seed: 3, teacherWeights: nil,
+                         backend: .torch(backend ?? TorchBackend(python: python, processes: 2)))
+        try job.execute(in: RunContext(workspace: ws, data: DataCache(), stop: StopFlag(), torch: execution),
+                        progress: { events?($0.event) })
     }
 
     var files: TorchRunFiles { TorchRunFiles(workspace: ws, key: key) }
@@ -447,11 +448,30 @@ struct FakeTorchRun {
 
     // MARK: - Real torchrun (LOOM_TORCH_PYTHON)
 
-    @Test func integrationNote() {
-        if torchPython == nil {
-            print("TorchBackendTests: skipped: LOOM_TORCH_PYTHON not set (point it at a Python with torch, timm and "
-                  + "safetensors to train with torchrun --nproc_per_node=2)")
+    /// The trainer Loom copies into a torch run reads the config Loom writes: its format is `TorchConfig.format`,
+    /// every key it requires (`config["…"]`) is written, and every key written is read, except `processes` and
+    /// `nodes` (recorded in args.yaml; the world comes from torchrun's environment). Runs without torch, so a renamed
+    /// key fails here rather than only with LOOM_TORCH_PYTHON set.
+    @Test func trainerReadsTheConfigLoomWrites() throws {
+        let script = try String(contentsOfFile: try TorchLaunch.trainerScript(), encoding: .utf8)
+        #expect(script.contains("FORMAT = \"\(TorchConfig.format)\""))
+        func keys(_ pattern: String) -> Set<String> {
+            let regex = try! NSRegularExpression(pattern: pattern)
+            return Set(regex.matches(in: script, range: NSRange(script.startIndex..., in: script)).compactMap {
+                Range($0.range(at: 1), in: script).map { String(script[$0]) }
+            })
         }
+        let required = keys(#"config\["([A-Za-z]+)"\]"#), optional = keys(#"config\.get\("([A-Za-z]+)""#)
+        let (spec, _, _) = try torchSpec("let e = Experiment(model: .resnet(layers: [1], channels: [4]), data: .cifar10, epochs: 1)")
+        let files = TorchRunFiles(directory: "/o/checkpoints/k/torch", finalWeights: "/o/checkpoints/k/final.safetensors")
+        let json = try TorchConfig.json(spec: spec, key: "k", binding: "e", seed: 0, backend: TorchBackend(python: "p"),
+                                        data: TorchData(kind: "cifar10", train: "/d", test: "/d", normalization: .cifar10),
+                                        files: files, weights: nil, teacherWeights: nil)
+        let written = Set(try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any]).keys)
+        #expect(required.count >= 15, "\(required)")
+        #expect(required.subtracting(written).isEmpty, "the trainer requires keys Loom does not write: \(required.subtracting(written))")
+        #expect(written.subtracting(required.union(optional)) == ["processes", "nodes"],
+                "keys Loom writes that the trainer never reads: \(written.subtracting(required.union(optional)))")
     }
 
     /// Trains a tiny SE-ResNet and a tiny ViT for one epoch with `torchrun --nproc_per_node=2` (gloo on CPU), next to

@@ -1,206 +1,135 @@
-// Execute: trains (or evaluates) one seed of an experiment, recording everything in the store.
-import Engine
+// Execute: the pipeline's fourth step — each pending run as a job on its backend, then each pending analysis result.
 import Foundation
 import Notebook
-import Vision
 
-/// Where a notebook's files live: the results store, checkpoints and the data root.
-public struct Workspace {
-    public let outputDirectory: String
-    public let dataRoot: String
-    public let store: ResultsStore
+/// What the execute step leaves for the report: the plan with what finished marked cached, why the rest has no
+/// result, and the counts of the summary.
+struct ExecutedNotebook {
+    var plan: NotebookPlan
+    let workspace: Workspace
+    /// The notebook's name, stored with each run and result.
+    let notebook: String
+    /// Datasets loaded while executing (the report's samples and confusion matrices reuse them).
+    let data = DataCache()
+    /// Whether the step ran at all (`loom render` skips it).
+    let executed: Bool
+    /// Failure messages by run or analysis key (this invocation).
+    var failures: [String: String] = [:]
+    /// Data-missing notes by run or analysis key (this invocation).
+    var missing: [String: String] = [:]
+    var trained = 0, failed = 0, analysed = 0
+    /// Runs skipped because their dataset files are absent.
+    var missingData = 0
+    var interrupted = false
 
-    /// - Parameter readOnly: open the store for reading only (`loom plan`): an existing store is never written, and
-    ///   where none exists an empty one in memory stands in, so nothing is created on disk.
-    public init(outputDirectory: String, dataRoot: String, readOnly: Bool = false) throws {
-        self.outputDirectory = outputDirectory
-        self.dataRoot = dataRoot
-        let path = (outputDirectory as NSString).appendingPathComponent("loom.sqlite")
-        if readOnly {
-            store = FileManager.default.fileExists(atPath: path) ? try ResultsStore(readingAt: path) : try ResultsStore(emptyNamed: path)
-        } else {
-            store = try ResultsStore(path: path)
+    init(_ plan: NotebookPlan, _ parsed: ParsedNotebook, executed: Bool) {
+        self.plan = plan; self.workspace = parsed.workspace; self.notebook = parsed.name; self.executed = executed
+    }
+}
+
+/// Step 4: trains every run that is not cached, in notebook order, then computes every analysis result whose run
+/// has trained. A failed run is recorded and the rest go on; a missing dataset skips its experiment's seeds; a stop
+/// request ends the step (the interrupted run keeps its checkpoint).
+func executeNotebook(_ plan: NotebookPlan, _ parsed: ParsedNotebook, _ o: RunOptions) -> ExecutedNotebook {
+    var execution = Execution(outcome: ExecutedNotebook(plan, parsed, executed: true), options: o)
+    for ei in plan.experiments.indices where !execution.outcome.interrupted {
+        execution.runExperiment(ei)
+    }
+    if !execution.outcome.interrupted { execution.runAnalyses() }
+    return execution.outcome
+}
+
+/// The execute step in progress.
+private struct Execution {
+    var outcome: ExecutedNotebook
+    let options: RunOptions
+
+    var context: RunContext { RunContext(workspace: outcome.workspace, data: outcome.data, stop: options.stop) }
+
+    /// Trains the pending seeds of experiment `ei`, each as a job on the experiment's backend.
+    mutating func runExperiment(_ ei: Int) {
+        let e = outcome.plan.experiments[ei], progress = options.progress
+        for (ri, run) in e.runs.enumerated() where run.state != .cached {
+            if let t = e.teacher, let failure = teacherProblem(plan: outcome.plan, teacher: t, failures: outcome.failures) {
+                outcome.failures[run.key] = failure
+                continue
+            }
+            startForcedRunAfresh(e, run)
+            let teacherWeights = e.teacher.flatMap { outcome.plan.runs(of: $0).first?.runs.first.map { outcome.workspace.finalWeights($0.key) } }
+            do {
+                try RunJob(e, run, notebook: outcome.notebook, teacherWeights: teacherWeights)
+                    .execute(in: context, progress: { p in progress(e, ri, e.runs.count, p.event) })
+                outcome.plan.experiments[ei].runs[ri].state = .cached
+                outcome.trained += 1
+            } catch let error as DataMissing {
+                for r in e.runs { outcome.missing[r.key] = error.message }
+                outcome.missingData += e.runs.count
+                options.log("data missing for \(e.name): \(error.message)")
+                return
+            } catch is Interrupted {
+                outcome.interrupted = true
+                options.log("stopped: \(e.name) seed \(run.seed) keeps its checkpoint; `loom run` resumes it")
+                return
+            } catch {
+                outcome.failures[run.key] = "\(error)"
+                outcome.failed += 1
+                options.log("error: \(e.name) (seed \(run.seed)) failed: \(error)")
+            }
         }
     }
 
-    public func checkpointDirectory(_ key: String) -> String {
-        (outputDirectory as NSString).appendingPathComponent("checkpoints/\(key)")
-    }
-
-    /// The final weights of a finished run (timm names).
-    public func finalWeights(_ key: String) -> String { checkpointDirectory(key) + "/final.safetensors" }
-
-    /// Provenance of this process: commit, engine, BLAS library and core, Loom's kernel ISA, threads, CPU.
-    public static let environment: RunEnvironment = {
-        let machine = MachineFacts.current
-        return RunEnvironment(gitCommit: gitCommit(), engineVersion: engineNumericsVersion, blasConfig: Threads.blasConfig,
-                              threads: machine.threads, cpu: machine.cpu, isa: machine.isa,
-                              blasCore: machine.blasCore)
-    }()
-
-    static func gitCommit() -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "rev-parse", "--short=12", "HEAD"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(data: pipe.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8)?
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
-
-/// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once).
-final class DataCache {
-    private var cache: [DataSpec: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])] = [:]
-
-    func load(_ spec: DataSpec, root: String) throws -> (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String]) {
-        if let hit = cache[spec] { return hit }
-        let v = try spec.load(root: root)
-        cache[spec] = (v.train, v.test, v.normalization, v.classNames)
-        return cache[spec]!
-    }
-}
-
-extension DataSpec: Hashable {
-    public func hash(into h: inout Hasher) { h.combine(String(describing: self)) }
-}
-
-/// A request to stop at the next batch boundary (Ctrl-C).
-public final class StopFlag: @unchecked Sendable {
-    private var flag = false
-    private let lock = NSLock()
-    public init() {}
-    public func request() { lock.lock(); flag = true; lock.unlock() }
-    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return flag }
-}
-
-/// Raised when a stop was requested; the run stays resumable.
-public struct Interrupted: Error, CustomStringConvertible {
-    public var description: String { "stopped at a batch boundary; `loom run` again resumes from the checkpoint" }
-}
-
-/// Progress of a running experiment, for a progress bar or log lines.
-public struct RunProgress {
-    public var label: String
-    public var seed: Int
-    public var event: TrainingEvent
-}
-
-/// Trains one seed of `spec` under `key`, writing the run, its epochs and its summary to the
-/// store; the final weights go to `checkpoints/<key>/final.safetensors`.
-func executeRun(key: String, binding: String, notebook: String, config: String, spec: ExperimentSpec, seed: Int,
-                teacherWeights: String?, workspace ws: Workspace, data: DataCache, stop: StopFlag,
-                progress: (RunProgress) -> Void) throws {
-    let store = ws.store
-    let started = Date()
-    // Missing data is not a failed run: the report says how to get it and nothing is stored.
-    let d: (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
-    do {
-        d = try data.load(spec.data, root: ws.dataRoot)
-        // Checked before the run is recorded: a batch of mixed sizes cannot be stacked, and would stop the process.
-        if case .imageFolder = spec.data, !spec.resizesImages {
-            try ImageFolder.checkUniformSize(d.train)
-            try ImageFolder.checkUniformSize(d.test)
+    /// A forced re-run of a finished run trains from scratch, not "resume" its last checkpoint.
+    func startForcedRunAfresh(_ e: PlannedExperiment, _ run: PlannedRun) {
+        let force = options.force, plan = outcome.plan, ws = outcome.workspace
+        guard run.state == .resume,
+              force.contains(e.name) || plan.members.contains(where: { force.contains($0.key) && $0.value.contains(e.name) }),
+              (try? ws.store.run(key: run.key))??.status == .succeeded else { return }
+        for f in ["checkpoint.safetensors", "checkpoint.prev.safetensors"] {
+            try? FileManager.default.removeItem(atPath: ws.checkpointDirectory(run.key) + "/" + f)
         }
-    } catch {
-        if case CIFARError.missingFile = error { throw DataMissing(message: "\(error)") }
-        if case ImageFolderError.missingRoot = error { throw DataMissing(message: "\(error)") }
-        throw ExecuteError("\(error)")
     }
-    let lock = RunLock.acquire(ws, key: key)  // released when this function returns, or by the kernel if the process dies
-    defer { lock?.release() }
-    try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
-                                 environment: Workspace.environment, startedAt: started))
-    do {
-        let model = spec.model.build(seed: UInt64(seed))
-        if let w = spec.weights {
-            try model.load(safetensors: w.hasPrefix("/") ? w : (ws.dataRoot as NSString).appendingPathComponent(w))
-        }
-        let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: d.normalization),
-                               batchSize: spec.batchSize, shuffle: true,
-                               // timm drops the last partial batch; Mixup pairs a batch with its reverse and needs it even.
-                               dropLast: spec.mix != nil && d.train.count >= spec.batchSize, seed: UInt64(seed))
-        let test = DataLoader(d.test, pipeline: spec.testPipeline(normalization: d.normalization),
-                              batchSize: max(spec.batchSize, 100), shuffle: false, seed: 0)
-        var setup = TrainingSetup(model: model, train: train, test: test, classes: spec.classes,
-                                  optimizer: spec.optimizer, schedule: spec.schedule)
-        setup.labelSmoothing = Float(spec.lossLabelSmoothing)
-        setup.mixup = spec.mixup
-        setup.clipGradNorm = spec.clipGrad.map(Float.init)
-        setup.checkpointDirectory = ws.checkpointDirectory(key)
-        setup.fingerprint = key
-        if let kd = spec.distillation {
-            let teacher = kd.teacher.model.build(seed: 0)
-            guard let tw = teacherWeights else { throw ExecuteError("the teacher has no trained weights") }
-            try teacher.load(safetensors: tw)
-            setup.distillation = Distillation(teacher: teacher, temperature: Float(kd.temperature),
-                                              alpha: Float(kd.alpha), gamma: Float(1 - kd.alpha))
-        }
-        let trainer = Trainer(setup)
-        var history: [EpochMetrics] = []
-        if spec.epochs == 0 && spec.classes == 0 {
-            // A feature extractor (no head): nothing to score; the run provides weights for analyses.
-            history = [EpochMetrics(epoch: 0, trainLoss: .nan, testLoss: .nan, top1: .nan, top5: .nan,
-                                    learningRate: 0, imagesPerSecond: 0, seconds: 0)]
-        } else if spec.epochs == 0 {
-            let (loss, top1, top5) = trainer.evaluate()
-            history = [EpochMetrics(epoch: 0, trainLoss: .nan, testLoss: loss, top1: top1, top5: top5,
-                                    learningRate: 0, imagesPerSecond: 0, seconds: 0)]
-        } else {
-            let result = try trainer.run(events: { event in
-                if case let .epoch(m) = event {
-                    try? store.appendEpoch(EpochRecord(runKey: key, seed: seed, epoch: m.epoch, trainLoss: m.trainLoss,
-                                                       testLoss: m.testLoss, top1: m.top1, top5: m.top5,
-                                                       lr: m.learningRate, imagesPerSecond: m.imagesPerSecond,
-                                                       wallSeconds: m.seconds))
+
+    /// Computes every pending analysis result whose run is trained; one whose run failed or is missing says why.
+    mutating func runAnalyses() {
+        for (ai, a) in outcome.plan.analyses.enumerated() {
+            for (ti, t) in a.targets.enumerated() where t.state != .cached {
+                guard !options.stop.isSet else { outcome.interrupted = true; break }
+                // The state as of now: the run may have trained earlier in this invocation.
+                let state = outcome.plan.experiments.lazy.flatMap(\.runs).first { $0.key == t.runKey }?.state
+                if state != .cached {
+                    if let m = outcome.missing[t.runKey] { outcome.missing[t.key] = m; continue }
+                    outcome.failures[t.key] = outcome.failures[t.runKey].map { "\(t.experiment.name) failed: \($0)" }
+                        ?? "\(t.experiment.name) has not finished training"
+                    outcome.failed += 1
+                    continue
                 }
-                progress(RunProgress(label: binding, seed: seed, event: event))
-            }, shouldStop: { stop.isSet })
-            guard result.completed else { throw Interrupted() }
-            history = result.history
+                runAnalysis(a, t, at: (ai, ti))
+            }
         }
-        // An evaluation-only run (epochs: 0) wrote no checkpoint, so its folder may not exist yet.
-        try FileManager.default.createDirectory(atPath: ws.checkpointDirectory(key), withIntermediateDirectories: true)
-        try SafeTensors.write(model.stateDict(), metadata: ["run": key, "engine": engineNumericsVersion], to: ws.finalWeights(key))
-        // The model's input size is the evaluation pipeline's output (a resize may change the files' size).
-        var probeRNG = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
-        let sized = spec.testPipeline(normalization: d.normalization)(d.test.images[0], rng: &probeRNG)
-        let probe = Tensor.zeros([1, 3, sized.height, sized.width])
-        model.eval()
-        let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(probe) } }
-        let last = history.last!
-        var summary: [String: Double] = ["top1": last.top1, "top5": last.top5, "testLoss": last.testLoss,
-                                         "params": Double(model.parameterCount), "flops": Double(flops / 2),
-                                         "trainTime": history.reduce(0) { $0 + $1.seconds },
-                                         "imagesPerSecond": last.imagesPerSecond, "trainLoss": last.trainLoss]
-        summary = summary.filter { $0.value.isFinite }  // e.g. no accuracy for a headless feature extractor
-        try store.finishRun(key: key, outcome: .succeeded, summary: summary, endedAt: Date(),
-                            wallSeconds: Date().timeIntervalSince(started))
-    } catch let e as Interrupted {
-        try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-        throw e
-    } catch let e as TrainingError {
-        try? store.finishRun(key: key, outcome: .diverged(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-        throw ExecuteError(e.description)
-    } catch {
-        try? store.finishRun(key: key, outcome: .failed("\(error)"), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-        throw ExecuteError("\(error)")
+    }
+
+    /// Computes one analysis result and stores it.
+    mutating func runAnalysis(_ a: PlannedAnalysis, _ t: AnalysisTarget, at index: (analysis: Int, target: Int)) {
+        let analysisProgress = options.analysisProgress
+        options.log("analysis \(a.call)(\(t.experiment.name))")
+        let started = Date()
+        do {
+            try executeAnalysis(a, t, notebook: outcome.notebook, workspace: outcome.workspace, data: outcome.data,
+                                progress: { done, total in analysisProgress(a.call, t.experiment.name, done, total) })
+            outcome.plan.analyses[index.analysis].targets[index.target].state = .cached
+            outcome.analysed += 1
+            options.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
+        } catch {
+            outcome.failures[t.key] = "\(error)"
+            outcome.failed += 1
+            options.log("error: \(a.call)(\(t.experiment.name)) failed: \(error)")
+        }
     }
 }
 
-/// The dataset's files are not there; the message names the file and where to get it.
-public struct DataMissing: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
-/// A run that failed, with the message the report shows.
-public struct ExecuteError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+/// Why a teacher cannot be used yet (failed or missing), or nil.
+func teacherProblem(plan: NotebookPlan, teacher: String, failures: [String: String]) -> String? {
+    guard let t = plan.runs(of: teacher).first, let run = t.runs.first else { return "teacher \(teacher) is not a planned experiment" }
+    if let f = failures[run.key] { return "teacher \(teacher) failed: \(f)" }
+    return run.state == .cached ? nil : "teacher \(teacher) has not finished training"
 }

@@ -63,10 +63,18 @@ public struct NotebookPlan {
     }
 }
 
-/// Builds the plan. `force` names bindings whose runs execute again even when cached.
+/// Checks and plans `document` (steps 2 and 3, as `loom plan` shows them). `force` names bindings whose runs execute
+/// again even when cached.
 public func makePlan(document: Document, registry: SchemaRegistry, workspace ws: Workspace, force: Set<String> = [],
                      throughput: Double? = nil) throws -> NotebookPlan {
-    let check = Checker(registry: registry).check(document)
+    try planNotebook(checkNotebook(document, in: ws, registry: registry), force: force, throughput: throughput)
+}
+
+/// Step 3: resolves the checked cells into experiments and runs, each keyed and marked cached, to resume or to run,
+/// and the analyses into their results. `force` names bindings whose runs execute again even when cached;
+/// `throughput` (GFLOP/s) replaces the one measured from the store's earlier runs.
+public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], throughput: Double? = nil) throws -> NotebookPlan {
+    let document = checked.document, check = checked.check, ws = checked.workspace
     var plan = NotebookPlan(document: document, check: check, experiments: [], members: [:], cellErrors: [:], dataRoot: ws.dataRoot)
     let resolver = Resolver(bindings: check.bindings)
     var keys = RunKeys(manifest: { dataManifest($0.data, root: ws.dataRoot) + inputsManifest($0, root: ws.dataRoot) })
@@ -122,6 +130,18 @@ public func makePlan(document: Document, registry: SchemaRegistry, workspace ws:
     }
     planAnalyses(&plan, store: ws.store, force: force, gflops: gflops)
     return plan
+}
+
+/// Refuses a `--force` name that is not a binding, sweep point or analysis call of the notebook: a typo would
+/// otherwise re-run nothing, silently.
+func checkForced(_ force: Set<String>, in plan: NotebookPlan, notebook: String) throws {
+    let known = plan.check.bindings.ordered.map(\.name.text) + plan.experiments.map(\.name) + plan.analyses.map(\.call)
+    for name in force.sorted() where !known.contains(name) {
+        let near = Suggestion.nearest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+        let listed = Array(NSOrderedSet(array: plan.check.bindings.ordered.map(\.name.text))) as? [String] ?? []
+        throw NotebookError(message: "--force \(name): \(notebook) has no binding named '\(name)'; \(near)bindings: "
+                            + (listed.isEmpty ? "none" : listed.joined(separator: ", ")))
+    }
 }
 
 /// Achieved training GFLOP/s on this machine: from earlier runs in the store, else a default.

@@ -3,6 +3,18 @@ import Engine
 import Foundation
 import Notebook
 
+/// Step 5: the report of an executed (or, for `loom render`, only planned) notebook, as one HTML page.
+func renderNotebook(_ x: ExecutedNotebook) -> String {
+    ReportAssembler(plan: x.plan, workspace: x.workspace, notebook: x.notebook, failures: x.failures, missing: x.missing,
+                    data: x.data, executed: x.executed).html()
+}
+
+/// Writes the report, creating the output folder if needed.
+func writeReport(_ html: String, to path: String, outputDirectory: String) throws {
+    try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+    try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+}
+
 /// Builds the report model (pure apart from store reads and output computations).
 struct ReportAssembler {
     let plan: NotebookPlan

@@ -14,6 +14,8 @@ public struct RunOptions {
     public var execute = true
     /// Exit 0 even when cells fail.
     public var keepGoing = false
+    /// Threads for OpenBLAS and the engine; nil leaves them as they are (`LOOM_THREADS`, else all cores).
+    public var threads: Int?
     public var stop = StopFlag()
     /// Step lines ("[1/5] parse …") and notes.
     public var log: (String) -> Void = { print($0) }
@@ -60,162 +62,57 @@ public struct RunSummary {
     public static let dataMissingStatus: Int32 = 3
 }
 
-/// A notebook that cannot be read at all.
-public struct NotebookError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
-/// The registry used by `loom run`, `plan` and `render`.
-public func notebookRegistry(extra: [CallSchema] = []) -> SchemaRegistry { Vocabulary.registry(adding: extra) }
-
-/// Opens the notebook and its workspace (output folder, store, data root).
-/// `readOnly` (`loom plan`) opens the store for reading only and creates nothing.
-public func openNotebook(_ path: String, outputDirectory: String, readOnly: Bool = false) throws -> (Document, Workspace) {
-    guard !path.isEmpty else { throw NotebookError(message: "the notebook path is empty; pass a .md file") }
-    guard !outputDirectory.isEmpty else {
-        throw NotebookError(message: "--output is empty; pass the folder for the report and results store (default: output)")
-    }
-    let url = URL(fileURLWithPath: path)
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw NotebookError(message: "\(path): no such notebook; the default is notebooks/study.md")
-    }
-    let document = try Document(contentsOf: url, fileName: path)
-    var root = FileManager.default.currentDirectoryPath
-    if let d = document.frontMatter?.data {
-        root = d.hasPrefix("/") ? d : (url.deletingLastPathComponent().path as NSString).appendingPathComponent(d)
-    }
-    return (document, try Workspace(outputDirectory: outputDirectory, dataRoot: root, readOnly: readOnly))
-}
-
-/// Refuses a `--force` name that is not a binding, sweep point or analysis call of the notebook: a typo would
-/// otherwise re-run nothing, silently.
-func checkForced(_ force: Set<String>, in plan: NotebookPlan, notebook: String) throws {
-    let known = plan.check.bindings.ordered.map(\.name.text) + plan.experiments.map(\.name) + plan.analyses.map(\.call)
-    for name in force.sorted() where !known.contains(name) {
-        let near = Suggestion.nearest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
-        let listed = Array(NSOrderedSet(array: plan.check.bindings.ordered.map(\.name.text))) as? [String] ?? []
-        throw NotebookError(message: "--force \(name): \(notebook) has no binding named '\(name)'; \(near)bindings: "
-                            + (listed.isEmpty ? "none" : listed.joined(separator: ", ")))
-    }
-}
-
 /// Runs the whole pipeline and writes `output/<name>.html`.
 public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     let t0 = Date()
-    let name = URL(fileURLWithPath: o.notebookPath).deletingPathExtension().lastPathComponent
+    if let threads = o.threads { Threads.set(threads) }
     o.log("[1/5] parse   \(o.notebookPath)")
-    let (document, ws) = try openNotebook(o.notebookPath, outputDirectory: o.outputDirectory)
-    if o.execute { sweepAbandonedRuns(ws, log: o.log) }
-    o.log("[2/5] check   \(document.cells.count) cells")
-    var plan = try makePlan(document: document, registry: notebookRegistry(extra: o.extraCalls), workspace: ws, force: o.force)
+    let parsed = try parseNotebook(o.notebookPath, outputDirectory: o.outputDirectory)
+    if o.execute { sweepAbandonedRuns(parsed.workspace, log: o.log) }
+    o.log("[2/5] check   \(parsed.document.cells.count) cells")
+    let checked = checkNotebook(parsed.document, in: parsed.workspace, registry: notebookRegistry(extra: o.extraCalls))
+    let plan = try planNotebook(checked, force: o.force)
     try checkForced(o.force, in: plan, notebook: o.notebookPath)
-    let diagnostics = plan.check.diagnostics.filter { $0.severity == .error } + plan.cellErrors.values.flatMap { $0 }
-    for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) { o.log(d.rendered(in: document.source)) }
-    let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached } }
-    o.log("[3/5] plan    \(plan.experiments.count) experiments, \(plan.experiments.reduce(0) { $0 + $1.runs.count }) runs: "
-          + "\(pending.count) to run (~\(formatSeconds(pending.reduce(0) { $0 + $1.estimate }))), rest cached")
-    var summary = RunSummary(reportPath: (o.outputDirectory as NSString).appendingPathComponent(name + ".html"))
-    summary.errors = diagnostics.count
-    let pendingAnalyses = plan.analyses.flatMap { a in a.targets.filter { $0.state != .cached } }
-    if !plan.analyses.isEmpty {
-        o.log("        \(plan.analyses.count) analyses, \(plan.analyses.reduce(0) { $0 + $1.targets.count }) results: "
-              + "\(pendingAnalyses.count) to compute (~\(formatSeconds(pendingAnalyses.reduce(0) { $0 + $1.estimate }))), rest cached")
-    }
-    var failures: [String: String] = [:], missing: [String: String] = [:]
-    let data = DataCache()
-    if o.execute {
-        o.log("[4/5] execute")
-        outer: for (ei, e) in plan.experiments.enumerated() {
-            seeds: for (ri, run) in e.runs.enumerated() where run.state != .cached {
-                if let t = e.teacher, let failure = teacherProblem(plan: plan, teacher: t, failures: failures) {
-                    failures[run.key] = failure
-                    continue
-                }
-                if run.state == .resume, o.force.contains(e.name) || plan.members.contains(where: { o.force.contains($0.key) && $0.value.contains(e.name) }),
-                   (try? ws.store.run(key: run.key))??.status == .succeeded {
-                    // Forced re-run of a finished run: train from scratch, not "resume" its last checkpoint.
-                    for f in ["checkpoint.safetensors", "checkpoint.prev.safetensors"] {
-                        try? FileManager.default.removeItem(atPath: ws.checkpointDirectory(run.key) + "/" + f)
-                    }
-                }
-                let teacherWeights = e.teacher.flatMap { plan.runs(of: $0).first?.runs.first.map { ws.finalWeights($0.key) } }
-                do {
-                    if case .torch(let torch) = e.backend {
-                        try executeTorchRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON,
-                                            spec: e.spec, seed: run.seed, teacherWeights: teacherWeights, backend: torch,
-                                            workspace: ws, data: data, stop: o.stop,
-                                            progress: { p in o.progress(e, ri, e.runs.count, p.event) })
-                    } else {
-                        try executeRun(key: run.key, binding: e.name, notebook: name, config: e.value.canonicalJSON, spec: e.spec,
-                                       seed: run.seed, teacherWeights: teacherWeights, workspace: ws, data: data, stop: o.stop,
-                                       progress: { p in o.progress(e, ri, e.runs.count, p.event) })
-                    }
-                    plan.experiments[ei].runs[ri].state = .cached
-                    summary.trained += 1
-                } catch let error as DataMissing {
-                    for r in e.runs { missing[r.key] = error.message }
-                    summary.missingData += e.runs.count
-                    o.log("data missing for \(e.name): \(error.message)")
-                    break seeds
-                } catch is Interrupted {
-                    summary.interrupted = true
-                    o.log("stopped: \(e.name) seed \(run.seed) keeps its checkpoint; `loom run` resumes it")
-                    break outer
-                } catch {
-                    failures[run.key] = "\(error)"
-                    summary.failed += 1
-                    o.log("error: \(e.name) (seed \(run.seed)) failed: \(error)")
-                }
-            }
-        }
-        if !summary.interrupted {
-            for (ai, a) in plan.analyses.enumerated() {
-                for (ti, t) in a.targets.enumerated() where t.state != .cached {
-                    guard !o.stop.isSet else { summary.interrupted = true; break }
-                    // The state as of now: the run may have trained earlier in this invocation.
-                    let state = plan.experiments.lazy.flatMap(\.runs).first { $0.key == t.runKey }?.state
-                    if state != .cached {
-                        if let m = missing[t.runKey] { missing[t.key] = m; continue }
-                        failures[t.key] = failures[t.runKey].map { "\(t.experiment.name) failed: \($0)" }
-                            ?? "\(t.experiment.name) has not finished training"
-                        summary.failed += 1
-                        continue
-                    }
-                    o.log("analysis \(a.call)(\(t.experiment.name))")
-                    let started = Date()
-                    do {
-                        try executeAnalysis(a, t, notebook: name, workspace: ws, data: data,
-                                            progress: { done, total in o.analysisProgress(a.call, t.experiment.name, done, total) })
-                        plan.analyses[ai].targets[ti].state = .cached
-                        summary.analysed += 1
-                        o.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
-                    } catch {
-                        failures[t.key] = "\(error)"
-                        summary.failed += 1
-                        o.log("error: \(a.call)(\(t.experiment.name)) failed: \(error)")
-                    }
-                }
-            }
-        }
-    } else {
-        o.log("[4/5] execute (skipped: rendering from the store)")
-    }
-    summary.cached = plan.experiments.reduce(0) { $0 + $1.runs.filter { $0.state == .cached }.count } - summary.trained
+    logPlan(plan, o.log)
+    o.log(o.execute ? "[4/5] execute" : "[4/5] execute (skipped: rendering from the store)")
+    let executed = o.execute ? executeNotebook(plan, parsed, o) : ExecutedNotebook(plan, parsed, executed: false)
+    var summary = RunSummary(executed, errors: plan.errorCount,
+                             reportPath: (o.outputDirectory as NSString).appendingPathComponent(parsed.name + ".html"))
     o.log("[5/5] render  \(summary.reportPath)")
-    let html = ReportAssembler(plan: plan, workspace: ws, notebook: name, failures: failures, missing: missing, data: data,
-                               executed: o.execute).html()
-    try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
-    try Data(html.utf8).write(to: URL(fileURLWithPath: summary.reportPath), options: .atomic)
+    try writeReport(renderNotebook(executed), to: summary.reportPath, outputDirectory: o.outputDirectory)
     summary.seconds = Date().timeIntervalSince(t0)
     return summary
 }
 
-/// Why a teacher cannot be used yet (failed or missing), or nil.
-func teacherProblem(plan: NotebookPlan, teacher: String, failures: [String: String]) -> String? {
-    guard let t = plan.runs(of: teacher).first, let run = t.runs.first else { return "teacher \(teacher) is not a planned experiment" }
-    if let f = failures[run.key] { return "teacher \(teacher) failed: \(f)" }
-    return run.state == .cached ? nil : "teacher \(teacher) has not finished training"
+/// The checker's and planner's diagnostics, then step 3's line: runs and analysis results, how many execute, and
+/// roughly how long they take.
+func logPlan(_ plan: NotebookPlan, _ log: (String) -> Void) {
+    for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) { log(d.rendered(in: plan.document.source)) }
+    let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached } }
+    log("[3/5] plan    \(plan.experiments.count) experiments, \(plan.experiments.reduce(0) { $0 + $1.runs.count }) runs: "
+        + "\(pending.count) to run (~\(formatSeconds(pending.reduce(0) { $0 + $1.estimate }))), rest cached")
+    let pendingAnalyses = plan.analyses.flatMap { a in a.targets.filter { $0.state != .cached } }
+    if !plan.analyses.isEmpty {
+        log("        \(plan.analyses.count) analyses, \(plan.analyses.reduce(0) { $0 + $1.targets.count }) results: "
+            + "\(pendingAnalyses.count) to compute (~\(formatSeconds(pendingAnalyses.reduce(0) { $0 + $1.estimate }))), rest cached")
+    }
+}
+
+extension NotebookPlan {
+    /// Cells' errors: the checker's and those found while planning.
+    var errorCount: Int {
+        check.diagnostics.filter { $0.severity == .error }.count + cellErrors.values.reduce(0) { $0 + $1.count }
+    }
+}
+
+extension RunSummary {
+    /// The summary of an execution; runs cached are those of the plan that did not train now.
+    init(_ x: ExecutedNotebook, errors: Int, reportPath: String) {
+        self.init(reportPath: reportPath)
+        self.errors = errors
+        (trained, failed, analysed, missingData, interrupted) = (x.trained, x.failed, x.analysed, x.missingData, x.interrupted)
+        cached = x.plan.experiments.reduce(0) { $0 + $1.runs.filter { $0.state == .cached }.count } - x.trained
+    }
 }
 
 func formatSeconds(_ s: Double) -> String {

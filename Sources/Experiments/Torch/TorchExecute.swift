@@ -152,207 +152,111 @@ func tail(of path: String, lines: Int = 30) -> String {
         .suffix(lines).joined(separator: "\n")
 }
 
-/// Trains one seed of `spec` on the torch backend under `key`: the same store rows, epochs, summary and
-/// `final.safetensors` as ``executeRun``, checked by loading the weights into Loom's model and comparing its logits
-/// with the torch side's on probe images.
-func executeTorchRun(key: String, binding: String, notebook: String, config: String, spec: ExperimentSpec, seed: Int,
-                     teacherWeights: String?, backend: TorchBackend, workspace ws: Workspace, data: DataCache,
-                     stop: StopFlag, execution: TorchExecution = TorchExecution(),
-                     progress: (RunProgress) -> Void) throws {
-    let store = ws.store, started = Date()
-    // A backend built in code (not resolved from a cell) gets the same checks before anything is written or started.
-    do { try backend.validate() } catch let e as ResolveError { throw ExecuteError(e.message) }
-    let files = TorchRunFiles(workspace: ws, key: key)
-    let fm = FileManager.default
-    let torchData: TorchData
-    do {
-        torchData = try TorchData.prepare(spec.data, root: ws.dataRoot, outputDirectory: ws.outputDirectory) { d in
-            let loaded = try data.load(d, root: ws.dataRoot)
-            return (loaded.train, loaded.test, loaded.normalization)
+/// The torch backends (`launcher: .local` and `.slurm(...)`): the same steps around a launcher's own `launch`.
+protocol TorchRunBackend: RunBackend {
+    var torch: TorchBackend { get }
+
+    /// Starts the trainer (or re-attaches to the one already started) and follows it until it ends.
+    /// - Returns: nil when it succeeded, else what went wrong (with the log's tail).
+    /// - Throws: ``Interrupted`` when a stop was requested.
+    func launch(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, stop: StopFlag, execution: TorchExecution,
+                emit: (TrainingEvent) -> Void) throws -> String?
+}
+
+extension TorchRunBackend {
+    /// Trains one seed of `job.spec` on the torch backend under `job.key`: the same store rows, epochs, summary and
+    /// `final.safetensors` as ``EmbeddedBackend``, checked by loading the weights into Loom's model and comparing its
+    /// logits with the torch side's on probe images.
+    func execute(_ job: RunJob, in context: RunContext, progress: (RunProgress) -> Void) throws {
+        let ws = context.workspace, store = ws.store, key = job.key, started = Date()
+        // A backend built in code (not resolved from a cell) gets the same checks before anything is written or started.
+        do { try torch.validate() } catch let e as ResolveError { throw ExecuteError(e.message) }
+        let files = TorchRunFiles(workspace: ws, key: key)
+        let torchData = try prepareData(job.spec, context)
+        // A run that already succeeded is executed again only when forced: start it from scratch.
+        if (try? store.run(key: key))??.status == .succeeded {
+            for f in [files.checkpoint, files.summary, files.progress, files.slurmJob] { try? FileManager.default.removeItem(atPath: f) }
         }
-    } catch let e as DataMissing { throw e } catch { throw ExecuteError("\(error)") }
-    // A run that already succeeded is executed again only when forced: start it from scratch.
-    if (try? store.run(key: key))??.status == .succeeded {
-        for f in [files.checkpoint, files.summary, files.progress, files.slurmJob] { try? fm.removeItem(atPath: f) }
+        let lock = RunLock.acquire(ws, key: key)
+        defer { lock?.release() }
+        try store.beginRun(RunRecord(key: key, notebook: job.notebook, cell: job.binding, config: job.config, seeds: [job.seed],
+                                     environment: runEnvironment, startedAt: started))
+        let follower = TorchFollower(files: files, key: key, seed: job.seed, store: store)
+        let emit: (TrainingEvent) -> Void = { progress(RunProgress(label: job.binding, seed: job.seed, event: $0)) }
+        do {
+            let resume = try writeTrainerFiles(job, torchData, files: files, workspace: ws, execution: context.torch)
+            if let failure = try launch(TorchLaunch(backend: torch, files: files), resume: resume, follower: follower,
+                                        stop: context.stop, execution: context.torch, emit: emit) {
+                throw failed(failure, files: files, key: key, store: store, started: started)
+            }
+            try finishTorchRun(key: key, spec: job.spec, seed: job.seed, files: files, follower: follower, store: store,
+                               started: started, tolerance: context.torch.parityTolerance)
+        } catch let e as Interrupted {
+            try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+            throw e
+        } catch let e as ExecuteError {
+            if (try? store.run(key: key))??.status == .running {
+                try? store.finishRun(key: key, outcome: .failed(e.message), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+            }
+            throw e
+        } catch {
+            try? store.finishRun(key: key, outcome: .failed("\(error)"), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+            throw ExecuteError("\(error)")
+        }
     }
-    var environment = Workspace.environment
-    environment.engineVersion = "torch (timm), world \(backend.worldSize)"
-    environment.blasConfig = nil
-    environment.threads = backend.worldSize
-    environment.isa = nil
-    environment.blasCore = nil
-    environment.worldSize = backend.worldSize
-    let lock = RunLock.acquire(ws, key: key)
-    defer { lock?.release() }
-    try store.beginRun(RunRecord(key: key, notebook: notebook, cell: binding, config: config, seeds: [seed],
-                                 environment: environment, startedAt: started))
-    let follower = TorchFollower(files: files, key: key, seed: seed, store: store)
-    let emit: (TrainingEvent) -> Void = { progress(RunProgress(label: binding, seed: seed, event: $0)) }
-    do {
+
+    /// The dataset as folders the trainer reads (CIFAR as is, `.shapes` exported once as PNG).
+    /// - Throws: ``DataMissing`` when its files are absent, else ``ExecuteError``.
+    func prepareData(_ spec: ExperimentSpec, _ context: RunContext) throws -> TorchData {
+        let ws = context.workspace
+        do {
+            return try TorchData.prepare(spec.data, root: ws.dataRoot, outputDirectory: ws.outputDirectory) { d in
+                let loaded = try context.data.load(d, root: ws.dataRoot)
+                return (loaded.train, loaded.test, loaded.normalization)
+            }
+        } catch let e as DataMissing { throw e } catch { throw ExecuteError("\(error)") }
+    }
+
+    /// This process's provenance with the torch side's engine and DDP world in place of Loom's.
+    var runEnvironment: RunEnvironment {
+        var environment = Workspace.environment
+        environment.engineVersion = "torch (timm), world \(torch.worldSize)"
+        environment.blasConfig = nil
+        environment.threads = torch.worldSize
+        environment.isa = nil
+        environment.blasCore = nil
+        environment.worldSize = torch.worldSize
+        return environment
+    }
+
+    /// Copies the trainer script and writes `config.json` into the run's folder, clearing an earlier attempt's status
+    /// and probe; returns the checkpoint to resume from, if any.
+    func writeTrainerFiles(_ job: RunJob, _ torchData: TorchData, files: TorchRunFiles, workspace ws: Workspace,
+                           execution: TorchExecution) throws -> String? {
+        let fm = FileManager.default
         try fm.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
         let trainer = try TorchLaunch.trainerScript(environment: execution.environment)
         try? fm.removeItem(atPath: files.trainer)
         try fm.copyItem(atPath: trainer, toPath: files.trainer)
-        let weights = spec.weights.map { DataSpec.path($0, root: ws.dataRoot) }
-        try TorchConfig.json(spec: spec, key: key, binding: binding, seed: seed, backend: backend, data: torchData,
-                             files: files, weights: weights, teacherWeights: teacherWeights)
+        let weights = job.spec.weights.map { DataSpec.path($0, root: ws.dataRoot) }
+        try TorchConfig.json(spec: job.spec, key: job.key, binding: job.binding, seed: job.seed, backend: torch, data: torchData,
+                             files: files, weights: weights, teacherWeights: job.teacherWeights)
             .write(to: URL(fileURLWithPath: files.config), options: .atomic)
         for f in [files.status, files.probe] { try? fm.removeItem(atPath: f) }
-        let resume = fm.fileExists(atPath: files.checkpoint) ? files.checkpoint : nil
-        let launch = TorchLaunch(backend: backend, files: files)
-        let failure: String?
-        switch backend.launcher {
-        case .local:
-            failure = try runLocal(launch, resume: resume, follower: follower, stop: stop, execution: execution, emit: emit)
-        case .slurm:
-            failure = try runSlurm(launch, resume: resume, follower: follower, stop: stop, execution: execution, emit: emit)
-        }
-        if let failure {
-            let status = TorchStatus.read(files.status)
-            let resumable = fm.fileExists(atPath: files.checkpoint) ? "; `loom run` again resumes from \(files.checkpoint)" : ""
-            let message = "torch run failed: \(failure)\(status.map { ": " + $0.message } ?? "")\(resumable)"
-            if status?.kind == "diverged" {
-                try? store.finishRun(key: key, outcome: .diverged(message), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-                throw ExecuteError(message)
-            }
-            throw ExecuteError(message)
-        }
-        try finishTorchRun(key: key, spec: spec, seed: seed, files: files, follower: follower, store: store, started: started,
-                           tolerance: execution.parityTolerance)
-    } catch let e as Interrupted {
-        try? store.finishRun(key: key, outcome: .interrupted(e.description), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-        throw e
-    } catch let e as ExecuteError {
-        if (try? store.run(key: key))??.status == .running {
-            try? store.finishRun(key: key, outcome: .failed(e.message), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-        }
-        throw e
-    } catch {
-        try? store.finishRun(key: key, outcome: .failed("\(error)"), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
-        throw ExecuteError("\(error)")
+        return fm.fileExists(atPath: files.checkpoint) ? files.checkpoint : nil
     }
-}
 
-/// Runs torchrun as a child process with its output in `train.log`; nil when it succeeded, else what went wrong
-/// with the log's tail.
-func runLocal(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, stop: StopFlag, execution: TorchExecution,
-              emit: (TrainingEvent) -> Void) throws -> String? {
-    let files = launch.files
-    _ = FileManager.default.createFile(atPath: files.log, contents: nil)
-    guard let log = FileHandle(forWritingAtPath: files.log) else { throw ExecuteError("cannot write \(files.log)") }
-    defer { try? log.close() }
-    let p = Process()
-    // The interpreter and its arguments as an argv array: no shell, and no `env` to read a value as an option or
-    // an assignment.
-    let arguments = launch.torchrunArguments(resume: resume)
-    p.executableURL = URL(fileURLWithPath: try TorchLaunch.executable(arguments[0], environment: execution.environment))
-    p.arguments = Array(arguments.dropFirst())
-    var env = execution.environment
-    env["PYTHONUNBUFFERED"] = "1"
-    p.environment = env
-    p.standardOutput = log
-    p.standardError = log
-    p.standardInput = FileHandle.nullDevice
-    do { try p.run() } catch {
-        throw ExecuteError("cannot start \(launch.backend.python) for the torch backend: \(error)")
+    /// The error of a launch that did not succeed, with the trainer's own message; a diverged run is stored as such
+    /// here (any other failure is stored as failed by the caller).
+    func failed(_ failure: String, files: TorchRunFiles, key: String, store: ResultsStore, started: Date) -> ExecuteError {
+        let status = TorchStatus.read(files.status)
+        let resumable = FileManager.default.fileExists(atPath: files.checkpoint) ? "; `loom run` again resumes from \(files.checkpoint)" : ""
+        let message = "torch run failed: \(failure)\(status.map { ": " + $0.message } ?? "")\(resumable)"
+        if status?.kind == "diverged" {
+            try? store.finishRun(key: key, outcome: .diverged(message), endedAt: Date(), wallSeconds: Date().timeIntervalSince(started))
+        }
+        return ExecuteError(message)
     }
-    while p.isRunning {
-        try follower.poll(emit: emit)
-        if stop.isSet {
-            p.terminate()
-            p.waitUntilExit()
-            try? follower.poll(emit: emit)
-            throw Interrupted()
-        }
-        Thread.sleep(forTimeInterval: execution.pollInterval)
-    }
-    p.waitUntilExit()
-    try follower.poll(final: true, emit: emit)
-    let status = TorchStatus.read(files.status)
-    if p.terminationReason == .exit && p.terminationStatus == 0 && status?.succeeded == true { return nil }
-    let how = p.terminationReason == .uncaughtSignal ? "killed by signal \(p.terminationStatus)"
-        : "exit status \(p.terminationStatus)"
-    return "`\(launch.torchrunArguments(resume: resume).joined(separator: " "))` ended with \(how)"
-        + (status == nil ? " and no status.json" : "") + "\n--- last lines of \(files.log) ---\n" + tail(of: files.log)
-}
-
-/// Submits the batch script (or re-attaches to the job already submitted) and follows it until the trainer writes
-/// its status; nil when it succeeded.
-func runSlurm(_ launch: TorchLaunch, resume: String?, follower: TorchFollower, stop: StopFlag, execution: TorchExecution,
-              emit: (TrainingEvent) -> Void) throws -> String? {
-    let files = launch.files
-    var job = (try? String(contentsOfFile: files.slurmJob, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-    if let j = job, !isSlurmJobID(j) { job = nil }  // a damaged slurm.job is not passed to squeue: submit afresh
-    if let j = job, !j.isEmpty, slurmJobActive(j, execution: execution) == true {
-        // Still queued or running from an earlier `loom run`: follow it rather than submitting twice.
-    } else {
-        let script: String
-        do { script = try launch.slurmScript(resume: resume) } catch let e as ResolveError { throw ExecuteError(e.message) }
-        try Data(script.utf8).write(to: URL(fileURLWithPath: files.slurmScript), options: .atomic)
-        let (status, out, err) = try runTool(["sbatch", "--parsable", files.slurmScript], execution: execution)
-        let id = out.split(whereSeparator: \.isNewline).last.map { String($0.split(separator: ";").first ?? "") }?
-            .trimmingCharacters(in: .whitespaces) ?? ""
-        guard status == 0, !id.isEmpty else {
-            throw ExecuteError("sbatch \(files.slurmScript) failed (exit status \(status)): \(err.isEmpty ? out : err)")
-        }
-        guard isSlurmJobID(id) else {
-            throw ExecuteError("sbatch answered \(id.debugDescription), not a job id (digits, or digits_digits for an array job)")
-        }
-        job = id
-        try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: files.slurmJob), options: .atomic)
-    }
-    let id = job ?? ""
-    var lastCheck = Date()
-    while true {
-        try follower.poll(emit: emit)
-        if let status = TorchStatus.read(files.status) {
-            try follower.poll(final: true, emit: emit)
-            try? FileManager.default.removeItem(atPath: files.slurmJob)
-            return status.succeeded ? nil : "Slurm job \(id) failed\n--- last lines of \(files.slurmLog(job: id)) ---\n"
-                + tail(of: files.slurmLog(job: id))
-        }
-        if stop.isSet {
-            // The job keeps running on the cluster; the next `loom run` re-attaches to it (`scancel` stops it).
-            throw Interrupted()
-        }
-        if Date().timeIntervalSince(lastCheck) >= execution.squeueInterval {
-            lastCheck = Date()
-            if slurmJobActive(id, execution: execution) == false, TorchStatus.read(files.status) == nil {
-                try? FileManager.default.removeItem(atPath: files.slurmJob)
-                return "Slurm job \(id) ended without the trainer's status.json (cancelled, out of time or out of memory?)\n"
-                    + "--- last lines of \(files.slurmLog(job: id)) ---\n" + tail(of: files.slurmLog(job: id))
-            }
-        }
-        Thread.sleep(forTimeInterval: execution.pollInterval)
-    }
-}
-
-/// Whether `id` is a Slurm job id as sbatch prints it (`1234` or `1234_5`), safe to pass on to squeue.
-func isSlurmJobID(_ id: String) -> Bool {
-    id.range(of: "^[0-9]{1,20}(_[0-9]{1,10})?$", options: .regularExpression) != nil
-}
-
-/// Whether `squeue` still lists the job; nil when squeue cannot say (not installed).
-func slurmJobActive(_ job: String, execution: TorchExecution) -> Bool? {
-    guard let (status, out, _) = try? runTool(["squeue", "-h", "-j", job, "-o", "%T"], execution: execution),
-          status != 127 else { return nil }
-    return !out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-}
-
-/// Runs a tool found on the child environment's PATH; returns exit status, stdout and stderr.
-func runTool(_ arguments: [String], execution: TorchExecution) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = arguments
-    p.environment = execution.environment
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
 /// The torch run ended well: load its weights into Loom's model, check Loom's logits against the torch side's on
