@@ -236,7 +236,7 @@ enum Hostile {
                     store: .absent),
         HostileCase(name: "--force with an unknown binding", files: ["nb.md": evaluate(tinyShapes)],
                     arguments: ["run", "nb.md", "--output", "out", "--force", "nosuch"], status: 1,
-                    fragment: "--force nosuch: nb.md has no binding named 'nosuch'; bindings: e", store: .consistent),
+                    fragment: "--force nosuch: nb.md has no binding named `nosuch` (bindings: e)", store: .consistent),
         HostileCase(name: "--where with an unknown column", arguments: ["runs", "--store", "out/loom.sqlite", "--where", "nosuch>1"], status: 1,
                     fragment: "no run in the store has a metric named `nosuch` (metrics: params, top1)", store: .unchanged, prepareStore: true),
         HostileCase(name: "--where with a misspelt column", arguments: ["export", "--csv", "--store", "out/loom.sqlite", "--where", "top>0.5"], status: 1,

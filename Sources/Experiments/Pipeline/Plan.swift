@@ -137,10 +137,10 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
 func checkForced(_ force: Set<String>, in plan: NotebookPlan, notebook: String) throws {
     let known = plan.check.bindings.ordered.map(\.name.text) + plan.experiments.map(\.name) + plan.analyses.map(\.call)
     for name in force.sorted() where !known.contains(name) {
-        let near = Suggestion.nearest(to: name, in: known).map { "did you mean '\($0)'? " } ?? ""
+        let near = Suggestion.nearest(to: name, in: known)
         let listed = Array(NSOrderedSet(array: plan.check.bindings.ordered.map(\.name.text))) as? [String] ?? []
-        throw NotebookError(message: "--force \(name): \(notebook) has no binding named '\(name)'; \(near)bindings: "
-                            + (listed.isEmpty ? "none" : listed.joined(separator: ", ")))
+        throw NotebookError(message: Suggestion.message("--force \(name): \(notebook) has no binding named `\(name)`", nearest: near)
+                            + " (bindings: " + (listed.isEmpty ? "none" : listed.joined(separator: ", ")) + ")")
     }
 }
 
