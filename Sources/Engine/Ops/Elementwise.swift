@@ -52,13 +52,7 @@ func broadcastBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> 
         for d in 0..<(r - 1) { oa += idx[d] * sa[d]; ob += idx[d] * sb[d] }
         for i in 0..<inner { o[pos + i] = f(x[oa + i * ia], y[ob + i * ib]) }
         pos += inner
-        var d = r - 2
-        while d >= 0 {
-            idx[d] += 1
-            if idx[d] < outShape[d] { break }
-            idx[d] = 0
-            d -= 1
-        }
+        advanceOuterIndex(&idx, shape: outShape)
     }
     return out
 }

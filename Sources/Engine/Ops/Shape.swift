@@ -104,6 +104,18 @@ public func concat(_ xs: [Tensor], axis: Int) -> Tensor {
     }
 }
 
+/// Steps a row-major index over all but the last axis of `shape` to the next row (the last axis is the
+/// inner loop of the strided walks in `stridedCopy` and broadcasting binary ops).
+@inline(__always) func advanceOuterIndex(_ idx: inout [Int], shape: [Int]) {
+    var d = shape.count - 2
+    while d >= 0 {
+        idx[d] += 1
+        if idx[d] < shape[d] { break }
+        idx[d] = 0
+        d -= 1
+    }
+}
+
 /// Copies a strided view (`srcStrides` in elements, laid out as `shape`) into contiguous `dst`.
 func stridedCopy(from src: UnsafeMutablePointer<Float>, srcStrides: [Int], to dst: UnsafeMutablePointer<Float>, shape: [Int]) {
     let r = shape.count
@@ -124,12 +136,6 @@ func stridedCopy(from src: UnsafeMutablePointer<Float>, srcStrides: [Int], to ds
             for i in 0..<inner { dst[o + i] = s[i * innerStride] }
         }
         o += inner
-        var d = r - 2
-        while d >= 0 {
-            idx[d] += 1
-            if idx[d] < shape[d] { break }
-            idx[d] = 0
-            d -= 1
-        }
+        advanceOuterIndex(&idx, shape: shape)
     }
 }
