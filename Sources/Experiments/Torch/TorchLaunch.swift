@@ -90,14 +90,18 @@ public struct TorchLaunch: Sendable {
                            + "to the Python with torch, timm and safetensors")
     }
 
+    /// `python/loom_train.py` of the source tree this binary was built from (this file is
+    /// Sources/Experiments/Torch/TorchLaunch.swift: four levels up is the tree's root).
+    static let sourceTreeTrainer = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("python/loom_train.py").path
+
     /// The trainer shipped with Loom: `$LOOM_TORCH_TRAINER`, else `python/loom_train.py` of the source tree this
     /// binary was built from, else of the current directory.
     /// - Throws: ``ExecuteError`` naming the places looked at.
     public static func trainerScript(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
         var candidates: [String] = []
         if let e = environment["LOOM_TORCH_TRAINER"], !e.isEmpty { candidates.append(e) }
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(source.appendingPathComponent("python/loom_train.py").path)
+        candidates.append(sourceTreeTrainer)
         candidates.append(FileManager.default.currentDirectoryPath + "/python/loom_train.py")
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw ExecuteError("cannot find the torch trainer loom_train.py (looked at \(candidates.joined(separator: ", "))); "
