@@ -51,6 +51,7 @@ struct Loom: AsyncParsableCommand {
             RunsCommand.self,
             ExportCommand.self,
             DoctorCommand.self,
+            WeightsCommand.self,
         ])
 }
 

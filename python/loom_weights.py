@@ -1,0 +1,155 @@
+"""Converts a checkpoint on disk into safetensors under timm's names for one Loom model (`loom weights import`).
+
+    python loom_weights.py --job job.json
+
+job.json (written by Loom): {"file": checkpoint, "out": safetensors to write, "probe": probe to write,
+"model": the model object of loom_train.py's config (built by the same `build_model`), "image": probe size}.
+
+The checkpoint is read without unpickling arbitrary objects: `.safetensors` through safetensors, anything else
+(`.pth`, `.pth.tar`, `.bin`, `.pt`) through `torch.load(weights_only=True)`. A bare state dict, or one under
+`state_dict` or `model`, is accepted; DDP/DataParallel `module.` prefixes are stripped. The names and shapes are
+checked against the model before anything is written. Prints one JSON object on stdout: {"status": "ok", ...},
+{"status": "mismatch", "missing": [...], "unexpected": [...], "wrong": [[name, got, expected], ...]} or
+{"status": "error", "message": ...}; the exit status is 0 only for "ok".
+"""
+import argparse
+import json
+import os
+import pickle
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+class ImportFailure(Exception):
+    """A checkpoint Loom cannot use, with the reason in words."""
+
+
+def read_checkpoint(path):
+    """The tensors of a checkpoint file and the names of any non-tensor entries beside them."""
+    import torch
+    from safetensors.torch import load_file
+
+    if not os.path.isfile(path):
+        raise ImportFailure(f"{path} is not a file")
+    if path.endswith(".safetensors"):
+        try:
+            return load_file(path), []
+        except Exception as e:  # a truncated or foreign file
+            raise ImportFailure(f"{path} is not a readable safetensors file: {e}")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "Weights only load failed" not in str(e):  # not a pickle at all
+            raise ImportFailure(f"{path} is not a torch checkpoint ({str(e).strip().splitlines()[0]})")
+        # weights_only refused an object: its code never ran
+        lines = [l.strip() for l in str(e).splitlines() if "GLOBAL" in l or "global" in l]
+        why = lines[0] if lines else "it holds objects other than tensors"
+        raise ImportFailure(f"{path} holds pickled objects that are not tensors ({why}); Loom loads checkpoints with "
+                            "torch.load(weights_only=True) and never runs pickled code. Re-save it from code you trust "
+                            "as a plain state dict (torch.save(model.state_dict(), ...)) or as safetensors")
+    except Exception as e:  # truncated, corrupt or not a torch file at all
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ImportFailure(f"{path} cannot be read as a torch checkpoint ({type(e).__name__}: {first})")
+    return unwrap(obj, path)
+
+
+def unwrap(obj, path):
+    """A bare state dict, or the one under `state_dict` or `model`, with `module.` prefixes stripped."""
+    import torch
+
+    beside = []  # a training checkpoint's other entries (epoch, optimizer, ...), skipped
+    if isinstance(obj, dict):
+        for key in ("state_dict", "model"):
+            if isinstance(obj.get(key), dict):
+                beside = [str(k) for k in obj if k != key]
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict):
+        raise ImportFailure(f"{path} holds a {type(obj).__name__}, not a state dict of tensors")
+    tensors = {k: v for k, v in obj.items() if isinstance(k, str) and torch.is_tensor(v)}
+    others = sorted(beside + [str(k) for k, v in obj.items() if not (isinstance(k, str) and torch.is_tensor(v))])
+    if not tensors:
+        raise ImportFailure(f"{path} has no tensors at the top level or under state_dict/model (keys: {others[:8]})")
+    stripped = {}
+    for k, v in tensors.items():
+        name = k[len("module."):] if k.startswith("module.") else k
+        if name in stripped:
+            raise ImportFailure(f"{path} has both {name} and module.{name}")
+        stripped[name] = v
+    return stripped, others
+
+
+def compare(model, state):
+    """Missing, unexpected and wrongly shaped tensor names of `state` against the model's own state dict."""
+    expected = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    given = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
+    missing = sorted(k for k in expected if k not in given)
+    unexpected = sorted(k for k in given if k not in expected)
+    wrong = sorted([k, list(given[k].shape), list(expected[k].shape)]
+                   for k in given if k in expected and tuple(given[k].shape) != tuple(expected[k].shape))
+    return missing, unexpected, wrong
+
+
+def head_classes(state):
+    """The class count of a classifier head in the checkpoint (timm's `fc` or `head`), if it has one."""
+    for name in ("fc.weight", "head.weight"):
+        if name in state and state[name].dim() == 2:
+            return int(state[name].shape[0])
+    return None
+
+
+def write_probe(model, image, path):
+    """Four seeded random inputs and the model's float64 eval-mode logits, for Loom's parity check."""
+    import torch
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, image, image, generator=generator, dtype=torch.float32)
+    reference = model.to(torch.float64).eval()
+    with torch.no_grad():
+        logits = reference(x.to(torch.float64)).to(torch.float32)
+    save_file({"input": x.contiguous(), "logits": logits.contiguous()}, path)
+
+
+def run(job):
+    import torch
+    from safetensors.torch import save_file
+    from loom_train import build_model, export_state
+
+    state, others = read_checkpoint(job["file"])
+    model = build_model(job["model"])
+    missing, unexpected, wrong = compare(model, state)
+    if missing or unexpected or wrong:
+        return dict(status="mismatch", missing=missing, unexpected=unexpected, wrong=wrong,
+                    head_classes=head_classes(state), tensors=len(state))
+    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
+    out = job["out"]
+    tmp = out + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    save_file(export_state(model), tmp, metadata={"source": os.path.basename(job["file"])})
+    os.replace(tmp, out)
+    write_probe(model, int(job["image"]), job["probe"])
+    params = sum(p.numel() for p in model.parameters())
+    return dict(status="ok", tensors=len(state), parameters=int(params), skipped=others)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Convert a checkpoint to safetensors under timm's names for Loom.")
+    parser.add_argument("--job", required=True, help="job.json written by `loom weights import`")
+    args = parser.parse_args()
+    try:
+        with open(args.job) as f:
+            job = json.load(f)
+        result = run(job)
+    except ImportFailure as e:
+        result = dict(status="error", message=str(e))
+    except ModuleNotFoundError as e:
+        result = dict(status="error", message=f"{sys.executable} lacks the module {e.name} (needs torch, timm and "
+                                              "safetensors); set --python or $LOOM_TORCH_PYTHON")
+    print(json.dumps(result))
+    sys.exit(0 if result["status"] == "ok" else 1)
+
+
+if __name__ == "__main__":
+    main()
