@@ -173,6 +173,9 @@ enum LoomProcess {
         #expect(try LoomProcess.failure(["bench", "--model", "r19"]).contains("did you mean `r18`"))
         #expect(try LoomProcess.failure(["bench", "--batch", "0"]).contains("--batch"))
         #expect(try LoomProcess.failure(["bench", "--threads", "two"]).contains("'two'"))
+        // A headless model cannot take a training step: a clear error, not a division by zero.
+        #expect(try LoomProcess.failure(["bench", "--model", ".vit(image: 8, patch: 4, dim: 8, depth: 1, heads: 2, classes: 0)",
+                                         "--batch", "1", "--reps", "1"]).contains("has no classifier head"))
     }
 
     @Test func benchDataTimesTheInputPathOnAFolderOrASyntheticOne() throws {

@@ -257,3 +257,48 @@ final class PredictTests {
         #expect(throws: SafeTensorsError.self) { try Predictor.loadModel("r18", weights: dir + "/absent.safetensors") }
     }
 }
+
+/// `.timm("name")`: timm's architecture names mapped onto Loom's ResNet and ViT, the tag's class count, errors.
+struct TimmModelTests {
+    @Test(arguments: [("resnet18", 18, AttentionKind.none), ("resnet50", 50, .none), ("seresnet50", 50, .se),
+                      ("resnet152", 152, .none), ("seresnet101", 101, .se)])
+    func resnetsAreTimmsShapes(name: String, depth: Int, attention: AttentionKind) throws {
+        let spec = try ModelExpression.parse(".timm(\"\(name)\")")
+        #expect(spec == .resnet(ResNet.Config.depth(depth, stem: .imagenet, attention: attention, classes: 1000)!))
+        #expect(spec == (try ModelExpression.parse(".resnet(depth: \(depth), stem: .imagenet, attention: .\(attention.rawValue), classes: 1000)")))
+    }
+
+    @Test func vitsAndTheirTags() throws {
+        let small = ViT.Config(image: 224, patch: 16, dim: 384, depth: 12, heads: 6, mlpRatio: 4, qkvBias: true, classes: 1000)
+        #expect(try ModelExpression.parse(".timm(\"vit_small_patch16_224\")") == .vit(small))
+        var dino = small; dino.classes = 0
+        #expect(try ModelExpression.parse(".timm(\"vit_small_patch16_224.dino\")") == .vit(dino))
+        var in21k = small; in21k.classes = 21_843
+        #expect(try ModelExpression.parse(".timm(\"vit_small_patch16_224.augreg_in21k\")") == .vit(in21k))
+        #expect(try ModelExpression.parse(".timm(\"vit_small_patch16_224.augreg_in21k_ft_in1k\")") == .vit(small))
+        var ten = small; ten.classes = 10
+        #expect(try ModelExpression.parse(".timm(\"vit_small_patch16_224.dino\", classes: 10)") == .vit(ten))
+        #expect(try ModelExpression.parse(".timm(\"vit_base_patch32_384\")")
+                == .vit(ViT.Config(image: 384, patch: 32, dim: 768, depth: 12, heads: 12, mlpRatio: 4, qkvBias: true, classes: 1000)))
+        #expect(try ModelExpression.parse(".timm(\"vit_tiny_patch16_224\")").parameterCount == 5_717_416)  // timm's vit_tiny
+    }
+
+    @Test func unknownNamesAreExplained() {
+        func failure(_ text: String) -> String {
+            do { _ = try ModelExpression.parse(text); return "parsed" } catch { return "\(error)" }
+        }
+        #expect(failure(".timm(\"resnet5O\")").contains("no timm architecture `resnet5O`"))
+        #expect(failure(".timm(\"resnet5O\")").contains("did you mean `resnet50`?"))
+        #expect(failure(".timm(\"vit_small_patch15_224\")").contains("patch 15 does not divide the image side 224"))
+        #expect(failure(".timm(nam: \"resnet50\")").contains("did you mean `name`?") || failure(".timm(nam: \"resnet50\")").contains("`nam`"))
+    }
+
+    @Test func inACellTimmsClassesWinOverTheDatasets() throws {
+        let spec = try resolve("e", "let e = Experiment(model: .timm(\"resnet18\"), data: .cifar100)")
+        guard case let .resnet(c) = spec.model else { Issue.record("\(spec.model)"); return }
+        #expect(c.classes == 1000 && c.stem == .imagenet)
+        let tuned = try resolve("e", "let e = Experiment(model: .timm(\"resnet18\", classes: 100), data: .cifar100)")
+        guard case let .resnet(t) = tuned.model else { Issue.record("\(tuned.model)"); return }
+        #expect(t.classes == 100)
+    }
+}

@@ -59,6 +59,7 @@ let entries: [Entry] = [
     // Models.
     .model("resnet", ".resnet(depth: 50)", typo: ".resnet(dept: 50)", "depth"),
     .model("vit", ".vit(dim: 96, heads: 3)", typo: ".vit(dim: 96, haeds: 3)", "heads"),
+    .model("timm", ".timm(\"resnet18\", classes: 6)", typo: ".timm(\"resnet18\", clases: 6)", "classes"),
     // Data.
     .experimentArgument("shapes", "data", ".shapes", typo: ".shapes(textureCeu: 0.5)", "textureCue"),
     .experimentArgument("cifar10", "data", ".cifar10", typo: ".cifar10(pth: \"x\")", "path"),

@@ -148,10 +148,14 @@ public struct Resolver {
         try model(value, defaultClasses: data.classes, defaultImage: imageSize(data: data, augment: augment))
     }
 
-    /// The spec of a checked `.resnet(...)` or `.vit(...)` value. Omitted `classes:` and ViT `image:` take the defaults:
-    /// in a cell the data's (nil for `.imageFolder`), on the command line the weights' head and 32.
+    /// The spec of a checked `.resnet(...)`, `.vit(...)` or `.timm(...)` value. Omitted `classes:` and ViT `image:` take
+    /// the defaults: in a cell the data's (nil for `.imageFolder`), on the command line the weights' head and 32; a
+    /// `.timm` model's come from its name (``TimmModels``), as `timm.create_model` does.
     static func model(_ value: ResolvedValue, defaultClasses: Int?, defaultImage: Int?) throws -> ModelSpec {
         let a = Arguments(value, owner: ".\(value.name ?? "")")
+        if value.name == "timm" {  // timm.create_model's own default classes, not the dataset's
+            return try TimmModels.spec(a.string("name"), classes: a.optionalInt("classes"))
+        }
         guard let classes = a.optionalInt("classes") ?? defaultClasses else {
             throw ResolveError("`.\(value.name ?? "")` needs `classes:` with `.imageFolder` data "
                                + "(its class count is known only after reading the folder)")

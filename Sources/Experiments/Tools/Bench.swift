@@ -36,6 +36,10 @@ public struct Bench {
             try convTable(batches: batches.isEmpty ? [128] : batches, threads: threadCounts.isEmpty ? [1, 2] : threadCounts)
         } else {
             let specs = try expressions.map { ($0, try ModelExpression.parse($0)) }  // all checked before any timing
+            for (text, spec) in specs where spec.classes == 0 {
+                throw ToolError("model '\(text)' has no classifier head (classes: 0); `loom bench` times a training step "
+                                + "with a classification loss, so give it classes (e.g. classes: 1000)")
+            }
             try modelTable(specs, batches: batches.isEmpty ? [32, 128] : batches,
                            threads: threadCounts.isEmpty ? [Threads.count] : threadCounts)
         }

@@ -58,6 +58,13 @@ extension Vocabulary {
             classes,
         ], doc: "A Vision Transformer with a class token and learned position embeddings (timm names); "
             + "the defaults are ViT-Ti with 4-pixel patches."),
+        CaseSchema("timm", [
+            ParameterSchema("name", .string, positional: true,
+                            doc: "timm's model name, optionally with its pretrained tag: \"resnet50\", \"seresnet50\", "
+                                + "\"vit_small_patch16_224.dino\" (ResNet 18–152, SE-ResNet, ViT tiny–large)."),
+            ParameterSchema("classes", .int(.within(0...100_000)), default: .absent,
+                            doc: "Output classes; omitted, timm's for the tag: 1,000, 0 for `.dino`, 21,843 for `…in21k`."),
+        ], doc: "A timm architecture by name, built as Loom's own `.resnet`/`.vit` with timm's shapes and names."),
     ])
 
     // MARK: - Data
