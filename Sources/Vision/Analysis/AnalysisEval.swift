@@ -69,7 +69,10 @@ public enum AnalysisEval {
     }
 
     /// ``predictions(model:count:batchSize:progress:makeBatch:)`` and the logits' width (0 for no inputs).
+    /// `decide` turns a batch's logits into one answer per image (top-1 by default; the cue-conflict
+    /// stimuli map 1,000 ImageNet classes onto 16 categories first).
     static func predictionsAndClasses(model: Classifier, count: Int, batchSize: Int, progress: AnalysisProgress? = nil,
+                                      decide: (Tensor) -> [Int] = { $0.argmax(axis: 1) },
                                       makeBatch: (Range<Int>) -> Tensor) -> (predictions: [Int], classes: Int) {
         model.eval()
         var out: [Int] = [], classes = 0
@@ -80,7 +83,7 @@ public enum AnalysisEval {
             let x = makeBatch(range)
             let logits = Autograd.noGrad { model(x) }
             classes = logits.dim(1)
-            out += logits.argmax(axis: 1)
+            out += decide(logits)
             start = range.upperBound
             progress?(start, count)
         }
