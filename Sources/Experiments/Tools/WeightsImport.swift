@@ -145,24 +145,10 @@ extension WeightsImport {
                                   "image": Self.probeSize(spec)]
         let jobPath = work.appendingPathComponent("job.json")
         try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys]).write(to: jobPath)
-        let (status, stdout, stderr) = try runPython(python, [script, "--job", jobPath.path])
+        let (status, stdout, stderr) = try ChildProcess.run(python, [script, "--job", jobPath.path], environment: environment)
         return try Self.decode(stdout: stdout, stderr: stderr, status: status, python: python)
     }
 
-    func runPython(_ python: String, _ arguments: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = arguments
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
 
     /// The converter's last stdout line as a result, or an error that quotes what it printed.
     static func decode(stdout: String, stderr: String, status: Int32, python: String) throws -> WeightsConversion {

@@ -73,16 +73,6 @@ func slurmJobActive(_ job: String, execution: TorchExecution) -> Bool? {
 
 /// Runs a tool found on the child environment's PATH; returns exit status, stdout and stderr.
 func runTool(_ arguments: [String], execution: TorchExecution) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = arguments
-    p.environment = execution.environment
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try ChildProcess.run("/usr/bin/env", arguments, environment: execution.environment)
+    return (r.status, r.stdout, r.stderr)
 }
