@@ -5,7 +5,6 @@ import Foundation
 import Notebook
 import Testing
 @testable import Experiments
-import TestSupport
 import Vision
 
 /// The four choices as cell text, with the statistics each must give on CIFAR-10 data (dataset: CIFAR-10's).
@@ -108,11 +107,22 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
         + #"{"lr":0.1,"momentum":0.9,"nesterov":true,"weightDecay":0.0005},"case":"sgd"},"schedule":{"args":{"minLR":0.0,"#
         + #""warmupEpochs":1,"warmupLR":0.01},"case":"cosine"},"seed":0,"teacher":null,"weights":null},"call":"Experiment"}"#
 
+    /// The `base` cell of notebooks/study.md as it was when its key was recorded.
+    static let studyBase = """
+        let base = Experiment(
+            model: .resnet(layers: [1, 1, 1], block: .basic, channels: [16, 32, 64], width: 16),
+            data: .shapes(classes: 6, size: 24, train: 3_000, test: 600, textureCue: 0.8),
+            augment: [.randomCrop(padding: 3), .horizontalFlip],
+            optimizer: .sgd(lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true),
+            schedule: .cosine(warmupEpochs: 1, warmupLR: 0.01),
+            epochs: 8, batchSize: 64, seed: 0)
+        """
+
     @Test func keysOfExperimentsWithoutNormalizeDoNotChange() throws {
-        let study = try String(contentsOfFile: repositoryRoot.path + "/notebooks/study.md", encoding: .utf8)
         let dir = try TempDir()
         let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
-        let plan = try makePlan(document: Document(text: study, fileName: "study.md"), registry: notebookRegistry(), workspace: ws)
+        let plan = try makePlan(document: Document(text: "```swift config\n\(Self.studyBase)\n```\n", fileName: "study.md"),
+                                registry: notebookRegistry(), workspace: ws)
         let base = try #require(plan.experiment("base"))
         let keyed = Backend.embedded.keyValue(normalizationKeyValue(base.value, spec: base.spec), trainer: "t")
         var runValue = keyed
@@ -261,12 +271,30 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
     /// A tiny `.shapes` run with `normalize: .half` trains, is stored under its own key, and is analysed: the analysis'
     /// clean accuracy on every test image equals the run's test top-1, so both normalised alike.
     @Test func halfNormalisedRunTrainsAndIsAnalysed() throws {
+        try runHalfNotebook(backend: nil)
+    }
+
+    /// The same through the torch backend: its `config.json` carries 0.5, and Loom's analysis of the torch-trained
+    /// weights agrees with the torch side's test accuracy.
+    @Test(.enabled(if: torchPython != nil, "skipped: LOOM_TORCH_PYTHON not set"), .timeLimit(.minutes(5)))
+    func halfNormalisedTorchRunTrainsAndIsAnalysed() throws {
+        let (box, ws, key) = try runHalfNotebook(backend: ".torch(python: \"\(try #require(torchPython))\", processes: 1)")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: TorchRunFiles(workspace: ws, key: key).config)))
+        #expect((config as? [String: Any])?["normalize"] as? [String: [Double]] == ["mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]])
+        withExtendedLifetime(box) {}
+    }
+
+    /// Trains and analyses the tiny `.half` notebook on `backend` (the default when nil); returns the sandbox (its files
+    /// live as long as it does), the workspace and the run key.
+    /// Two blocks: timm's `make_blocks` divides by the block count − 1, so the torch side cannot build a one-block ResNet.
+    @discardableResult
+    func runHalfNotebook(backend: String?) throws -> (Sandbox, Workspace, String) {
         let box = try Sandbox()
         let path = try box.write("""
             ```swift config
-            let half = Experiment(model: .resnet(layers: [1], channels: [4], width: 4),
+            let half = Experiment(model: .resnet(layers: [1, 1], channels: [4, 8], width: 4),
                                   data: .shapes(classes: 2, size: 8, train: 32, test: 16), normalize: .half,
-                                  epochs: 1, batchSize: 16)
+                                  epochs: 1, batchSize: 16\(backend.map { ", backend: \($0)" } ?? ""))
             FilteredAccuracy(half, cutoffs: [2], examples: 16)
             ```
             """)
@@ -285,6 +313,7 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
         let clean = try #require(payload["clean"] as? Double)
         let top1 = try #require(record.summary["top1"])
         #expect(abs(clean - top1) < 1e-9, "analysis clean \(clean) vs run top-1 \(top1)")
+        return (box, ws, run.key)
     }
 }
 
