@@ -166,8 +166,19 @@ def timm_hparams(size):
                 interpolation=Image.BILINEAR)
 
 
+def check_normalize(normalize):
+    """config.json's `normalize`: three means and three stds, every std > 0 (the experiment's `normalize:` choice, or
+    the dataset's own statistics). Loom's checker enforces the same; a hand-edited config fails here, naming the field."""
+    mean, std = normalize.get("mean"), normalize.get("std")
+    if not (isinstance(mean, list) and isinstance(std, list) and len(mean) == 3 and len(std) == 3):
+        raise ConfigError(f"normalize needs 3 values of mean and of std, got mean {mean!r}, std {std!r}")
+    if any(not s > 0 for s in std):
+        raise ConfigError(f"normalize.std must be > 0 per channel, got {std!r}")
+
+
 def build_transform(ops, normalize):
     """The image ops in Loom's order, then ToTensor + Normalize, then the ops Loom runs on the normalised image."""
+    check_normalize(normalize)
     image_steps, planar = [], []
     for op in ops:
         name = op["op"]

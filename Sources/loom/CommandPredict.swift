@@ -35,7 +35,7 @@ struct PredictCommand: ParsableCommand {
                                             valueName: "out.safetensors"))
     var logits: String?
 
-    @Option(name: .long, help: "Normalisation of image pixels: imagenet, cifar10, cifar100 or none (pixels/255).")
+    @Option(name: .long, help: "Normalisation of image pixels: imagenet, cifar10, cifar100, half (mean = std = 0.5) or none (pixels/255).")
     var normalize = "imagenet"
 
     func validate() throws {

@@ -133,7 +133,7 @@ enum LoomProcess {
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights])
             .contains("--input"))
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights, "--normalize", "imgnet", png])
-            .contains("imagenet, cifar10, cifar100, none"))
+            .contains("imagenet, cifar10, cifar100, half, none"))
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights, dir + "/absent.png"])
             .contains("absent.png"))
         #expect(try LoomProcess.failure(["predict", "--model", Self.tinyResNet, "--weights", weights, "--input", weights])

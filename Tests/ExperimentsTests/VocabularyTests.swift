@@ -83,6 +83,12 @@ let entries: [Entry] = [
     .experimentArgument("mixup", "mix", ".mixup", typo: ".mixup(alfa: 0.2)", "alpha"),
     .experimentArgument("cutmix", "mix", ".cutmix(alpha: 1)", typo: ".cutmix(alpha: 1, prb: 0.5)", "prob"),
     .experimentArgument("mixupCutmix", "mix", ".mixupCutmix", typo: ".mixupCutmix(swichProb: 0.2)", "switchProb"),
+    // Normalisation.
+    .experimentArgument("dataset", "normalize", ".dataset", typo: ".datset", "dataset"),
+    .experimentArgument("imagenet", "normalize", ".imagenet", typo: ".imagnet", "imagenet"),
+    .experimentArgument("half", "normalize", ".half", typo: ".hlf", "half"),
+    .experimentArgument("custom", "normalize", ".custom(mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])",
+                        typo: ".custm(mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])", "custom"),
     // Optimisers.
     .experimentArgument("sgd", "optimizer", ".sgd(lr: 0.05)", typo: ".sgd(lr: 0.05, momentm: 0.8)", "momentum"),
     .experimentArgument("adamw", "optimizer", ".adamw(lr: 1e-3)", typo: ".adamw(lr: 1e-3, weightDecy: 0.05)", "weightDecay"),
@@ -161,7 +167,7 @@ let entries: [Entry] = [
                     names.insert(c.name)
                     c.signature.parameters.forEach { visit($0.type, into: &names) }
                 }
-            case .array(let element, _): visit(element, into: &names)
+            case .array(let element, _, _): visit(element, into: &names)
             case .oneOf(let types): types.forEach { visit($0, into: &names) }
             default: break
             }
@@ -272,7 +278,7 @@ let entries: [Entry] = [
         func visitType(_ type: ValueType) {
             switch type {
             case .enumeration(let e): e.cases.forEach { visit($0.signature, owner: ".\($0.name)") }
-            case .array(let element, _): visitType(element)
+            case .array(let element, _, _): visitType(element)
             case .oneOf(let types): types.forEach(visitType)
             default: break
             }
@@ -292,7 +298,7 @@ let entries: [Entry] = [
             return allowed != nil || (b.lower != nil && b.upper != nil) ? [] : [place]
         case .number(let b):
             return b.lower != nil && b.upper != nil ? [] : [place]
-        case .array(let element, _): return unbounded(element, at: place, seen: &seen)
+        case .array(let element, _, _): return unbounded(element, at: place, seen: &seen)
         case .oneOf(let types): return types.flatMap { unbounded($0, at: place, seen: &seen) }
         case .enumeration(let e):
             guard seen.insert(e.name).inserted else { return [] }

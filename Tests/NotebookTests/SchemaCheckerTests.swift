@@ -68,6 +68,25 @@ func check(_ cells: String...) -> NotebookCheck {
         #expect(d.range.start == SourcePosition(line: 2, column: column))
     }
 
+    /// An array type's element-count bounds: exactly n when both are n, else at least / at most, each at the array.
+    @Test func arrayCountBounds() throws {
+        func errors(_ type: ValueType, _ literal: String) -> [String] {
+            let registry = SchemaRegistry([CallSchema("Pick", [ParameterSchema("xs", type)])])
+            return Checker(registry: registry).check(Document(text: "```swift config\nPick(xs: \(literal))\n```\n", fileName: "t.md"))
+                .diagnostics.map { "\($0.range.start.column): \($0.message)" }
+        }
+        let three = ValueType.array(of: .number(), minCount: 3, maxCount: 3)
+        #expect(errors(three, "[1, 2, 3]") == [])
+        #expect(errors(three, "[1, 2]") == ["10: `xs` of `Pick` needs exactly 3 elements, found 2"])
+        #expect(errors(three, "[1, 2, 3, 4]") == ["10: `xs` of `Pick` needs exactly 3 elements, found 4"])
+        let few = ValueType.array(of: .int(), minCount: 1, maxCount: 2)
+        #expect(errors(few, "[]") == ["10: `xs` of `Pick` needs at least 1 element"])
+        #expect(errors(few, "[1, 2, 3]") == ["10: `xs` of `Pick` takes at most 2 elements, found 3"])
+        // Defaults are held to the same bounds.
+        #expect(three.conform(.array([.int(1), .int(2)])) == nil)
+        #expect(three.conform(.array([.int(1), .int(2), .int(3)])) == .array([.number(1), .number(2), .number(3)]))
+    }
+
     @Test func referenceErrors() throws {
         let unknown = try only(check(base, "Table(bse)"))
         #expect(unknown.message == "unknown binding `bse`; did you mean `base`?")

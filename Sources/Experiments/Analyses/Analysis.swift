@@ -123,7 +123,7 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
     model.eval()
     let d = try data.load(e.spec.data, root: ws.dataRoot)
     let context = AnalysisContext(experiment: e, model: model, args: Arguments(analysis.value, owner: analysis.call),
-                                  test: d.test, normalization: d.normalization, classNames: d.classNames, progress: progress)
+                                  test: d.test, normalization: e.spec.normalization(dataset: d.normalization), classNames: d.classNames, progress: progress)
     let started = Date()
     var payload = try AnalysisKinds.compute(analysis.call, context)
     // Provenance rides along with the numbers.

@@ -86,12 +86,12 @@ struct EmbeddedBackend: RunBackend {
 
     /// The trainer's setup: loaders, optimiser, schedule, regularisers, checkpoints and the teacher when distilling.
     static func setup(_ model: Classifier, _ job: RunJob, _ d: DataCache.Loaded, workspace ws: Workspace) throws -> TrainingSetup {
-        let spec = job.spec, seed = job.seed
-        let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: d.normalization),
+        let spec = job.spec, seed = job.seed, normalization = spec.normalization(dataset: d.normalization)
+        let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: normalization),
                                batchSize: spec.batchSize, shuffle: true,
                                // timm drops the last partial batch; Mixup pairs a batch with its reverse and needs it even.
                                dropLast: spec.mix != nil && d.train.count >= spec.batchSize, seed: UInt64(seed))
-        let test = DataLoader(d.test, pipeline: spec.testPipeline(normalization: d.normalization),
+        let test = DataLoader(d.test, pipeline: spec.testPipeline(normalization: normalization),
                               batchSize: max(spec.batchSize, 100), shuffle: false, seed: 0)
         var setup = TrainingSetup(model: model, train: train, test: test, classes: spec.classes,
                                   optimizer: spec.optimizer, schedule: spec.schedule)
@@ -119,7 +119,7 @@ struct EmbeddedBackend: RunBackend {
         try SafeTensors.write(model.stateDict(), metadata: ["run": key, "engine": engineNumericsVersion], to: ws.finalWeights(key))
         // The model's input size is the evaluation pipeline's output (a resize may change the files' size).
         var probeRNG = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
-        let sized = job.spec.testPipeline(normalization: d.normalization)(d.test.images[0], rng: &probeRNG)
+        let sized = job.spec.testPipeline(normalization: job.spec.normalization(dataset: d.normalization))(d.test.images[0], rng: &probeRNG)
         let probe = Tensor.zeros([1, 3, sized.height, sized.width])
         model.eval()
         let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(probe) } }

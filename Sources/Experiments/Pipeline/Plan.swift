@@ -101,7 +101,7 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
                     let spec = try resolver.experiment(value)
                     let backend = try Backend.resolve(value["backend"], notebookDefault: defaultBackend.get())
                     try backend.validate(spec)
-                    let keyValue = backend.keyValue(value, trainer: trainer)
+                    let keyValue = backend.keyValue(normalizationKeyValue(value, spec: spec), trainer: trainer)
                     let key = keys.experimentKey(binding: name, value: keyValue, spec: spec)
                     var runs: [PlannedRun] = []
                     for seed in spec.seeds {

@@ -52,6 +52,22 @@ public struct RunKeys {
     }
 }
 
+/// The experiment value as the run key sees its normalisation (docs/design.md §4). `normalize:` is left out when the
+/// inputs keep the dataset's own statistics (``ExperimentSpec/keyedNormalization`` is nil: omitted, `.dataset`, or equal
+/// to the dataset's fixed statistics), so experiments that do not write it keep the keys they had before it existed;
+/// any other choice enters as `.custom(mean:, std:)` with its values, so `.half` and
+/// `.custom(mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])` compute, and share, one result.
+public func normalizationKeyValue(_ value: ResolvedValue, spec: ExperimentSpec) -> ResolvedValue {
+    guard case let .call(name, args) = value else { return value }
+    var kept = args.filter { $0.label != "normalize" }
+    if let n = spec.keyedNormalization?.statistics {
+        func numbers(_ xs: [Double]) -> ResolvedValue { .array(xs.map(ResolvedValue.number)) }
+        kept.append(ResolvedArgument("normalize", .enumCase("custom", [ResolvedArgument("mean", numbers(n.mean)),
+                                                                       ResolvedArgument("std", numbers(n.std))])))
+    }
+    return .call(name, kept)
+}
+
 /// A description of a dataset's files that changes when their contents do: each file's path within the dataset
 /// folder and the SHA-256 of its bytes (sizes and times are not enough: a file rewritten within the same second with
 /// the same size kept its old results). `.shapes` is generated, keyed by its generator's version.

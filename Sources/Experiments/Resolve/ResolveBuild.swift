@@ -32,11 +32,11 @@ extension DataSpec {
         case .cifar10(let path):
             let dir = Self.path(path, root: root)
             let train = try CIFAR.load10(directory: dir, split: .train)
-            return (train, try CIFAR.load10(directory: dir, split: .test), .cifar10, train.classNames)
+            return (train, try CIFAR.load10(directory: dir, split: .test), fixedNormalization!, train.classNames)
         case .cifar100(let path):
             let dir = Self.path(path, root: root)
             let train = try CIFAR.load100(directory: dir, split: .train)
-            return (train, try CIFAR.load100(directory: dir, split: .test), .cifar100, train.classNames)
+            return (train, try CIFAR.load100(directory: dir, split: .test), fixedNormalization!, train.classNames)
         case let .imageFolder(path, test):
             let trainDir = Self.path(test == nil ? path + "/train" : path, root: root)
             let testDir = Self.path(test ?? path + "/val", root: root)
@@ -45,7 +45,18 @@ extension DataSpec {
             guard testSet.classNames == train.classNames else {
                 throw ResolveError("image folders \(trainDir) and \(testDir) hold different classes")
             }
-            return (train, testSet, .imagenet, train.classNames)
+            return (train, testSet, fixedNormalization!, train.classNames)
+        }
+    }
+
+    /// The dataset's own statistics when they are fixed (CIFAR's published ones, ImageNet's for image folders); nil
+    /// for `.shapes`, whose statistics are computed from its training split.
+    public var fixedNormalization: Normalization? {
+        switch self {
+        case .shapes: return nil
+        case .cifar10: return .cifar10
+        case .cifar100: return .cifar100
+        case .imageFolder: return .imagenet
         }
     }
 
@@ -68,6 +79,19 @@ extension DataSpec {
 }
 
 extension ExperimentSpec {
+    /// The statistics that normalise this experiment's inputs, given the dataset's own (from ``DataSpec/load(root:)``):
+    /// the `normalize:` choice, else the dataset's. Training, evaluation, every analysis, samples and the torch side's
+    /// `config.json` all take their statistics from here (docs/methods.md §1.4).
+    public func normalization(dataset: Normalization) -> Normalization { normalize?.normalization ?? dataset }
+
+    /// The explicit choice as the run key sees it: nil when the inputs are normalised with the dataset's own statistics
+    /// (nothing written, `.dataset`, or a choice equal to the dataset's fixed statistics, such as `.imagenet` on an image
+    /// folder), so those experiments keep the keys they had before `normalize:` existed.
+    public var keyedNormalization: NormalizeSpec? {
+        guard let normalize, normalize.normalization != data.fixedNormalization else { return nil }
+        return normalize
+    }
+
     /// The side of the training images after the augmentations (nil when unknown before reading an image folder).
     public var imageSize: Int? { Resolver.imageSize(data: data, augment: augment) }
 

@@ -60,6 +60,7 @@ public struct Resolver {
             throw ResolveError("a model with `classes: 0` has no classifier head and cannot train; use it with "
                                + "`epochs: 0, weights:` for analyses of its features (FrequencyAnalysis)")
         }
+        let normalize = a.optional("normalize").flatMap(Self.normalize)
         var distillation: DistillationSpec?
         if let teacher = a.optional("teacher") {
             distillation = try self.distillation(teacher, depth: depth)
@@ -67,9 +68,10 @@ public struct Resolver {
                 throw ResolveError("the teacher predicts \(distillation!.teacher.classes) classes and the student "
                                    + "\(model.classes); distillation needs the same classes")
             }
+            try Self.checkTeacherInputs(distillation!.teacher, studentNormalize: normalize, studentData: data)
         }
         return ExperimentSpec(
-            model: model, data: data, augment: augment, mix: Self.mix(a.value("mix")), optimizer: optimizer,
+            model: model, data: data, augment: augment, normalize: normalize, mix: Self.mix(a.value("mix")), optimizer: optimizer,
             learningRate: lr, schedule: schedule, epochs: epochs, batchSize: a.int("batchSize"),
             seeds: Array(seed ..< seed + a.int("seeds")), labelSmoothing: a.double("labelSmoothing"),
             distillation: distillation, weights: weights, clipGrad: a.optionalDouble("clipGrad"))
@@ -103,6 +105,34 @@ public struct Resolver {
         case "cifar100": return .cifar100(path: a.string("path"))
         case "imageFolder": return .imageFolder(path: a.string("path"), test: a.optionalString("test"))
         default: preconditionFailure("unknown data case \(value)")
+        }
+    }
+
+    /// `normalize:` as a spec; nil for `.dataset` (the dataset's own statistics, as when it is omitted).
+    static func normalize(_ value: ResolvedValue) -> NormalizeSpec? {
+        let a = Arguments(value, owner: ".\(value.name ?? "")")
+        switch value.name {
+        case "dataset": return nil
+        case "imagenet": return .imagenet
+        case "half": return .half
+        case "custom":
+            return .custom(mean: a.array("mean").map { Arguments.double($0, ".custom.mean") },
+                           std: a.array("std").map { Arguments.double($0, ".custom.std") })
+        default: preconditionFailure("unknown normalize case \(value)")
+        }
+    }
+
+    /// A teacher sees the student's inputs, so when either writes `normalize:` both must normalise alike (a teacher fed
+    /// inputs scaled differently from its training computes something else). Notebooks without `normalize:` are not
+    /// affected.
+    static func checkTeacherInputs(_ teacher: ExperimentSpec, studentNormalize: NormalizeSpec?, studentData: DataSpec) throws {
+        guard teacher.normalize != nil || studentNormalize != nil else { return }
+        let taught = teacher.normalize?.normalization ?? teacher.data.fixedNormalization
+        let student = studentNormalize?.normalization ?? studentData.fixedNormalization
+        guard let taught, let student, taught == student else {
+            throw ResolveError("the teacher was trained with normalisation `\(teacher.normalizationLabel)` and the student "
+                               + "uses `\(studentNormalize?.label ?? "dataset")`; the teacher sees the student's inputs, so "
+                               + "give both the same `normalize:`")
         }
     }
 

@@ -9,6 +9,9 @@ extension ExperimentSpec {
     public var dataLabel: String { data.label }
     /// The augmentations joined by "+", e.g. "crop+flip+AA(cifar10)"; "none" when empty.
     public var augmentLabel: String { augment.isEmpty ? "none" : augment.map(\.label).joined(separator: "+") }
+    /// The input normalisation, for a table column: "dataset" (the dataset's own statistics), "ImageNet", "0.5", or
+    /// "mean 0.4914, 0.4822, 0.4465 std 0.247, 0.2435, 0.2616" for `.custom` values.
+    public var normalizationLabel: String { normalize?.label ?? "dataset" }
     /// E.g. "mixup(0.8)", "cutmix(1)", "mixup(0.8)|cutmix(1)"; "none".
     public var mixLabel: String {
         guard let m = mix else { return "none" }
@@ -79,6 +82,18 @@ extension DataSpec {
         case .cifar10: return "CIFAR-10"
         case .cifar100: return "CIFAR-100"
         case .imageFolder(let path, _): return "folder(\(path))"
+        }
+    }
+}
+
+extension NormalizeSpec {
+    /// "ImageNet", "0.5", or "mean 0.4914, 0.4822, 0.4465 std 0.247, 0.2435, 0.2616".
+    public var label: String {
+        switch self {
+        case .imagenet: return "ImageNet"
+        case .half: return "0.5"
+        case let .custom(mean, std):
+            return "mean " + mean.map(Label.number).joined(separator: ", ") + " std " + std.map(Label.number).joined(separator: ", ")
         }
     }
 }

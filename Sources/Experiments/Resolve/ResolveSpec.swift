@@ -10,6 +10,9 @@ public struct ExperimentSpec: Codable, Equatable, Sendable {
     public var data: DataSpec
     /// Training augmentations in the order written (see ``trainPipeline(normalization:)`` for the applied order).
     public var augment: [AugmentSpec]
+    /// The statistics that normalise every model input; nil (the default, `normalize:` omitted or `.dataset`): the
+    /// dataset's own. Read through ``normalization(dataset:)`` by everything that feeds a model.
+    public var normalize: NormalizeSpec? = nil
     /// Batch mixing; nil for `.none`.
     public var mix: MixSpec?
     /// The optimiser's update rule and hyper-parameters (without the learning rate).
@@ -82,6 +85,32 @@ public enum DataSpec: Codable, Equatable, Sendable {
         case .cifar10, .cifar100: return 32
         case .imageFolder: return nil
         }
+    }
+}
+
+/// Explicit input statistics chosen with `normalize:` (docs/methods.md §1.4). The dataset's own statistics, the
+/// default, are no case: ``ExperimentSpec/normalize`` is nil then.
+public enum NormalizeSpec: Codable, Equatable, Sendable {
+    /// ImageNet's, timm's `IMAGENET_DEFAULT_MEAN/STD`.
+    case imagenet
+    /// mean = std = 0.5 per channel (timm's `--mean 0.5 0.5 0.5 --std 0.5 0.5 0.5`), inputs in [−1, 1].
+    case half
+    /// Per-channel R, G, B values on the [0, 1] scale, three each, std > 0 (the checker enforces both).
+    case custom(mean: [Double], std: [Double])
+
+    /// The per-channel statistics as written (run keys and labels carry these decimals, not their Float roundings).
+    public var statistics: (mean: [Double], std: [Double]) {
+        switch self {
+        case .imagenet: return ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+        case .half: return ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])
+        case let .custom(mean, std): return (mean, std)
+        }
+    }
+
+    /// The statistics in the form the image pipelines apply.
+    public var normalization: Normalization {
+        let s = statistics
+        return Normalization(mean: s.mean.map(Float.init), std: s.std.map(Float.init))
     }
 }
 

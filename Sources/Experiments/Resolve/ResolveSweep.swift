@@ -21,7 +21,7 @@ public struct RunReference: Equatable, Sendable {
 
 extension Resolver {
     /// The axes of `Sweep` in grid order: the first axis is outermost, the last varies fastest.
-    static let sweepAxes = ["model", "augment", "mix", "optimizer", "lr", "weightDecay", "schedule", "epochs", "batchSize",
+    static let sweepAxes = ["model", "augment", "mix", "normalize", "optimizer", "lr", "weightDecay", "schedule", "epochs", "batchSize",
                             "labelSmoothing", "seed"]
 
     /// Every point of a `Sweep` value (or a reference to one): the grid of `base.with(...)` variants.
@@ -89,6 +89,7 @@ extension Resolver {
         case "model": return spec.modelLabel
         case "augment": return spec.augmentLabel
         case "mix": return spec.mixLabel
+        case "normalize": return "normalize \(spec.normalizationLabel)"
         case "optimizer": return spec.optimizerLabel
         case "schedule": return spec.scheduleLabel
         case "weightDecay": return "wd \(item)"

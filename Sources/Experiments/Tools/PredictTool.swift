@@ -29,9 +29,10 @@ public struct PredictTool {
     /// One of ``normalizationNames``.
     public var normalize: String
 
-    /// The `--normalize` names and the normalisations they stand for.
+    /// The `--normalize` names and the normalisations they stand for (`half`: weights trained with `normalize: .half`).
     static let normalizations: [(String, Normalization)] = [("imagenet", .imagenet), ("cifar10", .cifar10),
-                                                            ("cifar100", .cifar100), ("none", .unit)]
+                                                            ("cifar100", .cifar100), ("half", NormalizeSpec.half.normalization),
+                                                            ("none", .unit)]
 
     /// The valid `normalize` names, in the order help and errors list them.
     public static let normalizationNames = normalizations.map(\.0)

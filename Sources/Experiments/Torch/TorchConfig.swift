@@ -38,7 +38,8 @@ public struct TorchRunFiles: Sendable {
     public func slurmLog(job: String) -> String { directory + "/slurm-\(job).log" }
 }
 
-/// Where the torch side reads an experiment's images, and how it normalises them.
+/// Where the torch side reads an experiment's images, and the dataset's own statistics (``TorchConfig`` applies the
+/// experiment's `normalize:` choice over them).
 public struct TorchData: Equatable, Sendable {
     /// `cifar10`, `cifar100` or `imageFolder`.
     public var kind: String
@@ -69,15 +70,14 @@ public struct TorchData: Equatable, Sendable {
                 throw DataMissing(message: "\(dir)/\(f) is missing: download the binary version from "
                                   + "https://www.cs.toronto.edu/~kriz/cifar.html and unpack it under \(dir)")
             }
-            return TorchData(kind: hundred ? "cifar100" : "cifar10", train: dir, test: dir,
-                             normalization: hundred ? .cifar100 : .cifar10)
+            return TorchData(kind: hundred ? "cifar100" : "cifar10", train: dir, test: dir, normalization: spec.fixedNormalization!)
         case let .imageFolder(path, test):
             let trainDir = DataSpec.path(test == nil ? path + "/train" : path, root: root)
             let testDir = DataSpec.path(test ?? path + "/val", root: root)
             for d in [trainDir, testDir] where !fm.fileExists(atPath: d) {
                 throw DataMissing(message: "image folder \(d) does not exist (expected <class>/<JPEG or PNG images> inside)")
             }
-            return TorchData(kind: "imageFolder", train: trainDir, test: testDir, normalization: .imagenet)
+            return TorchData(kind: "imageFolder", train: trainDir, test: testDir, normalization: spec.fixedNormalization!)
         case .shapes:
             let name = "shapes-" + String(ContentHash.sha256Hex(Data(String(describing: spec).utf8)).prefix(16))
             let dir = (outputDirectory as NSString).appendingPathComponent("data/" + name)
@@ -132,7 +132,7 @@ public enum TorchConfig {
             "seed": seed,
             "model": model(spec.model),
             "data": ["kind": data.kind, "train": data.train, "test": data.test],
-            "normalize": ["mean": data.normalization.mean.map(Double.init), "std": data.normalization.std.map(Double.init)],
+            "normalize": normalize(spec, data),
             "augment": try augment(spec),
             "eval": eval(spec),
             "labelSmoothing": spec.labelSmoothing,
@@ -159,6 +159,13 @@ public enum TorchConfig {
             config["distillation"] = NSNull()
         }
         return try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// The mean and std of torchvision's `Normalize`: the experiment's `normalize:` choice, else the dataset's own
+    /// statistics, as Float values widened to Double, so both backends normalise with the same numbers.
+    static func normalize(_ spec: ExperimentSpec, _ data: TorchData) -> [String: [Double]] {
+        let n = spec.normalization(dataset: data.normalization)
+        return ["mean": n.mean.map(Double.init), "std": n.std.map(Double.init)]
     }
 
     static func model(_ m: ModelSpec) -> [String: Any] {

@@ -48,6 +48,9 @@ public enum Vocabulary {
         ParameterSchema("augment", .array(of: .enumeration(augment)), default: [],
                         doc: "Training augmentations; image ops run in order, then normalisation, then erasing/cutout."),
         ParameterSchema("mix", .enumeration(mix), default: .case("none"), doc: "Batch mixing: Mixup and/or CutMix."),
+        ParameterSchema("normalize", .enumeration(normalize), default: .absent,
+                        doc: "Input normalisation: `.dataset` (omitted: the dataset's own statistics), `.imagenet`, "
+                            + "`.half` (0.5, timm's `--mean/--std 0.5 0.5 0.5`) or `.custom(mean: [r, g, b], std: [r, g, b])`."),
         ParameterSchema("optimizer", .enumeration(optimizer), default: .case("sgd", [ResolvedArgument("lr", 0.1)]),
                         doc: "Optimiser and base learning rate; 1-D parameters (biases, norms) get no weight decay."),
         ParameterSchema("schedule", .enumeration(schedule), default: .case("cosine"),
@@ -76,6 +79,8 @@ public enum Vocabulary {
         ParameterSchema("augment", .array(of: .array(of: .enumeration(augment)), minCount: 1), default: .absent,
                         doc: "Augmentation lists to try."),
         ParameterSchema("mix", .array(of: .enumeration(mix), minCount: 1), default: .absent, doc: "Mixing settings to try."),
+        ParameterSchema("normalize", .array(of: .enumeration(normalize), minCount: 1), default: .absent,
+                        doc: "Input normalisations to try, e.g. `[.dataset, .half]`."),
         ParameterSchema("optimizer", .array(of: .enumeration(optimizer), minCount: 1), default: .absent,
                         doc: "Optimisers to try."),
         ParameterSchema("lr", .array(of: .number(Vocabulary.lrBounds), minCount: 1), default: .absent,

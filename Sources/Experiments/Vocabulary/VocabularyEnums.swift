@@ -94,6 +94,27 @@ extension Vocabulary {
         ], doc: "JPEG and PNG images (recognised by content) in one folder per class (torchvision `ImageFolder`)."),
     ])
 
+    // MARK: - Normalisation
+
+    /// One per-channel statistic (R, G, B) of `.custom`: exactly three values on the [0, 1] pixel scale of timm's
+    /// `--mean`/`--std` (not 0–255, which the bounds catch).
+    static func channels(_ name: String, _ bounds: NumericBounds, doc: String) -> ParameterSchema {
+        ParameterSchema(name, .array(of: .number(bounds), minCount: 3, maxCount: 3), doc: doc)
+    }
+
+    /// The statistics that normalise every model input, `x = (pixel/255 − mean[c]) / std[c]` (docs/methods.md §1.4).
+    static let normalize = EnumSchema("Normalize", cases: [
+        CaseSchema("dataset", doc: "The dataset's own statistics (the default): CIFAR's published ones, ImageNet's for "
+                   + "image folders, the training split's for `.shapes` (docs/methods.md §1.4)."),
+        CaseSchema("imagenet", doc: "ImageNet's, timm's `IMAGENET_DEFAULT_MEAN/STD` (0.485, 0.456, 0.406 / 0.229, 0.224, 0.225)."),
+        CaseSchema("half", doc: "mean = std = 0.5 per channel, timm's `--mean 0.5 0.5 0.5 --std 0.5 0.5 0.5`."),
+        CaseSchema("custom", [
+            channels("mean", .within(0...1), doc: "Per-channel mean R, G, B on the [0, 1] scale, e.g. `[0.5071, 0.4865, 0.4409]`."),
+            channels("std", NumericBounds(lower: 0, lowerInclusive: false, upper: 1),
+                     doc: "Per-channel standard deviation R, G, B on the [0, 1] scale, each > 0."),
+        ], doc: "Explicit per-channel statistics, as timm's `--mean m m m --std s s s`."),
+    ])
+
     // MARK: - Augmentation
 
     static let policy = EnumSchema("Policy", cases: [

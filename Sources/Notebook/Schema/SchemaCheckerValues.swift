@@ -42,15 +42,23 @@ struct ExpressionResolver {
             guard let args = resolveArguments(arguments ?? [], signature: caseSchema.signature,
                                               owner: "`.\(name.text)`", ownerRange: name.range) else { return nil }
             return .enumCase(name.text, args)
-        case (.array(let element, let minCount), .array(let items)):
+        case (.array(let element, let minCount, let maxCount), .array(let items)):
             var values: [ResolvedValue] = []
             var failed = false
             for item in items {
                 if let v = resolve(item, as: element, context: context) { values.append(v) } else { failed = true }
             }
             if failed { return nil }
+            if let maxCount, maxCount == minCount, values.count != minCount {
+                return fail("\(context) needs exactly \(minCount) element\(minCount == 1 ? "" : "s"), found \(values.count)",
+                            at: expr.range)
+            }
             guard values.count >= minCount else {
                 return fail("\(context) needs at least \(minCount) element\(minCount == 1 ? "" : "s")", at: expr.range)
+            }
+            if let maxCount, values.count > maxCount {
+                return fail("\(context) takes at most \(maxCount) element\(maxCount == 1 ? "" : "s"), found \(values.count)",
+                            at: expr.range)
             }
             return .array(values)
         case (.reference(let kind), .name), (.reference(let kind), .call), (.reference(let kind), .method):

@@ -64,7 +64,7 @@ public struct SchemaRegistry: Hashable, Sendable {
                     if !seen.insert(c.name).inserted { problems.append("\(owner): case `.\(c.name)` is declared twice") }
                     check(c.signature, owner: "\(e.name).\(c.name)")
                 }
-            case .array(let element, _): checkType(element, owner: owner)
+            case .array(let element, _, _): checkType(element, owner: owner)
             case .oneOf(let types): types.forEach { checkType($0, owner: owner) }
             case .reference(let kind), .member(let kind):
                 if schema(ofKind: kind) == nil { problems.append("\(owner): no call produces kind `\(kind)`") }
@@ -90,8 +90,8 @@ extension ValueType {
             return x.isFinite && bounds.contains(x) ? value : nil
         case (.string, .string), (.bool, .bool), (.reference, .reference), (.member, .reference):
             return value
-        case (.array(let element, let minCount), .array(let items)):
-            guard items.count >= minCount else { return nil }
+        case (.array(let element, let minCount, let maxCount), .array(let items)):
+            guard items.count >= minCount, items.count <= maxCount ?? .max else { return nil }
             var out: [ResolvedValue] = []
             for item in items {
                 guard let c = element.conform(item) else { return nil }

@@ -10,8 +10,9 @@ public indirect enum ValueType: Hashable, Sendable {
     case bool
     /// A case of an enumeration, e.g. `.resnet(depth: 18)` or `.horizontalFlip`.
     case enumeration(EnumSchema)
-    /// An array literal of `element`s with at least `minCount` elements.
-    case array(of: ValueType, minCount: Int = 0)
+    /// An array literal of `element`s with at least `minCount` and at most `maxCount` elements (e.g. exactly 3
+    /// per-channel values: `minCount: 3, maxCount: 3`).
+    case array(of: ValueType, minCount: Int = 0, maxCount: Int? = nil)
     /// An earlier binding whose kind is `kind` (e.g. `base`, an `Experiment`), or an inline call of that kind.
     case reference(kind: String)
     /// A member of an earlier binding of kind `kind`, e.g. `aa.top1`; the members come from the kind's schema.
@@ -30,7 +31,7 @@ public indirect enum ValueType: Hashable, Sendable {
         case .bool: return "a boolean"
         case .enumeration(let e):
             return "a `\(e.name)` case" + (e.cases.first.map { " such as `.\($0.name)`" } ?? "")
-        case .array(let element, _): return "an array of \(element.pluralDescription)"
+        case .array(let element, _, _): return "an array of \(element.pluralDescription)"
         case .reference(let kind): return "a reference to an `\(kind)`"
         case .member(let kind): return "a result of an `\(kind)` such as `name.member`"
         case .oneOf(let types): return types.map(\.description).joined(separator: " or ")
