@@ -109,10 +109,17 @@ private let base = """
         #expect(differs("other", base, "let other = base.with(seed: 1)") == ["seed 0 → 1"])
         #expect(differs("mixed", base, "let mixed = base.with(mix: .cutmix(alpha: 1), labelSmoothing: 0.1)")
                 == ["mix none → cutmix(1)", "smoothing 0 → 0.1"])
+        #expect(differs("half", from: "mixed", base, "let mixed = base.with(mix: .mixup)", "let half = base.with(mix: .mixup(prob: 0.5))")
+                == ["mix prob 1 → 0.5"])
         #expect(differs("kd", base, "let t = base.with(model: .resnet(depth: 50))", "let kd = base.with(teacher: t)")
                 == ["+KD from t (T 4, α 0.9)"])
         #expect(differs("kd2", from: "kd", base, "let t = base.with(model: .resnet(depth: 50))", "let kd = base.with(teacher: t)",
                             "let kd2 = base.with(teacher: .distill(teacher: t, temperature: 2))") == ["KD T 4 → 2"])
+        #expect(differs("kd2", from: "kd", base, "let t = base.with(model: .resnet(depth: 50))", "let t2 = t.with(epochs: 30)",
+                            "let kd = base.with(teacher: t)", "let kd2 = base.with(teacher: .distill(teacher: t2, alpha: 0.5))")
+                == ["KD from t → t2", "KD α 0.9 → 0.5"])
+        #expect(differs("base", from: "kd", base, "let t = base.with(model: .resnet(depth: 50))", "let kd = base.with(teacher: t)")
+                == ["−KD from t"])
         #expect(differs("w", base, "let w = base.with(weights: \"r18.safetensors\", clipGrad: 1)")
                 == ["weights none → r18.safetensors", "grad clip off → 1"])
     }

@@ -172,7 +172,8 @@ enum Differences {
         return out
     }
 
-    /// "+KD from t (T 4, α 0.9)", "−KD from t", or what changed in the distillation.
+    /// "+KD from t (T 4, α 0.9)", "−KD from t", or what changed in the distillation (the teacher is named by its
+    /// binding; its own settings are its row's business).
     static func teacher(_ a: DistillationSpec?, _ b: DistillationSpec?) -> [String] {
         func name(_ d: DistillationSpec) -> String { d.teacherName ?? d.teacher.modelLabel }
         switch (a, b) {
@@ -181,11 +182,7 @@ enum Differences {
         case let (d?, nil): return ["−KD from \(name(d))"]
         case let (x?, y?):
             var out: [String] = []
-            if name(x) != name(y) {
-                out.append("KD from \(name(x)) → \(name(y))")
-            } else if x.teacher != y.teacher {
-                out.append("KD teacher (" + y.teacher.differences(from: x.teacher).joined(separator: ", ") + ")")
-            }
+            change(&out, "KD from", name(x) != name(y), name(x), name(y))
             change(&out, "KD T", x.temperature, y.temperature)
             change(&out, "KD α", x.alpha, y.alpha)
             return out
