@@ -44,7 +44,7 @@ func resolveError(_ name: String, _ cells: String...) throws -> String {
         #expect(spec.lossLabelSmoothing == 0)
         #expect(spec.modelLabel == "ResNet-18")
         #expect(spec.augmentLabel == "none")
-        #expect(spec.optimizerLabel == "SGD(0.1, Nesterov)")
+        #expect(spec.optimizerLabel == "SGD 0.1, m 0.9, wd 5e-4, nesterov")
         #expect(spec.scheduleLabel == "cosine")
         #expect(spec.dataLabel == "shapes(10)")
     }
@@ -182,7 +182,7 @@ func resolveError(_ name: String, _ cells: String...) throws -> String {
         #expect(adamw.learningRate == 1e-3)
         #expect(adamw.schedule == Schedule(.step(decayEpochs: 30, decayRate: 0.1), baseLR: 1e-3, epochs: 90, warmupEpochs: 2,
                                            warmupLR: 1e-5))
-        #expect(adamw.optimizerLabel == "AdamW(0.001)")
+        #expect(adamw.optimizerLabel == "AdamW 1e-3, β 0.9/0.95, wd 0.05")
         #expect(adamw.scheduleLabel == "step(30, ×0.1), warmup 2")
         let lion = try resolve("e", """
             let e = Experiment(model: .resnet(depth: 18), optimizer: .lion(lr: 1e-4),
@@ -192,9 +192,9 @@ func resolveError(_ name: String, _ cells: String...) throws -> String {
         #expect(lion.schedule == Schedule(.multiStep(milestones: [3, 6], decayRate: 0.2), baseLR: 1e-4, epochs: 8))
         #expect(lion.seeds == [5, 6, 7])
         #expect(lion.clipGrad == 2)
-        #expect(lion.optimizerLabel == "Lion(0.0001)")
+        #expect(lion.optimizerLabel == "Lion 1e-4, wd 0.5")
         let plain = try resolve("e", "let e = Experiment(model: .resnet(depth: 18), optimizer: .sgd(lr: 0.5, nesterov: false))")
-        #expect(plain.optimizerLabel == "SGD(0.5, momentum 0.9)")
+        #expect(plain.optimizerLabel == "SGD 0.5, m 0.9, wd 5e-4")
         #expect(try resolveError("e", "let e = Experiment(model: .resnet(depth: 18), schedule: .multiStep(milestones: [6, 3]))")
                 == "`milestones:` of `.multiStep` must increase, found [6, 3]")
         #expect(try resolveError("e", "let e = Experiment(model: .resnet(depth: 18), epochs: 0)")
@@ -238,8 +238,8 @@ func resolveError(_ name: String, _ cells: String...) throws -> String {
         #expect(points.count == 12)
         #expect(points.map(\.spec.learningRate) == [0.05, 0.05, 0.05, 0.2, 0.2, 0.2, 0.05, 0.05, 0.05, 0.2, 0.2, 0.2])
         #expect(points.map(\.spec.batchSize).prefix(3) == [64, 128, 256])
-        #expect(points[0].label == "SGD(0.05, Nesterov), lr 0.05, batch 64")
-        #expect(points[9].label == "AdamW(0.2), lr 0.2, batch 64")
+        #expect(points[0].label == "SGD 0.05, m 0.9, wd 5e-4, nesterov, lr 0.05, batch 64")
+        #expect(points[9].label == "AdamW 0.2, wd 0.05, lr 0.2, batch 64")
         let result = checkCells("let base = Experiment(model: .resnet(depth: 18), optimizer: .sgd(lr: 0.1))",
                                 "let hand = base.with(optimizer: .adamw(lr: 0.2), batchSize: 64)")
         #expect(points[9].value == result.bindings["hand"]?.value)

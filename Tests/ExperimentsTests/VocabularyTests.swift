@@ -219,7 +219,8 @@ let entries: [Entry] = [
                 teacher: teacher, weights: "weights/r18.safetensors", clipGrad: 1.0)
             let sweep = Sweep(big, optimizer: [.sgd(lr: 0.1), .lion(lr: 1e-4)], lr: [0.1, 0.2], batchSize: [64, 128])
             Table(big, sweep, columns: [.model, .data, .augment, .mix, .optimizer, .schedule, .epochs, .batchSize, .top1,
-                                        .top5, .testLoss, .trainLoss, .params, .flops, .trainTime, .imagesPerSecond])
+                                        .top5, .testLoss, .trainLoss, .params, .flops, .trainTime, .imagesPerSecond,
+                                        .lr, .weightDecay, .imageSize, .normalize, .backend, .differs])
             Bars(big, sweep, metric: .flops)
             Curves(sweep, metric: .lr)
             Samples(big, count: 4, images: 2)

@@ -80,6 +80,37 @@ import Testing
         ]))
     }
 
+    /// The CIFAR-100 study's second table twice, as `Table(columns:)` renders it (texts from a `loom render` of
+    /// its cells): once with `.differs`, once with every labelled column, the widest tables a notebook asks for.
+    static func columnsReport() -> String {
+        let top1 = TableColumn("top-1", unit: "%", better: .higher, format: .percent(1))
+        let differs = ["reference", "m 0 → 0.9; +nesterov; wd 0 → 1e-4",
+                       "augment +CJ(0.4), AA(cifar10) → AA(v0); m 0 → 0.9; +nesterov; wd 0 → 1e-4; cosine → step(30, ×0.1); smoothing 0 → 0.1",
+                       "augment +resize(224), crop → crop(pad 28); lr 1 → 0.5; m 0 → 0.9; +nesterov; wd 0 → 1e-4; epochs 200 → 300",
+                       "augment +resize(224), crop → crop(pad 28); SGD → Lion; lr 1 → 5e-4; wd 0 → 1e-4; epochs 200 → 400"]
+        let first = ReportTable(columns: [TableColumn("run"), TableColumn("model"), TableColumn("differs from row 1"), top1,
+                                          TableColumn("top-5", unit: "%", better: .higher, format: .percent(1)),
+                                          TableColumn("train time", better: .lower, format: .duration)],
+                                rows: differs.enumerated().map { i, d in
+                                    [.link("timm_row\(i + 1)", anchor: "run-\(i)"), .text("ResNet-50 ImageNet-stem"), .text(d),
+                                     .meanStd(mean: 0.6139, std: 0.0042), .number(0.8801), .number(8_426)]
+                                })
+        let labelled: [[String]] = [["SGD 1, wd 0", "1", "0", "32"], ["SGD 1, m 0.9, wd 1e-4, nesterov", "1", "1e-4", "32"],
+                                    ["SGD 0.5, m 0.9, wd 1e-4, nesterov", "0.5", "1e-4", "224"], ["Lion 5e-4, wd 1e-4", "5e-4", "1e-4", "224"]]
+        let second = ReportTable(columns: [TableColumn("run"), TableColumn("model"), TableColumn("optimizer"), TableColumn("lr"),
+                                           TableColumn("wd"), TableColumn("batch"), TableColumn("image", unit: "px"),
+                                           TableColumn("mean/std"), TableColumn("backend"), TableColumn("epochs"), top1],
+                                 rows: labelled.enumerated().map { i, l in
+                                     [.link("timm_row\(i + 1)", anchor: "run-\(i)"), .text("ResNet-50 ImageNet-stem"), .text(l[0]),
+                                      .text(l[1]), .text(l[2]), .text("256"), .text(l[3]), .text("CIFAR-100 stats"),
+                                      .text("torch 2×1 local"), .text("300"), .meanStd(mean: 0.8191, std: 0.0031)]
+                                 })
+        return ReportRenderer.render(Report(title: "CIFAR-100", blocks: [
+            .cell(ReportCell(id: "d", source: "Table(...)", outputs: [ReportOutput(title: "What differs", .table(first))])),
+            .cell(ReportCell(id: "l", source: "Table(...)", outputs: [ReportOutput(title: "Recipes", .table(second))])),
+        ]))
+    }
+
     @Test func nothingOverflowsAtDesktopOrPhoneWidth() throws {
         guard Self.chromium != nil else {
             print("ReportBrowserTests: skipped: chromium is not on PATH (apt-get install chromium)")
@@ -90,7 +121,7 @@ import Testing
         #expect(wide.scroll > wide.inner)
         let (sample, references) = sampleReport()
         for (name, html) in [("sample report", ReportRenderer.render(sample, references: references)),
-                             ("study-like table", Self.studyLikeReport())] {
+                             ("study-like table", Self.studyLikeReport()), ("differs and labelled columns", Self.columnsReport())] {
             for width in [1280, 390] {
                 let m = try Self.measure(html, width: width)
                 #expect(m.inner == width, "\(name) at \(width) px: the frame is \(m.inner) px")

@@ -11,7 +11,8 @@ public enum OptimizerKind: Equatable, Sendable, Codable {
     /// Lion (Chen et al. 2023, timm): θ ·= 1 − lr·λ; θ −= lr·sign(β₁m + (1−β₁)g); m = β₂m + (1−β₂)g.
     case lion(beta1: Float = 0.9, beta2: Float = 0.99, weightDecay: Float = 0)
 
-    var weightDecay: Float {
+    /// The decay λ of whichever rule (coupled for SGD, decoupled for AdamW and Lion); tables and labels show it.
+    public var weightDecay: Float {
         switch self {
         case let .sgd(_, wd, _), let .adamw(_, _, _, wd), let .lion(_, _, wd): return wd
         }

@@ -68,12 +68,12 @@ struct OutputBuilder {
         var header = [TableColumn("run")]
         for c in columns {
             if let m = Self.metricColumns[c] { header.append(TableColumn(m.0, unit: m.1, better: m.2, format: m.3)) }
-            else { header.append(TableColumn(c)) }
+            else { header.append(Labels.header(c)) }
         }
         let rows: [[TableValue]] = runs.map { r in
             [.link(r.experiment.name, anchor: Provenance(runKey: r.experiment.key).anchor)] + columns.map { c in
                 if Self.metricColumns[c] != nil { return r.complete ? r.metric(c) : .missing }
-                return .text(Labels.column(c, r.experiment.spec))
+                return .text(Labels.column(c, r.experiment, reference: runs.first?.experiment))
             }
         }
         return ReportOutput(.table(ReportTable(columns: header, rows: rows)),

@@ -21,27 +21,57 @@ extension ExperimentSpec {
         default: return "mixup(\(Label.number(m.mixupAlpha)))|cutmix(\(Label.number(m.cutmixAlpha)))"
         }
     }
-    /// E.g. "SGD(0.1, Nesterov)", "AdamW(0.001)", "Lion(0.0001)".
+    /// E.g. "SGD 0.1, m 0.9, wd 5e-4, nesterov", "AdamW 1e-3, β 0.9/0.95, wd 0.05", "Lion 1e-4, wd 1e-3": the rule
+    /// with the learning rate, its settings (``optimizerSettings``), the weight decay and SGD's Nesterov flag, so rows
+    /// that differ in any of them read differently.
     public var optimizerLabel: String {
-        let lr = Label.number(learningRate)
+        let (rule, settings, flag) = optimizerSettings
+        return ([rule + " " + Label.hyper(learningRate)] + settings + ["wd " + Label.hyper(Double(optimizer.weightDecay))]
+                + (flag.map { [$0] } ?? [])).joined(separator: ", ")
+    }
+    /// The optimiser's name ("SGD", "AdamW", "Lion"), its settings other than the learning rate and weight decay
+    /// (SGD's momentum; β and ε only where they differ from the engine's defaults, PyTorch's for AdamW and timm's for
+    /// Lion, which almost every recipe keeps) and SGD's "nesterov".
+    var optimizerSettings: (rule: String, settings: [String], flag: String?) {
         switch optimizer {
         case let .sgd(momentum, _, nesterov):
-            if momentum == 0 { return "SGD(\(lr))" }
-            return nesterov ? "SGD(\(lr), Nesterov)" : "SGD(\(lr), momentum \(Label.number(Double(momentum))))"
-        case .adamw: return "AdamW(\(lr))"
-        case .lion: return "Lion(\(lr))"
+            if momentum == 0 { return ("SGD", [], nil) }
+            return ("SGD", ["m " + Label.hyper(Double(momentum))], nesterov ? "nesterov" : nil)
+        case let .adamw(beta1, beta2, eps, _):
+            guard case let .adamw(b1, b2, e, _) = OptimizerKind.adamw() else { preconditionFailure("adamw defaults") }
+            return ("AdamW", Label.betas(beta1, beta2, defaults: (b1, b2)) + (eps == e ? [] : ["ε " + Label.hyper(Double(eps))]), nil)
+        case let .lion(beta1, beta2, _):
+            guard case let .lion(b1, b2, _) = OptimizerKind.lion() else { preconditionFailure("lion defaults") }
+            return ("Lion", Label.betas(beta1, beta2, defaults: (b1, b2)), nil)
         }
+    }
+    /// The normalisation the pipelines apply, for the `.normalize` column and `.differs`: the dataset's statistics
+    /// (``DataSpec/statisticsLabel``, e.g. "CIFAR-100 stats") unless `normalize:` chose other values ("0.5",
+    /// "ImageNet", "mean … std …"); a choice equal to the dataset's own reads as the dataset's, as its run key does.
+    public var normalizeLabel: String { keyedNormalization?.label ?? data.statisticsLabel }
+    /// The side of the images the model sees (the last resize or resized crop, else the data's; a ViT's `image:`), or
+    /// "native" for an image folder that is not resized.
+    public var imageSizeLabel: String {
+        if let s = Resolver.imageSize(data: data, augment: augment) { return String(s) }
+        if case let .vit(c) = model { return String(c.image) }
+        return "native"
     }
     /// E.g. "cosine", "cosine, warmup 5", "step(30, ×0.1)", "multiStep([60, 120, 160], ×0.2)".
     public var scheduleLabel: String {
-        let base: String
-        switch schedule.shape {
-        case .constant: base = "constant"
-        case .cosine: base = "cosine"
-        case let .step(e, r): base = "step(\(e), ×\(Label.number(Double(r))))"
-        case let .multiStep(m, r): base = "multiStep(\(m), ×\(Label.number(Double(r))))"
-        }
+        let base = schedule.shape.label
         return schedule.warmupEpochs > 0 ? base + ", warmup \(schedule.warmupEpochs)" : base
+    }
+}
+
+extension Schedule.Shape {
+    /// E.g. "cosine", "step(30, ×0.1)", "multiStep([60, 120, 160], ×0.2)" (a cosine's floor is not shown).
+    var label: String {
+        switch self {
+        case .constant: return "constant"
+        case .cosine: return "cosine"
+        case let .step(e, r): return "step(\(e), ×\(Label.number(Double(r))))"
+        case let .multiStep(m, r): return "multiStep(\(m), ×\(Label.number(Double(r))))"
+        }
     }
 }
 
@@ -98,6 +128,19 @@ extension NormalizeSpec {
     }
 }
 
+extension DataSpec {
+    /// The name of the per-channel mean and standard deviation its images are normalised with: the published CIFAR
+    /// statistics, ImageNet's for image folders (timm's default), the training split's own for `.shapes`.
+    public var statisticsLabel: String {
+        switch self {
+        case .shapes: return "shapes stats"
+        case .cifar10: return "CIFAR-10 stats"
+        case .cifar100: return "CIFAR-100 stats"
+        case .imageFolder: return "ImageNet stats"
+        }
+    }
+}
+
 extension AugmentSpec {
     /// A short name: "crop", "flip", "RRC(224)", "CJ(0.4)", "AA(cifar10)", "RA(rand-m9-mstd0.5)", "TA",
     /// "cutout(16)", "RE(0.25)".
@@ -125,5 +168,31 @@ enum Label {
     static func number(_ x: Double) -> String {
         if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
         return String(Float(x))  // labels show Float precision: 0.9, not 0.8999999761581421
+    }
+
+    /// A hyper-parameter as papers write it: below 0.01 in scientific notation with a bare exponent (5e-4, 1.5e-5,
+    /// 1e-8), else as ``number(_:)`` (0.1, 0.05, 1).
+    static func hyper(_ x: Double) -> String {
+        guard x != 0, abs(x) < 0.01, x.isFinite else { return number(x) }
+        let text = String(Float(abs(x)))  // the shortest form: "0.0005" or "5e-05"
+        var mantissa: String, exponent: Int
+        if let e = text.firstIndex(of: "e"), let power = Int(text[text.index(after: e)...]) {
+            mantissa = String(text[..<e]); exponent = power
+        } else if let dot = text.firstIndex(of: ".") {
+            let fraction = text[text.index(after: dot)...]
+            let zeros = fraction.prefix { $0 == "0" }.count
+            let digits = fraction.dropFirst(zeros)
+            mantissa = String(digits.prefix(1)) + (digits.count > 1 ? "." + digits.dropFirst() : "")
+            exponent = -(zeros + 1)
+        } else {
+            return number(x)
+        }
+        if mantissa.hasSuffix(".0") { mantissa.removeLast(2) }
+        return (x < 0 ? "-" : "") + mantissa + "e" + String(exponent)
+    }
+
+    /// "β 0.9/0.95" when either β differs from the optimiser's default, else nothing.
+    static func betas(_ beta1: Float, _ beta2: Float, defaults: (Float, Float)) -> [String] {
+        beta1 == defaults.0 && beta2 == defaults.1 ? [] : ["β " + hyper(Double(beta1)) + "/" + hyper(Double(beta2))]
     }
 }

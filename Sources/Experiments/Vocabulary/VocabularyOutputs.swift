@@ -7,10 +7,17 @@ extension Vocabulary {
         CaseSchema("data", doc: "The dataset's label."),
         CaseSchema("augment", doc: "The augmentation label, e.g. \"crop+flip+AA(cifar10)\"."),
         CaseSchema("mix", doc: "The mixing label."),
-        CaseSchema("optimizer", doc: "The optimiser label, e.g. \"SGD(0.1, Nesterov)\"."),
+        CaseSchema("optimizer", doc: "The optimiser label with its weight decay, e.g. \"SGD 0.1, m 0.9, wd 5e-4, nesterov\"."),
         CaseSchema("schedule", doc: "The schedule label."),
         CaseSchema("epochs", doc: "Training epochs."),
-        CaseSchema("batchSize", doc: "Batch size."),
+        CaseSchema("batchSize", doc: "Batch size (the global batch), headed \"batch\"."),
+        CaseSchema("lr", doc: "The base learning rate, e.g. \"0.1\", \"1e-3\"."),
+        CaseSchema("weightDecay", doc: "The optimiser's weight decay, e.g. \"5e-4\", headed \"wd\"."),
+        CaseSchema("imageSize", doc: "The image side the model sees (after `.resize`/`.randomResizedCrop`), in pixels."),
+        CaseSchema("normalize", doc: "The mean/std the images are normalised with, e.g. \"CIFAR-100 stats\"."),
+        CaseSchema("backend", doc: "The backend that trains the run, e.g. \"embedded\", \"torch 2×1 local\"."),
+        CaseSchema("differs", doc: "The settings in which the row's experiment differs from the first row's (resolved "
+                   + "values), e.g. \"+SE; lr 0.1 → 0.05\"; the first row reads \"reference\"."),
     ] + members.map { CaseSchema($0.name, doc: $0.doc) })
 
     /// Per-epoch series of a run.

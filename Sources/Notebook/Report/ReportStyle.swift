@@ -42,6 +42,7 @@ enum ReportStyle {
     th,td{padding:.4rem .75rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
     thead th{border-bottom:2px solid var(--border);font-weight:600;white-space:nowrap}
     .numeric{text-align:right}
+    table:has(th:nth-child(9)){font-size:.84rem}table:has(th:nth-child(9)) :is(th,td){padding:.35rem .45rem}
     tbody tr:hover{background:var(--surface)}
     .unit,.dir,.std{color:var(--muted);font-weight:400}
     .best{color:var(--best);background:var(--best-bg);padding:.05em .3em;border-radius:3px;font-weight:650}
