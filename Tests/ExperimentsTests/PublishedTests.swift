@@ -50,9 +50,9 @@ private func withCell(_ cell: String, intro: String? = nil) -> TinyNotebook {
     }
 
     @Test func percentagesAreTheConvention() throws {
-        // 0.79 is a legal percentage (0.79 %); the range says percent, so 79.05 is how a paper's 79.05 % is written.
+        // Accuracies are percentages as printed (79.05 for 79.05 %), the way Loom's tables show top-1; the range says so.
         let (_, messages) = try planned(withCell("Published(base, top1: 101, source: \"R\")"))
-        #expect(messages.contains("0") && messages.contains("100"), "the range is stated: \(messages)")
+        #expect(messages.contains("error: `top1` of `Published` must be in 0...100, found 101"), "\(messages)")
     }
 
     @Test func aNonExperimentBindingIsAnError() throws {
