@@ -205,6 +205,19 @@ private func withCell(_ cell: String, intro: String? = nil) -> TinyNotebook {
         #expect(html.contains("= student.top1 - student.published.top1</span>"))
     }
 
+    @Test func aTableWithoutTheStatedColumnsGetsNoPublishedColumnOrNote() throws {
+        var nb = Self.notebook
+        // `small` states top-1 and params; a table of top-5 alone shows only base's note.
+        nb.tableCall = "Table(base, small, student, columns: [.model, .top5])"
+        let (box, path) = try Baseline.copy(nb)
+        let (_, _, html) = try box.run(path) { $0.execute = false }
+        let table = try #require(html.components(separatedBy: "<table>").first { $0.contains("top-5 (published)") })
+        #expect(!table.contains("top-1 (published)") && !table.contains("params (published)"))
+        let notes = table.components(separatedBy: "</ol>")[0] + "</ol>"
+        #expect(notes.contains("<ol class=\"notes\"><li>Published values of base: Report X, table 1.</li></ol>"), "\(notes)")
+        #expect(!notes.contains("Report Y"))
+    }
+
     @Test func aMissingRunMarksTheDifference() throws {
         let box = try Sandbox()
         let path = try box.write(Self.notebook.text)

@@ -27,22 +27,23 @@ extension OutputBuilder {
     /// The published column ranks nothing (no best mark): best marks compare Loom's own runs.
     func withPublished(_ table: ReportTable, columns: [String], runs: [ExperimentResult]) -> ReportTable {
         let names = runs.map(\.experiment.name)
-        let (notes, number) = publishedNotes(names)
+        let shown = PublishedValues.metrics.filter { m in
+            columns.contains(m) && table.columns.contains { $0.header == Self.metricColumns[m]?.0 }
+                && names.contains { plan.published[$0]?.value(m) != nil }
+        }
+        // Notes only for the experiments with a value in a shown column.
+        let (notes, number) = publishedNotes(names.filter { n in shown.contains { plan.published[n]?.value($0) != nil } })
         guard !notes.isEmpty else { return table }
         var header = table.columns, rows = table.rows
-        var used = Set<Int>()
-        for metric in PublishedValues.metrics.reversed() where columns.contains(metric) {
+        for metric in shown.reversed() {
             guard let (title, unit, _, format) = Self.metricColumns[metric],
-                  let at = header.firstIndex(where: { $0.header == title }),
-                  names.contains(where: { plan.published[$0]?.value(metric) != nil }) else { continue }
+                  let at = header.firstIndex(where: { $0.header == title }) else { continue }
             header.insert(TableColumn(title + " (published)", unit: unit, format: format), at: at + 1)
             for (r, name) in names.enumerated() where r < rows.count {
                 let value = plan.published[name]?.value(metric)
-                if value != nil, let n = number[name] { used.insert(n) }
                 rows[r].insert(value.map { .noted($0, note: number[name] ?? 0) } ?? .missing, at: at + 1)
             }
         }
-        guard !used.isEmpty else { return table }
         return ReportTable(columns: header, rows: rows, caption: table.caption, notes: notes)
     }
 
