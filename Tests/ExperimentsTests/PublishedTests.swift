@@ -92,7 +92,7 @@ private func withCell(_ cell: String, intro: String? = nil) -> TinyNotebook {
             ("`= base.published.top1x`", "`published` has no result `top1x`; did you mean `top1`?"),
             ("`= base.publishd.top1`", "did you mean `published`?"),
             ("`= base.published`", "`published` is a group of results"),
-            ("`= base.top1 - base.published.trainTime`", "is text as published"),
+            ("`= base.top1 - base.published.trainTime`", "is a text result, so no difference"),
             ("`= base.top1 - `", "a difference needs one on each side of `-`"),
             ("`= base.top1 - bsae.published.top1`", "unknown binding `bsae`"),
         ]

@@ -120,7 +120,7 @@ public struct Checker: Sendable {
                   let member = resolver.checkMemberPath(path, of: binding.kind) else { continue }
             if reference.subtrahend != nil, member.isText {
                 let text = ([name] + path).map(\.text).joined(separator: ".")
-                _ = resolver.fail("`\(text)` is text as published, so no difference can be taken of it",
+                _ = resolver.fail("`\(text)` is a text result, so no difference can be taken of it",
                                   at: path[0].range.union(path[path.count - 1].range))
             }
         }
