@@ -104,6 +104,8 @@ let entries: [Entry] = [
           typo: baseCell + "\nFrequencyAnalysis(base, exampels: 64)", suggestion: "examples"),
     Entry(name: "FilteredAccuracy", minimal: baseCell + "\nFilteredAccuracy(base, cutoffs: [4, 8])",
           typo: baseCell + "\nFilteredAccuracy(base, cutofs: [4, 8])", suggestion: "cutoffs"),
+    Entry(name: "Published", minimal: baseCell + "\nPublished(base, top1: 79.05, source: \"Report X, table 1\")",
+          typo: baseCell + "\nPublished(base, top: 79.05, source: \"Report X, table 1\")", suggestion: "top1"),
     Entry(name: "radial", minimal: baseCell + "\nFilteredAccuracy(base, filter: .radial)",
           typo: baseCell + "\nFilteredAccuracy(base, filter: .radail)", suggestion: "radial"),
     Entry(name: "square", minimal: baseCell + "\nFilteredAccuracy(base, filter: .square)",
@@ -252,7 +254,7 @@ let entries: [Entry] = [
         #expect(result.diagnostics == [])
         let registry = Vocabulary.registry()
         #expect(registry.schema(ofKind: Vocabulary.Kind.experiment)?.members.map(\.name)
-                == ["top1", "top5", "testLoss", "trainLoss", "params", "flops", "trainTime", "imagesPerSecond"])
+                == ["top1", "top5", "testLoss", "trainLoss", "params", "flops", "trainTime", "imagesPerSecond", "published"])
         let wrong = checkCells(baseCell, "let t = Table(base)\nTable(t)")
         #expect(wrong.diagnostics.count == 1)
     }

@@ -76,7 +76,7 @@ struct OutputBuilder {
                 return .text(Labels.column(c, r.experiment, reference: runs.first?.experiment))
             }
         }
-        return ReportOutput(.table(ReportTable(columns: header, rows: rows)),
+        return ReportOutput(.table(withPublished(ReportTable(columns: header, rows: rows), columns: columns, runs: runs)),
                             provenance: runs.flatMap(provenance))
     }
 
@@ -119,8 +119,9 @@ struct OutputBuilder {
             }
         }
         let hasErrors = errors.contains { $0 > 0 }
-        return ReportOutput(title: title, .barChart(BarChart(categories: runs.map(\.experiment.name), y: ChartAxis(title, unit: unit),
-                                                             series: [BarSeries(title, values: means, errors: hasErrors ? errors : nil)])))
+        let chart = BarChart(categories: runs.map(\.experiment.name), y: ChartAxis(title, unit: unit),
+                             series: [BarSeries(title, values: means, errors: hasErrors ? errors : nil)])
+        return ReportOutput(title: title, .barChart(withPublished(chart, metric: metric, runs: runs, scale: scale)))
     }
 
     func samples(_ value: ResolvedValue, data: DataCache) throws -> ReportOutput {

@@ -54,6 +54,8 @@ public struct NotebookPlan {
     public let dataRoot: String
     /// Analysis statements in notebook order, each with one result per analysed run.
     public var analyses: [PlannedAnalysis] = []
+    /// Published values by experiment binding, from `Published(...)` statements (never runs, never in a key).
+    public var published: [String: PublishedValues] = [:]
 
     public func experiment(_ name: String) -> PlannedExperiment? { experiments.first { $0.name == name } }
 
@@ -129,6 +131,7 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
         }
     }
     planAnalyses(&plan, store: ws.store, force: force, gflops: gflops)
+    planPublished(&plan)
     return plan
 }
 

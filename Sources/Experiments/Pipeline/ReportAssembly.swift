@@ -162,25 +162,15 @@ struct ReportAssembler {
         case "Table": return builder.table(value)
         case "Curves": return builder.curves(value)
         case "Bars": return builder.bars(value)
+        case "Published": return builder.published(value)
         case "Samples": return try builder.samples(value, data: data)
         case "Confusion": return try builder.confusion(value, data: data)
         default: return nil
         }
     }
 
-    /// `= name.metric` → the formatted mean over seeds, linked to the run.
+    /// `= name.metric`, `= name.published.metric` or a difference of two → the formatted value (docs/design.md §3.4).
     func inlineValue(_ expression: String) -> InlineValue? {
-        let parts = expression.trimmingCharacters(in: .whitespaces).split(separator: ".").map(String.init)
-        guard parts.count == 2, let e = plan.runs(of: parts[0]).first else { return nil }
-        let r = builder.result(e)
-        guard r.complete else { return nil }
-        let format = OutputBuilder.metricColumns[parts[1]]?.3 ?? .automatic
-        let text: String
-        switch r.metric(parts[1]) {
-        case let .number(v): text = format.format(v) + (format == .percent(1) ? " %" : "")
-        case let .meanStd(m, s): text = format.format(m) + " ± " + format.format(s) + (format == .percent(1) ? " %" : "")
-        default: return nil
-        }
-        return InlineValue(text: text, anchor: Provenance(runKey: e.key).anchor)
+        InlineResults(plan: plan, builder: builder).value(expression)
     }
 }

@@ -15,6 +15,8 @@ public enum Vocabulary {
         public static let sweep = "sweep"
         /// A bare output call such as `Table(...)`.
         public static let output = "output"
+        /// `Published(...)`: values a paper published for an experiment.
+        public static let published = "published"
     }
 
     /// The results readable from an experiment, as `aa.top1` in prose or a `Table` column.
@@ -71,7 +73,7 @@ public enum Vocabulary {
         ParameterSchema("backend", .enumeration(backend), default: .absent,
                         doc: "`.embedded` (Loom's engine) or `.torch(...)` (PyTorch/timm with DDP); omitted, the "
                             + "front matter's `backend:`, else `.embedded`."),
-    ], kind: Kind.experiment, members: members, doc: "Trains a model and records per-epoch metrics.")
+    ], kind: Kind.experiment, members: members + [publishedMember], doc: "Trains a model and records per-epoch metrics.")
 
     static let sweep = CallSchema("Sweep", [
         ParameterSchema("base", .reference(kind: Kind.experiment), positional: true, doc: "The experiment to vary."),
@@ -97,7 +99,7 @@ public enum Vocabulary {
     ], kind: Kind.sweep, doc: "The grid of `base.with(...)` variants over every given axis (first axis outermost).")
 
     /// The vocabulary's own calls, in registration order.
-    public static let calls: [CallSchema] = [experiment, sweep] + outputs + analyses
+    public static let calls: [CallSchema] = [experiment, sweep] + outputs + [published] + analyses
 
     /// A registry of ``calls`` followed by `extra` (e.g. analysis cells); names must stay unique.
     public static func registry(adding extra: [CallSchema] = []) -> SchemaRegistry {

@@ -140,17 +140,36 @@ public struct InlineReference: Hashable, Sendable {
     /// From the `=` to the end of the expression.
     public var range: SourceRange
 
-    public init(binding: CellName, path: [CellName], range: SourceRange) {
+    /// In a difference (`` `= aa.top1 - aa.published.top1` ``), the operand after `-`; nil otherwise.
+    public var subtrahend: InlineOperand?
+
+    public init(binding: CellName, path: [CellName], range: SourceRange, subtrahend: InlineOperand? = nil) {
         self.binding = binding
         self.path = path
         self.range = range
+        self.subtrahend = subtrahend
     }
 
-    /// The expression as written without spaces, e.g. `aa.top1`.
-    public var expression: String { ([binding] + path).map(\.text).joined(separator: ".") }
+    /// The expression as written without spaces within an operand, e.g. `aa.top1` or `aa.top1 - aa.published.top1`.
+    public var expression: String {
+        ([binding] + path).map(\.text).joined(separator: ".") + (subtrahend.map { " - " + $0.expression } ?? "")
+    }
 
     /// The start of the binding name, for messages.
     public var location: SourcePosition { binding.range.start }
+}
+
+/// The second operand of an inline difference: a binding and its member path (`aa.published.top1`).
+public struct InlineOperand: Hashable, Sendable {
+    public var binding: CellName
+    public var path: [CellName]
+
+    public init(binding: CellName, path: [CellName]) {
+        self.binding = binding
+        self.path = path
+    }
+
+    public var expression: String { ([binding] + path).map(\.text).joined(separator: ".") }
 }
 
 /// A notebook file that cannot be read as text, with the path and what is wrong.

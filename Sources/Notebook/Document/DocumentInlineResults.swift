@@ -24,16 +24,45 @@ enum InlineReferenceReader {
         return best ?? reportedColumn
     }
 
-    /// Parses `= name.member...` whose `=` is at `location`; anything else is an error located at the expression.
+    /// Parses `= name.member...`, or the difference `= a.member - b.member...`, whose `=` is at `location`;
+    /// anything else is an error located at the expression.
     static func parse(_ literal: String, at location: SourcePosition) -> Result<InlineReference, Diagnostic> {
         let afterEqual = literal.dropFirst()
         let spaces = afterEqual.prefix(while: { $0 == " " }).utf8.count
         let expression = String(afterEqual.dropFirst(spaces)).trimmingTrailingSpaces()
         let exprColumn = location.column + 1 + spaces
         let whole = SourceRange(start: location, end: SourcePosition(line: location.line, column: exprColumn + expression.utf8.count))
-        let usage = "an inline result must name a binding and its members, as in `= aa.top1`"
         guard !expression.isEmpty else { return .failure(.error(usage, at: whole)) }
-        let cell = Cell(source: expression, line: location.line, columnOffsets: [exprColumn - 1])
+        // A name or member never contains `-`, so the first one separates the two operands of a difference.
+        guard let minus = expression.firstIndex(of: "-") else {
+            return operand(expression, line: location.line, column: exprColumn).map {
+                InlineReference(binding: $0.binding, path: $0.path, range: SourceRange(start: location, end: $0.end))
+            }
+        }
+        let left = String(expression[..<minus]).trimmingTrailingSpaces()
+        let rightRaw = expression[expression.index(after: minus)...]
+        let rightSpaces = rightRaw.prefix(while: { $0 == " " }).utf8.count
+        let rightColumn = exprColumn + expression[...minus].utf8.count + rightSpaces
+        let minusAt = SourceRange(at: SourcePosition(line: location.line, column: exprColumn + expression[..<minus].utf8.count))
+        guard !left.isEmpty else { return .failure(.error(usage + "; a difference needs one on each side of `-`, as in `= aa.top1 - aa.published.top1`", at: minusAt)) }
+        guard rightSpaces < rightRaw.utf8.count else {
+            return .failure(.error(usage + "; a difference needs one on each side of `-`, as in `= aa.top1 - aa.published.top1`", at: minusAt))
+        }
+        let a = operand(left, line: location.line, column: exprColumn)
+        let b = operand(String(rightRaw.dropFirst(rightSpaces)), line: location.line, column: rightColumn)
+        switch (a, b) {
+        case let (.failure(d), _), let (_, .failure(d)): return .failure(d)
+        case let (.success(a), .success(b)):
+            return .success(InlineReference(binding: a.binding, path: a.path, range: SourceRange(start: location, end: b.end),
+                                            subtrahend: InlineOperand(binding: b.binding, path: b.path)))
+        }
+    }
+
+    static let usage = "an inline result must name a binding and its members, as in `= aa.top1`"
+
+    /// One operand `name.member...` starting at file column `column`.
+    static func operand(_ text: String, line: Int, column: Int) -> Result<(binding: CellName, path: [CellName], end: SourcePosition), Diagnostic> {
+        let cell = Cell(source: text, line: line, columnOffsets: [column - 1])
         let expr: CellExpr
         do {
             expr = try CellParser.parseExpression(cell)
@@ -48,8 +77,7 @@ enum InlineReferenceReader {
                 path.insert(name, at: 0)
                 node = base
             case .name(let binding):
-                return .success(InlineReference(binding: CellName(binding, range: node.range), path: path,
-                                                range: SourceRange(start: location, end: expr.range.end)))
+                return .success((CellName(binding, range: node.range), path, expr.range.end))
             default:
                 return .failure(.error(usage + "; found \(node.formDescription)", at: node.range))
             }

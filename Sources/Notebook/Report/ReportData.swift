@@ -9,8 +9,10 @@ extension ReportContent {
         switch self {
         case let .table(t):
             let header = t.columns.map { $0.header + ($0.unit.map { " (\($0))" } ?? "") }
-            return ReportCSV.lines([header] + t.rows.map { row in
+            // With notes, a last column carries the text of the notes each row's cells refer to.
+            return ReportCSV.lines([header + (t.notes.isEmpty ? [] : ["notes"])] + t.rows.map { row in
                 zip(row, t.columns).map { ReportCSV.cell($0, scale: $1.format.isPercent ? 100 : 1) }
+                    + (t.notes.isEmpty ? [] : [ReportCSV.notes(row, t.notes)])
             })
         case let .lineChart(c):
             var rows = [["series", c.x.label, c.y.label]]
@@ -19,12 +21,18 @@ extension ReportContent {
         case let .barChart(c):
             var header = ["category"]
             for s in c.series { header.append(s.name); if s.errors != nil { header.append(s.name + " ± ") } }
+            if !c.markers.isEmpty { header += [BarMarker.legendName, BarMarker.legendName + " source"] }
             var rows = [header]
             for (i, category) in c.categories.enumerated() {
                 var row = [category]
                 for s in c.series {
                     row.append(ReportCSV.number(s.values[i]))
                     if let e = s.errors { row.append(ReportCSV.number(e[i])) }
+                }
+                if !c.markers.isEmpty {
+                    let marker = c.markers.first { $0.category == i }
+                    row.append(marker.map { ReportCSV.number($0.value) } ?? "")
+                    row.append(marker?.note.flatMap { $0 >= 1 && $0 <= c.notes.count ? c.notes[$0 - 1] : nil } ?? "")
                 }
                 rows.append(row)
             }
@@ -66,7 +74,15 @@ enum ReportCSV {
         case let .meanStd(mean, std): return number(mean * scale) + " ± " + number(std * scale)
         case let .link(text, _): return text
         case .missing: return ""
+        case let .noted(value, _): return cell(value, scale: scale)
         }
+    }
+
+    /// The notes a table row's cells refer to, as `[n] text`, joined by "; ".
+    static func notes(_ row: [TableValue], _ notes: [String]) -> String {
+        var numbers: [Int] = []
+        for case let .noted(_, n) in row where !numbers.contains(n) && n >= 1 && n <= notes.count { numbers.append(n) }
+        return numbers.map { "[\($0)] " + notes[$0 - 1] }.joined(separator: "; ")
     }
 
     /// `csv` as a `data:` URI (percent-encoded UTF-8).

@@ -138,7 +138,7 @@ struct RenderContext {
         switch content {
         case let .table(table): return table.html()
         case let .lineChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
-        case let .barChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
+        case let .barChart(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>" + ReportNotes.html(chart.notes)
         case let .heatmap(chart): return "<div class=\"chart-wrap\">" + chart.svg() + "</div>"
         case let .images(images):
             return "<div class=\"images\">" + images.map { self.images.figure($0) }.joined() + "</div>"

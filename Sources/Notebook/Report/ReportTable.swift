@@ -6,13 +6,17 @@ public struct ReportTable: Equatable, Sendable {
     /// Each row has one value per column.
     public var rows: [[TableValue]]
     public var caption: String?
+    /// Numbered notes under the table (e.g. the source of published values); ``TableValue/noted(_:note:)``
+    /// cells refer to them by their 1-based number.
+    public var notes: [String] = []
 
-    public init(columns: [TableColumn], rows: [[TableValue]], caption: String? = nil) {
+    public init(columns: [TableColumn], rows: [[TableValue]], caption: String? = nil, notes: [String] = []) {
         precondition(rows.allSatisfy { $0.count == columns.count },
                      "table rows must have \(columns.count) values, got \(rows.map(\.count))")
         self.columns = columns
         self.rows = rows
         self.caption = caption
+        self.notes = notes
     }
 
     /// For each column, the rows holding its best value (all ties); empty where the column has
@@ -57,11 +61,14 @@ public enum TableValue: Equatable, Sendable {
     /// Text linking to an anchor (e.g. a run's provenance line).
     case link(String, anchor: String)
     case missing
+    /// A value with a reference to the table's note `note` (1-based), e.g. a published value and its source.
+    indirect case noted(TableValue, note: Int)
 
     var sortValue: Double? {
         switch self {
         case let .number(v) where !v.isNaN: return v
         case let .meanStd(mean, _) where !mean.isNaN: return mean
+        case let .noted(value, _): return value.sortValue
         default: return nil
         }
     }
@@ -96,7 +103,7 @@ extension ReportTable {
             }
             out += "</tr>"
         }
-        return out + "</tbody></table></div>"
+        return out + "</tbody></table></div>" + ReportNotes.html(notes)
     }
 
     private func cellHTML(_ value: TableValue, format: NumberFormat) -> String {
@@ -107,6 +114,17 @@ extension ReportTable {
             return HTML.escape(format.format(mean)) + "<span class=\"std\"> ± " + HTML.escape(format.format(std)) + "</span>"
         case let .link(text, anchor): return "<a href=\"#" + HTML.escape(anchor) + "\">" + HTML.escape(text) + "</a>"
         case .missing: return "<span class=\"missing\">—</span>"
+        case let .noted(value, note): return cellHTML(value, format: format) + ReportNotes.reference(note)
         }
     }
+}
+
+/// Numbered notes under a table or chart, and the superscript numbers that refer to them.
+enum ReportNotes {
+    static func html(_ notes: [String]) -> String {
+        guard !notes.isEmpty else { return "" }
+        return "<ol class=\"notes\">" + notes.map { "<li>" + HTML.escape($0) + "</li>" }.joined() + "</ol>"
+    }
+
+    static func reference(_ note: Int) -> String { "<sup class=\"note-ref\" title=\"note \(note)\">\(note)</sup>" }
 }

@@ -109,11 +109,20 @@ public struct Checker: Sendable {
         return CheckedCell(cell: parsed.cell, statements: statements, diagnostics: diagnostics)
     }
 
-    /// Checks an inline result: the binding exists and its member is a declared result of the binding's kind.
+    /// Checks an inline result: the binding exists and its member path names a declared result of the binding's
+    /// kind (`aa.top1`, `aa.published.top1`); in a difference, both operands do and neither is text.
     public func check(_ reference: InlineReference, bindings: Bindings) -> Diagnostic? {
         var resolver = ExpressionResolver(registry: registry, bindings: bindings)
-        if let binding = resolver.lookup(reference.binding.text, at: reference.binding.range), let member = reference.path.first {
-            _ = resolver.checkMember(member, of: binding.kind)
+        var operands = [(reference.binding, reference.path)]
+        if let b = reference.subtrahend { operands.append((b.binding, b.path)) }
+        for (name, path) in operands {
+            guard let binding = resolver.lookup(name.text, at: name.range), !path.isEmpty,
+                  let member = resolver.checkMemberPath(path, of: binding.kind) else { continue }
+            if reference.subtrahend != nil, member.isText {
+                let text = ([name] + path).map(\.text).joined(separator: ".")
+                _ = resolver.fail("`\(text)` is a text result, so no difference can be taken of it",
+                                  at: path[0].range.union(path[path.count - 1].range))
+            }
         }
         return resolver.diagnostics.first
     }

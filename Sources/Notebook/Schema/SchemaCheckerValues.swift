@@ -104,6 +104,31 @@ struct ExpressionResolver {
         return false
     }
 
+    /// The member a path such as `published.top1` names under kind `kind`, or nil after reporting the first step
+    /// that is not declared (with a did-you-mean) or a path that stops at a group of results.
+    mutating func checkMemberPath(_ path: [CellName], of kind: String) -> MemberSchema? {
+        var members = registry.schema(ofKind: kind)?.members ?? []
+        var owner = "`\(kind)`"
+        for (i, step) in path.enumerated() {
+            guard let member = members.first(where: { $0.name == step.text }) else {
+                let near = Suggestion.nearest(to: step.text, in: members.map(\.name))
+                _ = fail(Suggestion.message("\(owner) has no result `\(step.text)`", nearest: near), at: step.range, suggestion: near)
+                return nil
+            }
+            if i == path.count - 1 {
+                guard member.members.isEmpty else {
+                    let names = member.members.map { "`\(step.text).\($0.name)`" }.joined(separator: ", ")
+                    _ = fail("`\(step.text)` is a group of results; name one: \(names)", at: step.range)
+                    return nil
+                }
+                return member
+            }
+            members = member.members
+            owner = "`\(step.text)`"
+        }
+        return nil
+    }
+
     /// The binding `name`, or nil after reporting an unknown name. A binding whose own statement failed is
     /// returned as nil without a report, so one mistake yields one error.
     mutating func lookup(_ name: String, at range: SourceRange) -> Binding? {

@@ -74,10 +74,16 @@ public struct VariadicSchema: Hashable, Sendable {
 public struct MemberSchema: Hashable, Sendable {
     public var name: String
     public var doc: String
+    /// Results nested under this one (`aa.published.top1`); a member with any is not a result by itself.
+    public var members: [MemberSchema]
+    /// Whether the result is text (e.g. a published train time as written), so no difference can be taken of it.
+    public var isText: Bool
 
-    public init(_ name: String, doc: String = "") {
+    public init(_ name: String, doc: String = "", members: [MemberSchema] = [], isText: Bool = false) {
         self.name = name
         self.doc = doc
+        self.members = members
+        self.isText = isText
     }
 }
 

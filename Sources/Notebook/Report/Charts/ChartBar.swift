@@ -11,10 +11,15 @@ extension BarChart {
                 high = Swift.max(high, v + e)
             }
         }
+        for m in markers where m.value.isFinite { (low, high) = (Swift.min(low, m.value), Swift.max(high, m.value)) }
         let yScale = ChartScale(low: y.min ?? low, high: y.max ?? high, count: 5)
         let left = ChartSVG.leftMargin(yScale)
         let right = ChartSVG.width - 16
-        let legend = ChartSVG.legend(series.map(\.name), left: left, right: right, top: 8, bars: true)
+        var legend = ChartSVG.legend(series.map(\.name), left: left, right: right, top: 8, bars: true)
+        if !markers.isEmpty {
+            legend.svg += markerLegend(x: left, y: 8 + legend.height + 6)
+            legend.height += 18
+        }
 
         // Category labels rotate when they would not fit under their band.
         let band = (right - left) / Double(Swift.max(1, categories.count))
@@ -48,7 +53,7 @@ extension BarChart {
                 }
             }
         }
-        body += "</g><g class=\"axis x\">"
+        body += "</g>" + markerSVG(band: band, plot: plot, scale: yScale) + "<g class=\"axis x\">"
         body += "<line class=\"baseline\" x1=\"\(ChartSVG.n(plot.left))\" x2=\"\(ChartSVG.n(plot.right))\" y1=\"\(ChartSVG.n(zero))\" y2=\"\(ChartSVG.n(zero))\"/>"
         for (i, name) in categories.enumerated() {
             let x = ChartSVG.n(plot.left + band * (Double(i) + 0.5))
@@ -61,5 +66,39 @@ extension BarChart {
         body += "</g>"
         let label = "Bar chart of \(y.title) for " + categories.joined(separator: ", ")
         return ChartSVG.wrap(body, height: plot.bottom + labelDepth + 12, label: label, kind: "bar")
+    }
+}
+
+extension BarChart {
+    /// A diamond of half-width `r` centred at (`x`, `y`): outlined in the text colour on the page background, so it
+    /// reads as a marker, not a bar, over any series colour.
+    static func diamond(x: Double, y: Double, r: Double = 5) -> String {
+        let (n, cx, cy) = (ChartSVG.n, x, y)
+        return "<path class=\"marker\" style=\"fill:var(--bg);stroke:var(--fg);stroke-width:1.5\" d=\"M\(n(cx)) \(n(cy - r))L\(n(cx + r)) "
+            + "\(n(cy))L\(n(cx)) \(n(cy + r))L\(n(cx - r)) \(n(cy))Z\"/>"
+    }
+
+    /// The legend entry of the markers (a diamond and ``BarMarker/legendName``), on its own row.
+    func markerLegend(x: Double, y: Double) -> String {
+        "<g class=\"legend\">" + Self.diamond(x: x + 7, y: y) + "<text x=\"\(ChartSVG.n(x + 22))\" y=\"\(ChartSVG.n(y))\" dy=\"0.32em\">"
+            + HTML.escape(BarMarker.legendName) + "</text></g>"
+    }
+
+    /// Each marker as a diamond at its value, centred on its category's band, with its note number beside it.
+    func markerSVG(band: Double, plot: PlotArea, scale: ChartScale) -> String {
+        guard !markers.isEmpty else { return "" }
+        var out = "<g class=\"markers\">"
+        for m in markers where m.value.isFinite {
+            let x = plot.left + band * (Double(m.category) + 0.5)
+            let y = scale.position(m.value, from: plot.bottom, to: plot.top)
+            var tip = "\(BarMarker.legendName) · \(categories[m.category]): \(NumberFormat.automatic.format(m.value))"
+            if let note = m.note, note >= 1, note <= notes.count { tip += " (\(notes[note - 1]))" }
+            out += "<g>" + Self.diamond(x: x, y: y) + "<title>" + HTML.escape(tip) + "</title>"
+            if let note = m.note {
+                out += "<text class=\"note-ref\" x=\"\(ChartSVG.n(x + 8))\" y=\"\(ChartSVG.n(y - 4))\">\(note)</text>"
+            }
+            out += "</g>"
+        }
+        return out + "</g>"
     }
 }

@@ -105,12 +105,38 @@ public struct BarChart: Equatable, Sendable {
     public var categories: [String]
     public var y: ChartAxis
     public var series: [BarSeries]
+    /// Reference values drawn as markers over their category's bars (e.g. published results), in the legend
+    /// as ``BarMarker/legendName``.
+    public var markers: [BarMarker] = []
+    /// Numbered notes under the chart (e.g. the sources of the markers).
+    public var notes: [String] = []
 
-    public init(categories: [String], y: ChartAxis, series: [BarSeries]) {
+    public init(categories: [String], y: ChartAxis, series: [BarSeries], markers: [BarMarker] = [], notes: [String] = []) {
         precondition(series.allSatisfy { $0.values.count == categories.count },
                      "bar chart: \(categories.count) categories but series have \(series.map(\.values.count)) values")
+        precondition(markers.allSatisfy { categories.indices.contains($0.category) },
+                     "bar chart: a marker's category is outside 0..<\(categories.count)")
         self.categories = categories
         self.y = y
         self.series = series
+        self.markers = markers
+        self.notes = notes
+    }
+}
+
+/// A reference value of one category drawn as a diamond over its bars, with the number of the note naming its source.
+public struct BarMarker: Equatable, Sendable {
+    /// What the legend calls markers.
+    public static let legendName = "published"
+    /// Index into the chart's categories.
+    public var category: Int
+    public var value: Double
+    /// 1-based note number, or nil.
+    public var note: Int?
+
+    public init(category: Int, value: Double, note: Int? = nil) {
+        self.category = category
+        self.value = value
+        self.note = note
     }
 }
