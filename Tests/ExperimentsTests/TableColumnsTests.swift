@@ -138,6 +138,17 @@ private let base = """
             """) == expected)
     }
 
+    @Test func normalizeColumnAndDifferencesFollowTheChoice() throws {
+        let cells = [base, "let half = base.with(normalize: .half)", "let same = base.with(normalize: .dataset)",
+                     "let own = Experiment(model: .resnet(depth: 18, classes: 5), data: .imageFolder(path: \"p\"), normalize: .imagenet)",
+                     "let custom = base.with(normalize: .custom(mean: [0.5, 0.4, 0.3], std: [0.2, 0.2, 0.2]))"]
+        let specs = try ["base", "half", "same", "own", "custom"].map { try resolve($0, cells[0], cells[1], cells[2], cells[3], cells[4]) }
+        #expect(specs.map { Labels.column("normalize", $0) }
+                == ["CIFAR-10 stats", "0.5", "CIFAR-10 stats", "ImageNet stats", "mean 0.5, 0.4, 0.3 std 0.2, 0.2, 0.2"])
+        #expect(differs("half", base, cells[1]) == ["mean/std CIFAR-10 stats → 0.5"])
+        #expect(differs("same", base, cells[2]) == [])
+    }
+
     @Test func labelledColumnsShowResolvedValues() throws {
         let cells = [base,
                      "let timm = base.with(data: .cifar100, augment: [.randomResizedCrop(size: 224), .horizontalFlip], "
