@@ -1,4 +1,5 @@
-"""Converts a checkpoint on disk into safetensors under timm's names for one Loom model (`loom weights import`).
+"""Converts a checkpoint on disk (`loom weights import`) or timm's pretrained weights (`weights: .timm(...)`) into
+safetensors under timm's names for one Loom model.
 
     python loom_weights.py --job job.json
 
@@ -11,7 +12,13 @@ The checkpoint is read without unpickling arbitrary objects: `.safetensors` thro
 checked against the model before anything is written. Prints one JSON object on stdout: {"status": "ok", ...},
 {"status": "mismatch", "missing": [...], "unexpected": [...], "wrong": [[name, got, expected], ...]} or
 {"status": "error", "message": ...}; the exit status is 0 only for "ok".
+
+With "mode": "timm" the job is {"mode", "name": timm name with tag, "file": local checkpoint or null, "out", "model"}:
+the weights come from `timm.create_model(name, pretrained=True)` (a download), or with "file" from that checkpoint
+through timm's `pretrained_cfg_overlay=dict(file=...)`; they are checked against the Loom model as above, written to
+"out", and "ok" carries their sha256 and timm's `pretrained_cfg` (mean, std, input_size, interpolation, crop_pct).
 """
+import hashlib
 import argparse
 import json
 import os
@@ -134,6 +141,74 @@ def run(job):
     return dict(status="ok", tensors=len(state), parameters=int(params), skipped=others)
 
 
+PRETRAINED_CFG_KEYS = ("mean", "std", "input_size", "interpolation", "crop_pct")
+
+
+def create_timm(name, file):
+    """timm's pretrained model `name`, downloaded, or loaded from the local checkpoint `file` (read once with
+    weights_only=True first, so an unusable file gets the same words as `loom weights import`)."""
+    import timm
+
+    kwargs = dict(pretrained=True)
+    if file:
+        read_checkpoint(file)
+        kwargs["pretrained_cfg_overlay"] = dict(file=os.path.abspath(file))
+    try:
+        return timm.create_model(name, **kwargs)
+    except RuntimeError as e:
+        text = str(e).strip()
+        if not ("Unknown model" in text or "Invalid pretrained tag" in text):
+            raise
+        arch = name.split(".", 1)[0]
+        if arch in timm.list_models():
+            tags = [n.split(".", 1)[1] for n in timm.list_pretrained(arch + ".*")][:8]
+            hint = f"`{arch}` has the pretrained tags: {', '.join(tags) or 'none'}"
+        else:
+            import difflib
+            close = difflib.get_close_matches(arch, timm.list_models(), n=3)
+            hint = f"did you mean {', '.join('`' + c + '`' for c in close)}?" if close else "see timm.list_models()"
+        raise ImportFailure(f"timm does not know `{name}`: \"{text}\"; {hint}")
+    except OSError as e:  # huggingface_hub's LocalEntryNotFoundError and connection errors are OSErrors
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ImportFailure(f"timm could not download the weights of `{name}` ({type(e).__name__}: {first}); this machine "
+                            "seems to have no internet access. Download the checkpoint elsewhere and give it as "
+                            f".timm(\"{name}\", file: \"path\")")
+
+
+def sha256(path):
+    """The SHA-256 of a file's bytes, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_timm(job):
+    import torch
+    from safetensors.torch import save_file
+    from loom_train import build_model, export_state
+
+    pretrained = create_timm(job["name"], job.get("file"))
+    state = {k: v for k, v in pretrained.state_dict().items()}
+    model = build_model(job["model"])
+    missing, unexpected, wrong = compare(model, state)
+    if missing or unexpected or wrong:
+        return dict(status="mismatch", missing=missing, unexpected=unexpected, wrong=wrong,
+                    head_classes=head_classes(state), tensors=len(state))
+    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
+    out = job["out"]
+    tmp = out + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    save_file(export_state(model), tmp, metadata={"source": "timm:" + job["name"]})
+    os.replace(tmp, out)
+    cfg = {k: pretrained.pretrained_cfg.get(k) for k in PRETRAINED_CFG_KEYS}
+    cfg = {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}
+    params = sum(p.numel() for p in model.parameters())
+    return dict(status="ok", tensors=len(state), parameters=int(params), skipped=[], sha256=sha256(out),
+                pretrained_cfg=cfg)
+
+
 def main():
     parser = argparse.ArgumentParser(description="Convert a checkpoint to safetensors under timm's names for Loom.")
     parser.add_argument("--job", required=True, help="job.json written by `loom weights import`")
@@ -141,7 +216,7 @@ def main():
     try:
         with open(args.job) as f:
             job = json.load(f)
-        result = run(job)
+        result = run_timm(job) if job.get("mode") == "timm" else run(job)
     except ImportFailure as e:
         result = dict(status="error", message=str(e))
     except ModuleNotFoundError as e:

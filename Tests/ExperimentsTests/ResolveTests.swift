@@ -198,7 +198,7 @@ func resolveError(_ name: String, _ cells: String...) throws -> String {
         #expect(try resolveError("e", "let e = Experiment(model: .resnet(depth: 18), schedule: .multiStep(milestones: [6, 3]))")
                 == "`milestones:` of `.multiStep` must increase, found [6, 3]")
         #expect(try resolveError("e", "let e = Experiment(model: .resnet(depth: 18), epochs: 0)")
-                == "`epochs: 0` only evaluates, so it needs `weights:` (a safetensors file) to evaluate")
+                == "`epochs: 0` only evaluates, so it needs `weights:` (a safetensors file or `.timm(\"name\")`) to evaluate")
         let eval = try resolve("e", "let e = Experiment(model: .resnet(depth: 18), epochs: 0, weights: \"w.safetensors\")")
         #expect(eval.weights == "w.safetensors")
     }

@@ -58,7 +58,7 @@ private struct Execution {
             let teacherWeights = e.teacher.flatMap { outcome.plan.runs(of: $0).first?.runs.first.map { outcome.workspace.finalWeights($0.key) } }
             do {
                 try RunJob(e, run, notebook: outcome.notebook, teacherWeights: teacherWeights)
-                    .execute(in: context, progress: { p in progress(e, ri, e.runs.count, p.event) })
+                    .preparingPretrained(in: context).execute(in: context, progress: { p in progress(e, ri, e.runs.count, p.event) })
                 outcome.plan.experiments[ei].runs[ri].state = .cached
                 outcome.trained += 1
             } catch let error as DataMissing {

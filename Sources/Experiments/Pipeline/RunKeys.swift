@@ -95,10 +95,18 @@ func folderManifest(_ dir: String) -> String {
     }.joined(separator: ";")
 }
 
-/// Everything else a run reads from files, by content: the `weights:` file it starts from. (A teacher enters through
-/// its own key, which holds its weights' and data's contents; the torch trainer script through
-/// ``Backend/keyValue(_:trainer:)``.) Empty when the run reads nothing else, so such keys are unchanged.
+/// Everything else a run reads from files, by content: the `weights:` file it starts from, or the local checkpoint of
+/// `weights: .timm(name, file:)` (the name is in the cell's value; with the file's sha256 the two fix the weights and so
+/// their `pretrained_cfg`, whose mean/std the run normalises with). (A teacher enters through its own key, which holds
+/// its weights' and data's contents; the torch trainer script through ``Backend/keyValue(_:trainer:)``.) Empty when the
+/// run reads nothing else, so such keys are unchanged.
 public func inputsManifest(_ spec: ExperimentSpec, root: String) -> String {
+    if let p = spec.pretrained {
+        // `normalize: .dataset` with pretrained weights computes something else than the omitted (pretrained_cfg) default.
+        let statistics = spec.normalize == nil && !spec.normalizeFromPretrained ? "|dataset-statistics" : ""
+        guard let file = p.file else { return statistics }
+        return statistics + "|timm-file:" + ((try? ContentHash.sha256Hex(fileAt: DataSpec.path(file, root: root))) ?? "missing")
+    }
     guard let w = spec.weights else { return "" }
     let path = DataSpec.path(w, root: root)
     return "|weights:" + ((try? ContentHash.sha256Hex(fileAt: path)) ?? "missing")

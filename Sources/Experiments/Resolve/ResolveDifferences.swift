@@ -34,7 +34,8 @@ extension ExperimentSpec {
         }
         Differences.change(&out, "smoothing", r.labelSmoothing, labelSmoothing)
         out += Differences.teacher(r.distillation, distillation)
-        Differences.change(&out, "weights", r.weights != weights, r.weights ?? "none", weights ?? "none")
+        Differences.change(&out, "weights", r.weights != weights || r.pretrained != pretrained,
+                           r.pretrained?.label ?? r.weights ?? "none", pretrained?.label ?? weights ?? "none")
         Differences.change(&out, "grad clip", r.clipGrad != clipGrad, r.clipGrad.map(Label.hyper) ?? "off",
                            clipGrad.map(Label.hyper) ?? "off")
         return out

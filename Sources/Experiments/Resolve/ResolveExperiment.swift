@@ -47,14 +47,15 @@ public struct Resolver {
 
         let data = try Self.data(a.value("data"))
         let augment = try a.array("augment").map(Self.augment)
-        let model = try Self.model(a.value("model"), data: data, augment: augment)
+        let (weights, pretrained) = Self.weights(a.optional("weights"))
+        let model = try Self.model(a.optional("model"), pretrained: pretrained, data: data, augment: augment)
         let epochs = a.int("epochs")
         let (optimizer, lr) = Self.optimizer(a.value("optimizer"))
         let schedule = try Self.schedule(a.value("schedule"), baseLR: lr, epochs: epochs)
         let seed = a.int("seed")
-        let weights = a.optionalString("weights")
-        guard epochs > 0 || weights != nil else {
-            throw ResolveError("`epochs: 0` only evaluates, so it needs `weights:` (a safetensors file) to evaluate")
+        guard epochs > 0 || weights != nil || pretrained != nil else {
+            throw ResolveError("`epochs: 0` only evaluates, so it needs `weights:` (a safetensors file or "
+                               + "`.timm(\"name\")`) to evaluate")
         }
         guard model.classes > 0 || epochs == 0 else {
             throw ResolveError("a model with `classes: 0` has no classifier head and cannot train; use it with "
@@ -74,7 +75,37 @@ public struct Resolver {
             model: model, data: data, augment: augment, normalize: normalize, mix: Self.mix(a.value("mix")), optimizer: optimizer,
             learningRate: lr, schedule: schedule, epochs: epochs, batchSize: a.int("batchSize"),
             seeds: Array(seed ..< seed + a.int("seeds")), labelSmoothing: a.double("labelSmoothing"),
-            distillation: distillation, weights: weights, clipGrad: a.optionalDouble("clipGrad"))
+            distillation: distillation, weights: weights, pretrained: pretrained,
+            normalizeFromPretrained: pretrained != nil && a.optional("normalize") == nil, clipGrad: a.optionalDouble("clipGrad"))
+    }
+
+    /// `weights:` as a path (the string form) or as timm's pretrained weights (`.timm(name, file:)`).
+    static func weights(_ value: ResolvedValue?) -> (String?, PretrainedWeights?) {
+        guard let value else { return (nil, nil) }
+        if case .string(let path) = value { return (path, nil) }
+        let a = Arguments(value, owner: ".timm")
+        return (nil, PretrainedWeights(name: a.string("name"), file: a.optionalString("file")))
+    }
+
+    /// The model as written, or, omitted, the architecture of `weights: .timm(...)`. A `.timm` model must name the
+    /// weights' architecture (their tensors are checked against it when they are converted).
+    static func model(_ value: ResolvedValue?, pretrained: PretrainedWeights?, data: DataSpec,
+                      augment: [AugmentSpec]) throws -> ModelSpec {
+        guard let value else {
+            guard let pretrained else {
+                throw ResolveError("`Experiment` needs `model:` (e.g. `.resnet(depth: 18)` or `.timm(\"resnet50\")`) "
+                                   + "unless `weights: .timm(...)` names the architecture")
+            }
+            return try TimmModels.spec(pretrained.name, classes: nil)
+        }
+        if let pretrained, value.name == "timm" {
+            let arch = String(Arguments(value, owner: ".timm").string("name").split(separator: ".").first ?? "")
+            guard arch == pretrained.architecture else {
+                throw ResolveError("`model: .timm(\"\(arch)\")` does not fit `weights: \(pretrained.label)` (architecture "
+                                   + "`\(pretrained.architecture)`); name the same architecture, or leave `model:` out")
+            }
+        }
+        return try model(value, data: data, augment: augment)
     }
 
     /// `teacher: base` (T = 4, α = 0.9) or `teacher: .distill(teacher: base, temperature:, alpha:)`.

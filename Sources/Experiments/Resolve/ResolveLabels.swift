@@ -48,7 +48,11 @@ extension ExperimentSpec {
     /// The normalisation the pipelines apply, for the `.normalize` column and `.differs`: the dataset's statistics
     /// (``DataSpec/statisticsLabel``, e.g. "CIFAR-100 stats") unless `normalize:` chose other values ("0.5",
     /// "ImageNet", "mean … std …"); a choice equal to the dataset's own reads as the dataset's, as its run key does.
-    public var normalizeLabel: String { keyedNormalization?.label ?? data.statisticsLabel }
+    /// `weights: .timm(...)` without `normalize:` reads "pretrained_cfg" (their mean/std, known once converted).
+    public var normalizeLabel: String {
+        if normalizeFromPretrained && normalize == nil { return "pretrained_cfg" }
+        return keyedNormalization?.label ?? data.statisticsLabel
+    }
     /// The side of the images the model sees (the last resize or resized crop, else the data's; a ViT's `image:`), or
     /// "native" for an image folder that is not resized.
     public var imageSizeLabel: String {

@@ -30,13 +30,35 @@ public struct ExperimentSpec: Codable, Equatable, Sendable {
     public var labelSmoothing: Double
     /// Knowledge distillation from another experiment's trained model.
     public var distillation: DistillationSpec?
-    /// A safetensors file (timm names) to initialise from, relative to the data root.
+    /// A safetensors file (timm names) to initialise from, relative to the data root. For `weights: .timm(...)` the
+    /// execute step fills it with the converted file under `output/weights/` (``pretrained`` says where it came from).
     public var weights: String?
+    /// `weights: .timm(name, file:)`: timm's pretrained weights, converted when the run executes (docs/methods.md §6.6).
+    public var pretrained: PretrainedWeights? = nil
+    /// Whether the inputs are normalised with ``pretrained``'s `pretrained_cfg` mean/std: `weights: .timm(...)` without
+    /// `normalize:` (the execute step sets ``normalize`` from them; `normalize: .dataset` keeps the dataset's).
+    public var normalizeFromPretrained: Bool = false
     /// Global gradient-norm clip.
     public var clipGrad: Double?
 
     /// The number of classes the model predicts.
     public var classes: Int { model.classes }
+}
+
+/// timm's pretrained weights by name, optionally from a local checkpoint instead of timm's download.
+public struct PretrainedWeights: Codable, Equatable, Sendable {
+    /// timm's name with its pretrained tag, e.g. `resnet50.a1_in1k`.
+    public var name: String
+    /// A local checkpoint (relative to the data root) that timm loads instead of downloading.
+    public var file: String?
+
+    public init(name: String, file: String? = nil) { self.name = name; self.file = file }
+
+    /// The architecture part of ``name`` (before the first `.`).
+    public var architecture: String { String(name.split(separator: ".", maxSplits: 1).first ?? "") }
+
+    /// As written in a cell.
+    public var label: String { ".timm(\"\(name)\"" + (file.map { ", file: \"\($0)\"" } ?? "") + ")" }
 }
 
 /// The network of an experiment.

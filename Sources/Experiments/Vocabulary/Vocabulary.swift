@@ -45,7 +45,9 @@ public enum Vocabulary {
     ])
 
     static let experiment = CallSchema("Experiment", [
-        ParameterSchema("model", .enumeration(model), doc: "The network: `.resnet(...)` or `.vit(...)`."),
+        ParameterSchema("model", .enumeration(model), default: .absent,
+                        doc: "The network: `.resnet(...)`, `.vit(...)` or `.timm(...)`; omitted only with "
+                            + "`weights: .timm(...)`, whose architecture it then is."),
         ParameterSchema("data", .enumeration(data), default: .case("shapes"), doc: "The dataset."),
         ParameterSchema("augment", .array(of: .enumeration(augment)), default: [],
                         doc: "Training augmentations; image ops run in order, then normalisation, then erasing/cutout."),
@@ -67,8 +69,10 @@ public enum Vocabulary {
         ParameterSchema("teacher", .oneOf([.reference(kind: Kind.experiment), .enumeration(distill)]), default: .absent,
                         doc: "Distil from another experiment: `teacher: base` (T = 4, α = 0.9) or "
                             + "`teacher: .distill(teacher: base, temperature: 2, alpha: 0.5)`."),
-        ParameterSchema("weights", .string, default: .absent,
-                        doc: "safetensors file (timm names) to start from, relative to the data root."),
+        ParameterSchema("weights", .oneOf([.string, .enumeration(weights)]), default: .absent,
+                        doc: "Weights to start from: a safetensors file (timm names) relative to the data root, or "
+                            + "`.timm(\"resnet50.a1_in1k\")` (timm's pretrained weights, converted once through the "
+                            + "torch backend's Python; `file:` reads a local checkpoint instead of downloading)."),
         ParameterSchema("clipGrad", .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 1_000_000)), default: .absent, doc: "Clip the global gradient norm to this."),
         ParameterSchema("backend", .enumeration(backend), default: .absent,
                         doc: "`.embedded` (Loom's engine) or `.torch(...)` (PyTorch/timm with DDP); omitted, the "

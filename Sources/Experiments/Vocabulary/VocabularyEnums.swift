@@ -67,6 +67,19 @@ extension Vocabulary {
         ], doc: "A timm architecture by name, built as Loom's own `.resnet`/`.vit` with timm's shapes and names."),
     ])
 
+    /// `weights:` in its enum form (the string form is a safetensors path).
+    static let weights = EnumSchema("Weights", cases: [
+        CaseSchema("timm", [
+            ParameterSchema("name", .string, positional: true,
+                            doc: "timm's model name with its pretrained tag, e.g. \"resnet50.a1_in1k\" "
+                                + "(`timm.create_model(name, pretrained=True)`, which downloads)."),
+            ParameterSchema("file", .string, default: .absent,
+                            doc: "A local checkpoint (.pth, .bin, .safetensors) loaded instead of downloading, as timm's "
+                                + "`pretrained_cfg_overlay=dict(file=...)`; relative to the data root."),
+        ], doc: "timm's pretrained weights, saved once as safetensors under `output/weights/` with their sha256 and "
+            + "`pretrained_cfg`; evaluation uses its mean/std unless `normalize:` is written (docs/methods.md §6.6)."),
+    ])
+
     // MARK: - Data
 
     static let data = EnumSchema("Data", cases: [

@@ -1,0 +1,150 @@
+// timm's pretrained weights for `weights: .timm(...)`: converted once by the torch backend's Python, cached under
+// `output/weights/` with a sidecar (sha256, pretrained_cfg), checked against the experiment's model.
+import Engine
+import Foundation
+import Notebook
+import Vision
+
+/// timm's `pretrained_cfg` for a set of weights: the evaluation settings they were trained for.
+public struct PretrainedConfig: Codable, Equatable, Sendable {
+    public var mean: [Double]
+    public var std: [Double]
+    /// (channels, height, width).
+    public var inputSize: [Int]
+    public var interpolation: String?
+    public var cropPct: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case mean, std, inputSize = "input_size", interpolation, cropPct = "crop_pct"
+    }
+
+    /// The mean/std as the `normalize:` an experiment without one evaluates with.
+    public var normalize: NormalizeSpec { .custom(mean: mean, std: std) }
+}
+
+/// The sidecar JSON beside converted weights: where they came from, their bytes' hash and timm's settings for them.
+public struct TimmWeightsRecord: Codable, Equatable, Sendable {
+    /// timm's name with its tag.
+    public var name: String
+    /// The local checkpoint as written in `file:` and the SHA-256 of its bytes; nil when timm downloaded them.
+    public var file: String?
+    public var fileSHA256: String?
+    /// The SHA-256 of the converted safetensors (a cache hit is only taken when the file still has it).
+    public var sha256: String
+    public var tensors: Int
+    public var pretrainedCfg: PretrainedConfig
+}
+
+/// Converting and caching timm's pretrained weights (docs/methods.md §6.6).
+enum TimmWeights {
+    /// The converted file and its sidecar: `<output>/weights/<name>.safetensors`, with the checkpoint's hash prefix in
+    /// the name when it came from `file:` (two local files for one name are two caches).
+    static func paths(_ p: PretrainedWeights, fileHash: String?, workspace: Workspace) -> (weights: String, sidecar: String) {
+        let safe = String(p.name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
+        let base = (workspace.outputDirectory as NSString).appendingPathComponent("weights/" + safe)
+            + (fileHash.map { "-file-" + $0.prefix(16) } ?? "")
+        return (base + ".safetensors", base + ".json")
+    }
+
+    /// The converted weights for `model`: from the cache when its sidecar matches and the file still has its hash,
+    /// else converted now by `python` (`python/loom_weights.py`'s timm mode).
+    static func prepare(_ p: PretrainedWeights, model: ModelSpec, workspace: Workspace, python: String,
+                        environment: [String: String]) throws -> (path: String, record: TimmWeightsRecord) {
+        var fileHash: String?
+        if let file = p.file {
+            let path = DataSpec.path(file, root: workspace.dataRoot)
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ExecuteError("`weights: \(p.label)`: \(path) is no readable file (give a .pth, .pth.tar, .bin "
+                                   + "or .safetensors checkpoint of `\(p.architecture)`)")
+            }
+            fileHash = try ContentHash.sha256Hex(fileAt: path)
+        }
+        let (weights, sidecar) = paths(p, fileHash: fileHash, workspace: workspace)
+        if let record = cached(p, fileHash: fileHash, weights: weights, sidecar: sidecar) {
+            try checkFits(weights, p, model: model)
+            return (weights, record)
+        }
+        let record = try convert(p, fileHash: fileHash, model: model, out: weights, root: workspace.dataRoot,
+                                 python: python, environment: environment)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: URL(fileURLWithPath: sidecar), options: .atomic)
+        return (weights, record)
+    }
+
+    /// The sidecar's record when it is for these weights and the converted file is intact.
+    static func cached(_ p: PretrainedWeights, fileHash: String?, weights: String, sidecar: String) -> TimmWeightsRecord? {
+        guard let data = FileManager.default.contents(atPath: sidecar),
+              let record = try? JSONDecoder().decode(TimmWeightsRecord.self, from: data),
+              record.name == p.name, record.fileSHA256 == fileHash,
+              (try? ContentHash.sha256Hex(fileAt: weights)) == record.sha256 else { return nil }
+        return record
+    }
+
+    /// A cached file (converted for some experiment) loaded into this experiment's model: strict, every name and shape.
+    static func checkFits(_ weights: String, _ p: PretrainedWeights, model: ModelSpec) throws {
+        do {
+            try Predictor.load(try SafeTensors.read(weights), from: weights, into: model.build(seed: 0),
+                               expression: model.expression)
+        } catch {
+            throw ExecuteError("`weights: \(p.label)` does not fit the experiment's model: \(error)")
+        }
+    }
+
+    /// Runs the converter: the job as JSON in a temporary folder, the Python as an argv array (no shell).
+    static func convert(_ p: PretrainedWeights, fileHash: String?, model: ModelSpec, out: String, root: String,
+                        python: String, environment: [String: String]) throws -> TimmWeightsRecord {
+        let script = URL(fileURLWithPath: try TorchLaunch.trainerScript(environment: environment))
+            .deletingLastPathComponent().appendingPathComponent("loom_weights.py").path
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("loom-timm-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+        let job: [String: Any] = ["mode": "timm", "name": p.name, "file": p.file.map { DataSpec.path($0, root: root) } ?? NSNull(),
+                                  "out": out, "model": TorchConfig.model(model)]
+        let jobPath = work.appendingPathComponent("job.json")
+        try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys]).write(to: jobPath)
+        let (status, stdout, stderr) = try ChildProcess.run(python, [script, "--job", jobPath.path], environment: environment)
+        do {
+            if case .mismatch(let m) = try WeightsImport.decode(stdout: stdout, stderr: stderr, status: status, python: python) {
+                throw ExecuteError(m.message(file: "timm's `\(p.name)` weights", model: model.expression, classesWritten: true))
+            }
+        } catch let error as ToolError {
+            throw ExecuteError("`weights: \(p.label)`: \(error)")
+        }
+        struct Reply: Decodable { var sha256: String; var tensors: Int; var pretrained_cfg: PretrainedConfig }
+        guard let line = stdout.split(separator: "\n").last,
+              let reply = try? JSONDecoder().decode(Reply.self, from: Data(line.utf8)) else {
+            throw ExecuteError("`weights: \(p.label)`: the converter reported success without the weights' sha256 and pretrained_cfg")
+        }
+        return TimmWeightsRecord(name: p.name, file: p.file, fileSHA256: fileHash, sha256: reply.sha256,
+                                 tensors: reply.tensors, pretrainedCfg: reply.pretrained_cfg)
+    }
+}
+
+extension RunJob {
+    /// The job with `weights: .timm(...)` made concrete: the converted file as `weights`, and, when the experiment does
+    /// not write `normalize:`, the weights' `pretrained_cfg` mean/std as its normalisation. The sidecar is copied to
+    /// `checkpoints/<key>/pretrained.json`, the run's record of what it started from. Other jobs come back unchanged.
+    /// The converter's Python: the experiment's `.torch(python:)`, else `$LOOM_TORCH_PYTHON`, else `python3`.
+    func preparingPretrained(in context: RunContext) throws -> RunJob {
+        guard let p = spec.pretrained else { return self }
+        let environment = context.torch.environment
+        var python = environment["LOOM_TORCH_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        if case .torch(let torch) = backend { python = torch.python }
+        let executable = try TorchLaunch.executable(python, environment: environment)
+        let ws = context.workspace
+        let (path, record) = try TimmWeights.prepare(p, model: spec.model, workspace: ws, python: executable,
+                                                     environment: environment)
+        var spec = self.spec
+        spec.weights = path
+        if spec.normalizeFromPretrained { spec.normalize = record.pretrainedCfg.normalize }
+        let folder = ws.checkpointDirectory(key)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: URL(fileURLWithPath: folder + "/pretrained.json"), options: .atomic)
+        return RunJob(key: key, binding: binding, notebook: notebook, config: config, spec: spec, seed: seed,
+                      teacherWeights: teacherWeights, backend: backend)
+    }
+}
