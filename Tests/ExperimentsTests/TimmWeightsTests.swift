@@ -170,29 +170,27 @@ struct TimmWeightsTorchTests {
         // Reused: no Python is run the second time (a missing interpreter would fail).
         let (again, reused) = try TimmWeights.prepare(weights, model: model, workspace: ws, python: "/nonexistent/python", environment: env)
         #expect(again == path && reused == record)
-        // A cached file that no longer has its sha256 is converted again.
-        try Data("broken".utf8).write(to: URL(fileURLWithPath: path))
-        #expect { try TimmWeights.prepare(weights, model: model, workspace: ws, python: "/nonexistent/python", environment: env) } throws: { _ in true }
-        // The wrong model: from the cache (Loom's strict load), and converted afresh (the converter's list).
+        // The wrong model, from the cache (Loom's own comparison) and converted afresh (the converter's): the same list.
         let four = try TimmModels.spec("resnet18", classes: 4)
-        _ = try TimmWeights.prepare(weights, model: model, workspace: ws, python: python, environment: env)
+        let wrongHead = "wrong shape: fc.bias [1000] (model [4]), fc.weight [1000, 512] (model [4, 512])"
         #expect { try TimmWeights.prepare(weights, model: four, workspace: ws, python: python, environment: env) }
-            throws: { "\($0)".contains("does not fit the experiment's model") && "\($0)".contains("fc.weight") }
+            throws: { "\($0)".contains("(102 tensors) does not fit") && "\($0)".contains(wrongHead) }
         let fresh = try Workspace(outputDirectory: dir.path + "/fresh", dataRoot: dir.path)
         #expect { try TimmWeights.prepare(weights, model: four, workspace: fresh, python: python, environment: env) }
-            throws: { "\($0)".contains("timm's `resnet18` weights (122 tensors) does not fit")
-                && "\($0)".contains("wrong shape: fc.bias [1000] (model [4]), fc.weight [1000, 512] (model [4, 512])") }
+            throws: { "\($0)".contains("timm's `resnet18` weights (122 tensors) does not fit") && "\($0)".contains(wrongHead) }
+        // A cached file that no longer has its sha256 is converted again (here: with no Python, so it fails).
+        try Data("broken".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: (any Error).self) {
+            try TimmWeights.prepare(weights, model: model, workspace: ws, python: "/nonexistent/python", environment: env)
+        }
         #expect { try TimmWeights.prepare(PretrainedWeights(name: "resnett18", file: "r18.pth"), model: model, workspace: fresh,
                                           python: python, environment: env) }
             throws: { "\($0)".contains(#"timm does not know `resnett18`: "Unknown model (resnett18)"; did you mean `resnet18`"#) }
-        #expect { try TimmWeights.prepare(PretrainedWeights(name: "resnet18.nosuchtag", file: "r18.pth"), model: model,
-                                          workspace: fresh, python: python, environment: env) }
-            throws: { "\($0)".contains("Invalid pretrained tag (nosuchtag)") && "\($0)".contains("a1_in1k") }
     }
 
     /// `epochs: 0` evaluations of the converted weights on tiny `.shapes` data at 32 px: without `normalize:` the test
-    /// loss equals the one with ImageNet's statistics written out (resnet18's pretrained_cfg) and differs from the
-    /// dataset's; the run keeps a copy of the sidecar.
+    /// loss equals the one with ImageNet's statistics written out (resnet18's pretrained_cfg; the dataset's own, which
+    /// `.shapes` computes from its training split, would give another); the run keeps a copy of the sidecar.
     @Test(.timeLimit(.minutes(5)))
     func evaluationUsesThePretrainedNormalisation() throws {
         let dir = try Self.checkpoint()
@@ -203,11 +201,10 @@ struct TimmWeightsTorchTests {
             let pre = Experiment(data: .shapes(classes: 4, size: 32, train: 8, test: 8),
                                  weights: .timm("resnet18", file: "\(box.root)/r18.pth"), epochs: 0, batchSize: 8)
             let written = pre.with(normalize: .imagenet)
-            let own = pre.with(normalize: .dataset)
             ```
             """)
         let (summary, log, _) = try box.run(path)
-        #expect(summary.failed == 0 && summary.trained == 3, "\(log.lines)")
+        #expect(summary.failed == 0 && summary.trained == 2, "\(log.lines)")
         let (doc, ws) = try openNotebook(path, outputDirectory: box.output)
         let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
         func loss(_ name: String) throws -> Double {
@@ -215,7 +212,6 @@ struct TimmWeightsTorchTests {
             return try #require(try ws.store.run(key: run.key)?.summary["testLoss"])
         }
         #expect(try loss("pre") == loss("written"))
-        #expect(try loss("pre") != loss("own"))
         let key = try #require(plan.experiment("pre")?.runs.first?.key)
         let copy = try JSONDecoder().decode(TimmWeightsRecord.self, from: Data(contentsOf: URL(fileURLWithPath: ws.checkpointDirectory(key) + "/pretrained.json")))
         #expect(copy.name == "resnet18" && copy.pretrainedCfg.mean == [0.485, 0.456, 0.406])

@@ -81,13 +81,22 @@ enum TimmWeights {
         return record
     }
 
-    /// A cached file (converted for some experiment) loaded into this experiment's model: strict, every name and shape.
+    /// A cached file (converted for some experiment) against this experiment's model: every name and shape, listed as
+    /// the converter lists them.
     static func checkFits(_ weights: String, _ p: PretrainedWeights, model: ModelSpec) throws {
-        do {
-            try Predictor.load(try SafeTensors.read(weights), from: weights, into: model.build(seed: 0),
-                               expression: model.expression)
-        } catch {
-            throw ExecuteError("`weights: \(p.label)` does not fit the experiment's model: \(error)")
+        let file = try SafeTensors.read(weights)
+        let expected = model.build(seed: 0).stateDict().mapValues(\.shape)
+        let given = file.entries.mapValues(\.shape)
+        let wrong = given.keys.sorted().compactMap { name -> (String, [Int], [Int])? in
+            guard let want = expected[name], let got = given[name], got != want else { return nil }
+            return (name, got, want)
+        }
+        let mismatch = WeightsMismatch(missing: expected.keys.filter { given[$0] == nil }.sorted(),
+                                       unexpected: given.keys.filter { expected[$0] == nil }.sorted(), wrong: wrong,
+                                       headClasses: Predictor.headClasses(file), tensors: given.count)
+        guard mismatch.missing.isEmpty, mismatch.unexpected.isEmpty, mismatch.wrong.isEmpty else {
+            throw ExecuteError(mismatch.message(file: "timm's `\(p.name)` weights (\(weights))", model: model.expression,
+                                                classesWritten: true))
         }
     }
 
