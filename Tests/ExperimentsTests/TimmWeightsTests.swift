@@ -117,6 +117,24 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         #expect(try #require(again.experiment("e")).runs[0].key != key("e"))
     }
 
+    /// Analyses and confusion matrices read a pretrained run's normalisation from its `pretrained.json`.
+    @Test func finishedRunsNormaliseAsTheirRunDid() throws {
+        let (plan, dir) = try planCell("""
+            let pre = Experiment(data: .shapes(classes: 4), weights: .timm("resnet18", file: "r.pth"), epochs: 0)
+            let own = pre.with(normalize: .dataset)
+            """)
+        let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
+        let pre = try #require(plan.experiment("pre")).spec, own = try #require(plan.experiment("own")).spec
+        #expect(throws: ExecuteError.self) { try pre.asRun("k", in: ws) }
+        #expect(try own.asRun("k", in: ws) == own)
+        let cfg = PretrainedConfig(mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6], inputSize: [3, 224, 224],
+                                   interpolation: "bilinear", cropPct: 0.875)
+        let record = TimmWeightsRecord(name: "resnet18", file: "r.pth", fileSHA256: "f", sha256: "s", tensors: 1, pretrainedCfg: cfg)
+        try FileManager.default.createDirectory(atPath: ws.checkpointDirectory("k"), withIntermediateDirectories: true)
+        try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: ws.checkpointDirectory("k") + "/pretrained.json"))
+        #expect(try pre.asRun("k", in: ws).normalize == .custom(mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6]))
+    }
+
     @Test func noTorchPythonNamesTheVariable() throws {
         guard let python = ["/usr/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
               (try? runPython(python, ["-c", "import torch"])) == nil else { return }  // needs a Python without torch

@@ -122,8 +122,9 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
     }
     model.eval()
     let d = try data.load(e.spec.data, root: ws.dataRoot)
+    let spec = try e.spec.asRun(target.runKey, in: ws)  // pretrained weights: the normalisation their run used
     let context = AnalysisContext(experiment: e, model: model, args: Arguments(analysis.value, owner: analysis.call),
-                                  test: d.test, normalization: e.spec.normalization(dataset: d.normalization), classNames: d.classNames, progress: progress)
+                                  test: d.test, normalization: spec.normalization(dataset: d.normalization), classNames: d.classNames, progress: progress)
     let started = Date()
     var payload = try AnalysisKinds.compute(analysis.call, context)
     // Provenance rides along with the numbers.

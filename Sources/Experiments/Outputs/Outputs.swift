@@ -152,7 +152,8 @@ struct OutputBuilder {
             model.eval()
             let k = d.classNames.count
             var m = Array(repeating: Array(repeating: 0, count: k), count: k)
-            let loader = DataLoader(d.test, pipeline: e.spec.testPipeline(normalization: e.spec.normalization(dataset: d.normalization)), batchSize: 100, shuffle: false, seed: 0)
+            let spec = try e.spec.asRun(run.key, in: workspace)
+            let loader = DataLoader(d.test, pipeline: spec.testPipeline(normalization: spec.normalization(dataset: d.normalization)), batchSize: 100, shuffle: false, seed: 0)
             for b in loader.batches(epoch: 0) {
                 let pred = Autograd.noGrad { model(b.images) }.argmax(axis: 1)
                 for (t, p) in zip(b.labels, pred) { m[t][p] += 1 }

@@ -157,3 +157,22 @@ extension RunJob {
                       teacherWeights: teacherWeights, backend: backend)
     }
 }
+
+extension ExperimentSpec {
+    /// The spec as run `key` executed it: with `weights: .timm(...)` and no `normalize:`, the `pretrained_cfg` mean/std
+    /// its run recorded in `checkpoints/<key>/pretrained.json`, so analyses and confusion matrices of its weights
+    /// normalise as its evaluation did. Other specs come back unchanged.
+    /// - Throws: ``ExecuteError`` when that record is missing or unreadable.
+    func asRun(_ key: String, in ws: Workspace) throws -> ExperimentSpec {
+        guard normalizeFromPretrained, normalize == nil else { return self }
+        let path = ws.checkpointDirectory(key) + "/pretrained.json"
+        guard let data = FileManager.default.contents(atPath: path),
+              let record = try? JSONDecoder().decode(TimmWeightsRecord.self, from: data) else {
+            throw ExecuteError("\(path) is missing or unreadable: the run's pretrained_cfg normalisation is unknown; "
+                               + "run it again with `loom run --force`")
+        }
+        var spec = self
+        spec.normalize = record.pretrainedCfg.normalize
+        return spec
+    }
+}
