@@ -70,13 +70,15 @@ struct OutputBuilder {
             if let m = Self.metricColumns[c] { header.append(TableColumn(m.0, unit: m.1, better: m.2, format: m.3)) }
             else { header.append(TableColumn(c)) }
         }
-        let rows: [[TableValue]] = runs.map { r in
+        var rows: [[TableValue]] = runs.map { r in
             [.link(r.experiment.name, anchor: Provenance(runKey: r.experiment.key).anchor)] + columns.map { c in
                 if Self.metricColumns[c] != nil { return r.complete ? r.metric(c) : .missing }
                 return .text(Labels.column(c, r.experiment.spec))
             }
         }
-        return ReportOutput(.table(ReportTable(columns: header, rows: rows)),
+        var caption: String?
+        addComparisons(value, runs: runs, columns: columns, header: &header, rows: &rows, caption: &caption)
+        return ReportOutput(.table(ReportTable(columns: header, rows: rows, caption: caption)),
                             provenance: runs.flatMap(provenance))
     }
 

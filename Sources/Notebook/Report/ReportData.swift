@@ -65,6 +65,7 @@ enum ReportCSV {
         case let .number(v): return number(v * scale)
         case let .meanStd(mean, std): return number(mean * scale) + " ± " + number(std * scale)
         case let .link(text, _): return text
+        case let .comparison(c): return number(c.delta * scale) + " (" + c.note + "; " + c.detail + ")"
         case .missing: return ""
         }
     }
