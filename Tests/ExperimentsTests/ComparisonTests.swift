@@ -18,6 +18,8 @@ import Notebook
     let close = base.with(optimizer: .sgd(lr: 0.2))
     let single = base.with(seeds: 1, epochs: 2)
     Table(base, better, close, single, columns: [.top1, .params], baseline: base)
+    Curves(base, single)
+    Bars(base, single)
     ```
     """
 
@@ -36,6 +38,10 @@ import Notebook
             for (i, run) in e.runs.enumerated() {
                 try ws.store.beginRun(RunRecord(key: run.key, notebook: "study.md", cell: e.name, config: "{}", seeds: [run.seed],
                                                 environment: RunEnvironment(engineVersion: "e1", threads: 1)))
+                for epoch in 0..<2 {
+                    try ws.store.appendEpoch(EpochRecord(runKey: run.key, seed: run.seed, epoch: epoch, trainLoss: 1, testLoss: 1,
+                                                         top1: Self.top1[e.name]![i] - 0.1 * Double(1 - epoch), top5: 1, lr: 0.1))
+                }
                 try ws.store.finishRun(key: run.key, outcome: .succeeded,
                                        summary: ["top1": Self.top1[e.name]![i], "params": 1000], endedAt: Date(timeIntervalSince1970: 0))
             }
@@ -77,5 +83,25 @@ import Notebook
         #expect(order.compactMap { $0 }.sorted() == order.compactMap { $0 }, "\(header)")
         // Equal parameter counts with no spread: a zero difference, within noise.
         #expect(html.contains("±0<span class=\"std\"> (within noise)</span>"), "\(html)")
+    }
+
+    @Test func curvesShadeTheSpreadAndBarsDrawIt() throws {
+        let html = try Self.render(Self.notebook)
+        // base has three seeds: a band around its mean line; single has one: none.
+        #expect(html.components(separatedBy: "<path class=\"f0 spread\"").count - 1 == 1, "\(html)")
+        #expect(!html.contains("f1 spread"))
+        #expect(html.contains("<title>base: ± 1 std</title>"))
+        // Epoch 2 of base: mean 71 %, std 1 point; the curve's CSV says so.
+        let csvs = html.components(separatedBy: "href=\"data:text/csv;charset=utf-8,").dropFirst()
+            .compactMap { $0.components(separatedBy: "\"").first?.removingPercentEncoding }
+        let curve = try #require(csvs.first { $0.hasPrefix("series,epoch") }, "\(csvs)")
+        let row = try #require(curve.components(separatedBy: "\r\n").first { $0.hasPrefix("base,2.0,") })
+        let fields = row.split(separator: ",").compactMap { Double($0) }
+        #expect(fields.count == 3 && abs(fields[1] - 71) < 1e-9 && abs(fields[2] - 1) < 1e-9, "\(row)")
+        #expect(curve.contains("single,2.0,75.0,\r\n") || curve.contains("single,2.0,75.00000000000001,\r\n"), "\(curve)")
+        // Bars: an error bar for base only.
+        let bars = try #require(csvs.first { $0.hasPrefix("category") }, "\(csvs)")
+        #expect(bars.contains("base,71."), "\(bars)")
+        #expect(html.contains("class=\"error-bar\""))
     }
 }

@@ -93,16 +93,17 @@ struct OutputBuilder {
         let (title, unit, path) = Self.curveMetrics[metric] ?? Self.curveMetrics["testTop1"]!
         let scale = unit == "%" ? 100.0 : 1.0
         let series = experiments(value).map { e -> LineSeries in
-            // Mean over seeds per epoch.
-            var sums: [Int: (Double, Int)] = [:]
+            // Mean over seeds per epoch, with a ±1 std band when the experiment has more than one seed.
+            var values: [Int: [Double]] = [:]
             for run in e.runs {
                 for ep in (try? workspace.store.epochs(key: run.key)) ?? [] {
                     guard let v = ep[keyPath: path], v.isFinite else { continue }
-                    let s = sums[ep.epoch] ?? (0, 0)
-                    sums[ep.epoch] = (s.0 + v, s.1 + 1)
+                    values[ep.epoch, default: []].append(v * scale)
                 }
             }
-            return LineSeries(e.name, sums.keys.sorted().map { ChartPoint(Double($0 + 1), sums[$0]!.0 / Double(sums[$0]!.1) * scale) })
+            let epochs = values.keys.sorted(), stats = epochs.map { SeedSpread.of(values[$0]!) }
+            return LineSeries(e.name, zip(epochs, stats).map { ChartPoint(Double($0 + 1), $1.mean) },
+                              spread: e.runs.count > 1 ? stats.map { $0.std ?? .nan } : nil)
         }
         return ReportOutput(title: title, .lineChart(LineChart(x: ChartAxis("epoch"), y: ChartAxis(title, unit: unit), series: series)))
     }

@@ -1,4 +1,4 @@
-// SeedComparison: a difference from a reference row judged against the seed-to-seed spread (Welch's t-test, docs/methods.md §12).
+// SeedComparison and SeedSpread: a difference from a reference row judged against the seed-to-seed spread (Welch's t-test), and mean ± std over seeds (docs/methods.md §12).
 import Foundation
 
 /// The difference of one row's metric from a reference row's, and whether it exceeds the spread between seeds.
@@ -133,5 +133,24 @@ extension SeedComparison {
         guard let p else { return "a single seed has no spread; run seeds: 2 or more on both rows to test the difference" }
         return "Welch's t-test, p = \(NumberFormat.significant(p, digits: 2)) (\(rowSeeds) and \(referenceSeeds) seeds, "
             + "level \(NumberFormat.automatic.format(Self.level)))"
+    }
+}
+
+/// Mean and standard deviation over seeds (docs/methods.md §12.1), for tables, curves, bars and analyses.
+public enum SeedSpread {
+    /// The mean of the finite values (NaN when there are none) and their sample standard deviation (nil for fewer
+    /// than two).
+    public static func of(_ values: [Double]) -> (mean: Double, std: Double?) {
+        let x = values.filter(\.isFinite)
+        guard !x.isEmpty else { return (.nan, nil) }
+        return (SeedComparison.mean(x), x.count > 1 ? SeedComparison.variance(x).squareRoot() : nil)
+    }
+
+    /// Pointwise mean and standard deviation of equally long per-seed series (one array per seed). The spread is nil
+    /// for a single seed, and NaN at a point fewer than two seeds have a finite value for.
+    public static func pointwise(_ seeds: [[Double]]) -> (mean: [Double], std: [Double]?) {
+        let n = seeds.map(\.count).min() ?? 0
+        let points = (0..<n).map { i in of(seeds.map { $0[i] }) }
+        return (points.map(\.mean), seeds.count > 1 ? points.map { $0.std ?? .nan } : nil)
     }
 }

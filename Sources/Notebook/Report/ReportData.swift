@@ -13,8 +13,14 @@ extension ReportContent {
                 zip(row, t.columns).map { ReportCSV.cell($0, scale: $1.format.isPercent ? 100 : 1) }
             })
         case let .lineChart(c):
-            var rows = [["series", c.x.label, c.y.label]]
-            for s in c.series { for p in s.points { rows.append([s.name, ReportCSV.number(p.x), ReportCSV.number(p.y)]) } }
+            let spread = c.series.contains { $0.spread != nil }
+            var rows = [["series", c.x.label, c.y.label] + (spread ? ["± std"] : [])]
+            for s in c.series {
+                for (i, p) in s.points.enumerated() {
+                    rows.append([s.name, ReportCSV.number(p.x), ReportCSV.number(p.y)]
+                                + (spread ? [s.spread.map { ReportCSV.number($0[i]) } ?? ""] : []))
+                }
+            }
             return ReportCSV.lines(rows)
         case let .barChart(c):
             var header = ["category"]
