@@ -61,6 +61,8 @@ import Notebook
         #expect(html.contains("+4.0<span class=\"std\"> (1 seed: spread unknown)</span>"))
         #expect(!html.contains("+4.0<span class=\"std\"> (exceeds"))
         #expect(html.contains(">reference<"))
+        // The parameter count does not depend on the seed: no "± 0" after it.
+        #expect(html.contains(">1k</td>") && !html.contains("1k<span class=\"std\">"), "\(html)")
         #expect(html.contains("Welch"))
         // The CSV download says the same.
         let csvs = html.components(separatedBy: "href=\"data:text/csv;charset=utf-8,").dropFirst()

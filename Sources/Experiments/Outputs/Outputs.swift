@@ -8,12 +8,15 @@ import Vision
 struct ExperimentResult {
     let experiment: PlannedExperiment
     let records: [RunRecord]
+    /// Summary metrics that the seed does not change (the architecture's size): shown without a "± 0".
+    static let seedInvariant: Set<String> = ["params", "flops"]
+
     /// Mean and standard deviation over seeds of each summary metric.
     func metric(_ name: String) -> TableValue {
         let values = records.compactMap { $0.summary[name] }
         guard !values.isEmpty else { return .missing }
         let mean = values.reduce(0, +) / Double(values.count)
-        guard values.count > 1 else { return .number(mean) }
+        guard values.count > 1, !Self.seedInvariant.contains(name) else { return .number(mean) }
         let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
         return .meanStd(mean: mean, std: variance.squareRoot())
     }
