@@ -17,16 +17,21 @@ public struct PlannedAnalysis {
     public var targets: [AnalysisTarget]
 }
 
-/// One analysed run: its experiment, the result key and whether it must be computed.
+/// One analysed run (one seed of an experiment): its experiment, the result key and whether it must be computed.
 public struct AnalysisTarget {
     public let experiment: PlannedExperiment
-    /// The analysed run (the experiment's first seed).
+    /// The analysed run: the trained model of seed ``seed``.
     public let runKey: String
+    /// The seed of the analysed run.
+    public let seed: Int
     /// Key of the analysis result in the store.
     public let key: String
     public var state: RunState
     /// Estimated seconds to compute.
     public var estimate: Double
+
+    /// The experiment's name, with the seed when it has several: "base", "base (seed 1)".
+    public var label: String { experiment.runs.count > 1 ? "\(experiment.name) (seed \(seed))" : experiment.name }
 }
 
 /// The version of the analysis algorithms; part of every analysis key. 2: Grad-CAM and shape bias normalise their inputs
@@ -78,7 +83,10 @@ extension NotebookPlan {
     }
 }
 
-/// Plans every analysis statement of checked cells: targets, keys, cache state, estimates.
+/// Plans every analysis statement of checked cells: one target per seed of each analysed experiment, with its key,
+/// cache state and estimate. A seed's key is that of the analysis of its run alone (call, arguments, the run's key,
+/// versions), so the first seed's result keeps the key it had when analyses read the first seed only
+/// (docs/methods.md §12.3), and raising `seeds:` computes only the new seeds' results.
 func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<String>, gflops: Double) {
     for cell in plan.check.cells where !cell.hasErrors {
         for st in cell.statements {
@@ -91,15 +99,16 @@ func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<St
             for ref in references {
                 guard case let .reference(name, _) = ref else { continue }
                 for e in plan.runs(of: name) {
-                    guard let run = e.runs.first else { continue }
-                    let key = ContentHash.sha256Hex(Data([call, params.canonicalJSON, run.key, engineNumericsVersion,
-                                                          analysisNumericsVersion].joined(separator: "|").utf8))
-                    let done = ((try? store.result(key: key)) ?? nil) != nil
-                    let forced = force.contains(st.binding ?? "") || force.contains(call)
-                    let passes = Double(kind.forwardPasses(Arguments(st.value, owner: call), spec: e.spec))
-                    let estimate = passes * Double(forwardFLOPs(e.spec.model, size: e.spec.imageSize ?? 32)) / (gflops * 1e9)
-                    targets.append(AnalysisTarget(experiment: e, runKey: run.key, key: key,
-                                                  state: done && !forced ? .cached : .willRun, estimate: estimate))
+                    for run in e.runs {
+                        let key = ContentHash.sha256Hex(Data([call, params.canonicalJSON, run.key, engineNumericsVersion,
+                                                              analysisNumericsVersion].joined(separator: "|").utf8))
+                        let done = ((try? store.result(key: key)) ?? nil) != nil
+                        let forced = force.contains(st.binding ?? "") || force.contains(call)
+                        let passes = Double(kind.forwardPasses(Arguments(st.value, owner: call), spec: e.spec))
+                        let estimate = passes * Double(forwardFLOPs(e.spec.model, size: e.spec.imageSize ?? 32)) / (gflops * 1e9)
+                        targets.append(AnalysisTarget(experiment: e, runKey: run.key, seed: run.seed, key: key,
+                                                      state: done && !forced ? .cached : .willRun, estimate: estimate))
+                    }
                 }
             }
             plan.analyses.append(PlannedAnalysis(call: call, cellIndex: cell.cell.index, range: st.range, value: st.value,
@@ -114,11 +123,11 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
     let e = target.experiment
     let weights = ws.finalWeights(target.runKey)
     guard FileManager.default.fileExists(atPath: weights) else {
-        throw AnalysisError("\(e.name) has no trained weights (\(weights)); it must finish training first")
+        throw AnalysisError("\(target.label) has no trained weights (\(weights)); it must finish training first")
     }
     let model = e.spec.model.build(seed: 0)
     do { try model.load(safetensors: weights) } catch {
-        throw AnalysisError("\(e.name): cannot load its weights \(weights): \(error)")
+        throw AnalysisError("\(target.label): cannot load its weights \(weights): \(error)")
     }
     model.eval()
     let d = try data.load(e.spec.data, root: ws.dataRoot)
@@ -133,7 +142,7 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
         object["_machine"] = Workspace.environment.machineSummary
         payload.json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
-    try ws.store.saveResult(ResultRecord(key: target.key, kind: analysis.call, notebook: notebook, cell: e.name,
+    try ws.store.saveResult(ResultRecord(key: target.key, kind: analysis.call, notebook: notebook, cell: target.label,
                                          payload: String(decoding: payload.json, as: UTF8.self)),
                             artifacts: payload.artifacts)
 }

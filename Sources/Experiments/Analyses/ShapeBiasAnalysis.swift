@@ -41,36 +41,31 @@ enum ShapeBiasAnalysis: AnalysisKind {
         exampleCount(a) * (3 + a.array("radii").count + a.array("grids").count)
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, ShapeBiasPayload)], args: Arguments) throws -> [ReportOutput] {
-        guard let first = payloads.first?.1 else { return [] }
+    static func outputs(_ results: [SeedResults<ShapeBiasPayload>], args: Arguments) throws -> [ReportOutput] {
+        guard let first = results.first?.first.payload else { return [] }
         var series: [BarSeries] = []
-        if payloads.contains(where: { $0.1.cueConflict != nil }) {
-            series.append(BarSeries("cue conflict", values: payloads.map { ($0.1.cueConflict?.bias ?? .nan) * 100 }))
+        /// Bars of the mean over seeds, with ± std error bars when some experiment has several seeds.
+        func bars(_ name: String, _ value: @escaping (ShapeBiasPayload) -> Double) -> BarSeries {
+            let stats = results.map { $0.spread { value($0) * 100 } }
+            let errors = stats.map { $0.std ?? 0 }
+            return BarSeries(name, values: stats.map(\.mean), errors: results.contains { $0.seeds.count > 1 } ? errors : nil)
+        }
+        if results.contains(where: { $0.payloads.contains { $0.cueConflict != nil } }) {
+            series.append(bars("cue conflict") { $0.cueConflict?.bias ?? .nan })
         }
         for (j, radius) in first.radii.enumerated() {
-            series.append(BarSeries("frequency-hybrid proxy, r = \(NumberFormat.automatic.format(radius))",
-                                    values: payloads.map { p in j < p.1.hybrid.count ? (p.1.hybrid[j].bias ?? .nan) * 100 : .nan }))
+            series.append(bars("frequency-hybrid proxy, r = \(NumberFormat.automatic.format(radius))") {
+                j < $0.hybrid.count ? ($0.hybrid[j].bias ?? .nan) : .nan
+            })
         }
-        let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions",
-                                 .barChart(BarChart(categories: payloads.map { name($0.0) },
+        let spread = results.contains { $0.seeds.count > 1 } ? "; mean over seeds, bars ± 1 std" : ""
+        let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions" + spread,
+                                 .barChart(BarChart(categories: results.map { name($0) },
                                                     y: ChartAxis("shape bias", unit: "%", min: 0, max: 100), series: series)))
-        var rows: [[TableValue]] = []
-        for (r, p) in payloads {
-            if let c = p.cueConflict {
-                rows.append([.text(name(r)), .text("cue conflict"), .number(Double(c.shape)), .number(Double(c.texture)),
-                             .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
-            }
-            for (radius, c) in zip(p.radii, p.hybrid) {
-                rows.append([.text(name(r)), .text("hybrid proxy r = \(NumberFormat.automatic.format(radius))"), .number(Double(c.shape)),
-                             .number(Double(c.texture)), .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
-            }
-        }
-        let table = ReportTable(columns: [TableColumn("run"), TableColumn("test"), TableColumn("shape S", format: .integer),
-                                          TableColumn("texture T", format: .integer), TableColumn("neither", format: .integer),
-                                          TableColumn("S/(S+T)", unit: "%", better: .neither, format: .percent(1))], rows: rows)
-        var outputs = [chart, ReportOutput(.table(table))]
-        if let grids = payloads.first?.1.patches.map(\.grid), !grids.isEmpty {
-            let patchRows: [[TableValue]] = payloads.map { r, p in [.text(name(r))] + p.patches.map { .number($0.accuracy) } }
+        var outputs = [chart, ReportOutput(.table(countsTable(results)))]
+        if !first.patches.isEmpty {
+            let grids = first.patches.map(\.grid)
+            let patchRows: [[TableValue]] = results.map { r in [.text(name(r))] + r.cells { $0.patches.map(\.accuracy) } }
             let columns = [TableColumn("run")] + grids.map {
                 TableColumn($0 == 1 ? "intact" : "\($0)×\($0) shuffled", unit: "%", better: .neither, format: .percent(1))
             }
@@ -80,7 +75,27 @@ enum ShapeBiasAnalysis: AnalysisKind {
         let note = "The cue-conflict images draw one class's shape with another class's own training texture. The proxy "
             + "(labelled as such) adds the low band of one test image to the high band of another with a different label "
             + "(docs/methods.md §7.8): S counts predictions of the low-band image's label, T the high-band image's."
+            + (spread.isEmpty ? "" : " With several seeds, counts and S/(S+T) are means over seeds ± std (S/(S+T) per seed, then averaged).")
         return outputs + [ReportOutput(.text(note))]
+    }
+
+    /// Decisions per test (cue conflict, each hybrid radius) and run: counts and S/(S+T), mean ± std over seeds.
+    static func countsTable(_ results: [SeedResults<ShapeBiasPayload>]) -> ReportTable {
+        var rows: [[TableValue]] = []
+        for r in results {
+            let counts = { (label: String, c: @escaping (ShapeBiasPayload) -> ShapeBiasPayload.Counts?) -> [TableValue] in
+                [.text(name(r)), .text(label), r.cell { c($0).map { Double($0.shape) } }, r.cell { c($0).map { Double($0.texture) } },
+                 r.cell { c($0).map { Double($0.neither) } }, r.cell { c($0)?.bias }]
+            }
+            if r.first.payload.cueConflict != nil { rows.append(counts("cue conflict") { $0.cueConflict }) }
+            for (j, radius) in r.first.payload.radii.enumerated() {
+                rows.append(counts("hybrid proxy r = \(NumberFormat.automatic.format(radius))") { j < $0.hybrid.count ? $0.hybrid[j] : nil })
+            }
+        }
+        let countFormat: NumberFormat = results.contains { $0.seeds.count > 1 } ? .fixed(1) : .integer
+        return ReportTable(columns: [TableColumn("run"), TableColumn("test"), TableColumn("shape S", format: countFormat),
+                                     TableColumn("texture T", format: countFormat), TableColumn("neither", format: countFormat),
+                                     TableColumn("S/(S+T)", unit: "%", better: .neither, format: .percent(1))], rows: rows)
     }
 
     /// Cue-conflict shape bias on `.shapes` data (its own split, same generator settings), the frequency-hybrid

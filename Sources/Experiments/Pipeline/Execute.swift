@@ -98,8 +98,8 @@ private struct Execution {
                 let state = outcome.plan.experiments.lazy.flatMap(\.runs).first { $0.key == t.runKey }?.state
                 if state != .cached {
                     if let m = outcome.missing[t.runKey] { outcome.missing[t.key] = m; continue }
-                    outcome.failures[t.key] = outcome.failures[t.runKey].map { "\(t.experiment.name) failed: \($0)" }
-                        ?? "\(t.experiment.name) has not finished training"
+                    outcome.failures[t.key] = outcome.failures[t.runKey].map { "\(t.label) failed: \($0)" }
+                        ?? "\(t.label) has not finished training"
                     outcome.failed += 1
                     continue
                 }
@@ -111,18 +111,18 @@ private struct Execution {
     /// Computes one analysis result and stores it.
     mutating func runAnalysis(_ a: PlannedAnalysis, _ t: AnalysisTarget, at index: (analysis: Int, target: Int)) {
         let analysisProgress = options.analysisProgress
-        options.log("analysis \(a.call)(\(t.experiment.name))")
+        options.log("analysis \(a.call)(\(t.label))")
         let started = Date()
         do {
             try executeAnalysis(a, t, notebook: outcome.notebook, workspace: outcome.workspace, data: outcome.data,
-                                progress: { done, total in analysisProgress(a.call, t.experiment.name, done, total) })
+                                progress: { done, total in analysisProgress(a.call, t.label, done, total) })
             outcome.plan.analyses[index.analysis].targets[index.target].state = .cached
             outcome.analysed += 1
-            options.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
+            options.log(String(format: "analysis \(a.call)(\(t.label)) done in %.1f s", Date().timeIntervalSince(started)))
         } catch {
             outcome.failures[t.key] = "\(error)"
             outcome.failed += 1
-            options.log("error: \(a.call)(\(t.experiment.name)) failed: \(error)")
+            options.log("error: \(a.call)(\(t.label)) failed: \(error)")
         }
     }
 }

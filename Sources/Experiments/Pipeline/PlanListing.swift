@@ -30,7 +30,7 @@ public struct PlanListing {
         for a in plan.analyses {
             for t in a.targets {
                 if t.state != .cached { total += t.estimate }
-                rows.append([line(a.cellIndex), "\(a.call)(\(t.experiment.name))", "-", t.state == .cached ? "cached" : "will compute",
+                rows.append([line(a.cellIndex), "\(a.call)(\(t.experiment.name))", String(t.seed), t.state == .cached ? "cached" : "will compute",
                              t.state == .cached ? "-" : Self.duration(t.estimate), "embedded", String(t.key.prefix(12))])
             }
         }
