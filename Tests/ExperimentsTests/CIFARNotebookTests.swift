@@ -14,12 +14,12 @@ enum CIFARNotebook {
 
     /// The bindings of the notebook's `let` statements, in order (experiments and sweeps).
     static func bindings(_ text: String) -> [String] {
-        text.matches(of: /\nlet (\w+) = /).map { String($0.output.1) }
+        text.matches(of: #/\nlet (\w+) = /#).map { String($0.output.1) }
     }
 
     /// The first arguments of every `Table(` call: one list of row names per table.
     static func tables(_ text: String) -> [[String]] {
-        text.matches(of: /Table\(([\w, \n]+?),\s*columns:/).map { m in
+        text.matches(of: #/Table\(([\w, \n]+?),\s*columns:/#).map { m in
             m.output.1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         }
     }
@@ -28,24 +28,24 @@ enum CIFARNotebook {
     /// set, ResNet-50/101 by two-stage bottleneck nets of width 4 (101 keeps one block more), one epoch, one seed,
     /// batch 16, crops scaled to the 16-pixel images (32 → 16, 224 → 24) and schedules fitted into one epoch.
     static func miniature(_ text: String) -> String {
-        var s = text.replacing(/\nbackend: [^\n]*/, with: "")
+        var s = text.replacing(#/\nbackend: [^\n]+/#, with: "")
         s = s.replacing(#".cifar100(path: "data/cifar-100-binary")"#, with: ".shapes(classes: 4, size: 16, train: 48, test: 16)")
-        s = s.replacing(/depth: 101/, with: "layers: [1, 2], block: .bottleneck, width: 4")
-        s = s.replacing(/depth: 50/, with: "layers: [1, 1], block: .bottleneck, width: 4")
-        s = s.replacing(/randomResizedCrop\(size: 32\)/, with: "randomResizedCrop(size: 16)")
-        s = s.replacing(/randomResizedCrop\(size: 224\)/, with: "randomResizedCrop(size: 24)")
-        s = s.replacing(/warmupEpochs: \d+/, with: "warmupEpochs: 0")
-        s = s.replacing(/milestones: \[[\d, ]+\]/, with: "milestones: [1]")
-        s = s.replacing(/epochs: \d+/, with: "epochs: 1")
-        s = s.replacing(/seeds: \d+/, with: "seeds: 1")
-        return s.replacing(/batchSize: \d+/, with: "batchSize: 16")
+        s = s.replacing(#/depth: 101/#, with: "layers: [1, 2], block: .bottleneck, width: 4")
+        s = s.replacing(#/depth: 50/#, with: "layers: [1, 1], block: .bottleneck, width: 4")
+        s = s.replacing(#/randomResizedCrop\(size: 32\)/#, with: "randomResizedCrop(size: 16)")
+        s = s.replacing(#/randomResizedCrop\(size: 224\)/#, with: "randomResizedCrop(size: 24)")
+        s = s.replacing(#/warmupEpochs: \d+/#, with: "warmupEpochs: 0")
+        s = s.replacing(#/milestones: \[[\d, ]+\]/#, with: "milestones: [1]")
+        s = s.replacing(#/epochs: \d+/#, with: "epochs: 1")
+        s = s.replacing(#/seeds: \d+/#, with: "seeds: 1")
+        return s.replacing(#/batchSize: \d+/#, with: "batchSize: 16")
     }
 }
 
 @Suite struct CIFARNotebookTests {
     /// Bindings that carry a `Published` statement.
     static func published(_ text: String) -> Set<String> {
-        Set(text.matches(of: /Published\((\w+),/).map { String($0.output.1) })
+        Set(text.matches(of: #/Published\((\w+),/#).map { String($0.output.1) })
     }
 
     @Test func theStudyHasEveryRowOfBothTablesAndItsPublishedValues() throws {
@@ -68,17 +68,17 @@ enum CIFARNotebook {
         let notebook = try box.write(try CIFARNotebook.text(), name: "cifar100")
         let plan = try LoomProcess.run(["plan", notebook, "--output", box.output])
         #expect(plan.exited && plan.status == 0, "loom plan: \(plan.status)\n\(plan.stderr)")
-        #expect(!plan.stderr.contains("error"), plan.stderr)
-        let rows = plan.stdout.split(separator: "\n").filter { $0.contains("torch 2×1 local") }
-        // 14 experiments (t6wd has a point of its own beside t6's) × 3 seeds.
-        #expect(rows.count == 15 * 3, plan.stdout)
+        #expect(!plan.stderr.contains("error"), "\(plan.stderr)")
+        let rows = plan.stdout.split(separator: "\n").filter { $0.contains(" will run ") }
+        // 14 experiments and the two points of t6wd (the first is t6's run) × 3 seeds; 45 distinct runs.
+        #expect(rows.count == 16 * 3, "\(plan.stdout)")
+        #expect(rows.allSatisfy { $0.contains(" unknown ") && $0.contains(" torch 2×1 local ") }, "\(plan.stdout)")
+        #expect(plan.stdout.contains("to run: 45 torch runs of unknown time"), "\(plan.stdout)")
 
         let render = try LoomProcess.run(["render", notebook, "--output", box.output])
         #expect(render.exited && render.status == 0, "loom render: \(render.status)\n\(render.stderr)")
         let html = try String(contentsOfFile: box.output + "/cifar100.html", encoding: .utf8)
-        #expect(!html.contains("error-box"))
-        #expect(html.contains("data missing"))
-        #expect(html.contains("cifar-100-binary/train.bin"))
+        #expect(!html.contains("class=\"error-box\""))
         let text = try CIFARNotebook.text()
         let tables = CIFARNotebook.tables(text)
         #expect(tables.count == 5)
@@ -88,6 +88,16 @@ enum CIFARNotebook {
             #expect(html.contains(value), "published \(value) not in the report")
         }
         #expect(html.contains("differs from row 1"))
+
+        // `loom run` launches nothing: every experiment, the distilled student included, is marked as missing its data.
+        let run = try LoomProcess.run(["run", notebook, "--output", box.output])
+        #expect(run.exited && run.status == RunSummary.dataMissingStatus, "loom run: \(run.status)\n\(run.stderr)")
+        let ran = try String(contentsOfFile: box.output + "/cifar100.html", encoding: .utf8)
+        #expect(!ran.contains("class=\"error-box\""), "an error box in the report of `loom run`")
+        for name in CIFARNotebook.bindings(text) where name != "t6wd" {
+            #expect(run.stderr.contains("data missing for \(name):"), "\(name) not reported as missing its data")
+        }
+        #expect(ran.contains("cifar-100-binary/train.bin is missing"))
     }
 
     /// `loom plan`'s estimate is measured on the embedded engine: a torch run's time reads "unknown" and stays out of
@@ -119,7 +129,7 @@ enum CIFARNotebook {
         let path = try box.write(mini, name: "cifar100-mini")
         let (summary, log, html) = try box.run(path)
         #expect(summary.failed == 0 && summary.errors == 0, "\(log.text)")
-        #expect(!html.contains("error-box"))
+        #expect(!html.contains("class=\"error-box\""))
         #expect(!html.contains("data missing"))
         #expect(!html.contains("class=\"ref unresolved\""), "an inline value did not resolve")
         let trained = log.trainedNames
