@@ -77,6 +77,7 @@ enum CIFARNotebook {
 
         let render = try LoomProcess.run(["render", notebook, "--output", box.output])
         #expect(render.exited && render.status == 0, "loom render: \(render.status)\n\(render.stderr)")
+        #expect(render.stderr.contains("48 to run (48 on torch, time unknown)"), "\(render.stderr)")
         let html = try String(contentsOfFile: box.output + "/cifar100.html", encoding: .utf8)
         #expect(!html.contains("class=\"error-box\""))
         let text = try CIFARNotebook.text()
