@@ -27,8 +27,9 @@ enum CIFARNotebook {
     /// The notebook with the front matter's backend removed (embedded runs), CIFAR-100 replaced by a small `.shapes`
     /// set, ResNet-50/101 by two-stage bottleneck nets of width 4 (101 keeps one block more), one epoch, one seed,
     /// batch 16, crops scaled to the 16-pixel images (32 → 16, 224 → 24) and schedules fitted into one epoch.
-    static func miniature(_ text: String) -> String {
-        var s = text.replacing(#/\nbackend: [^\n]+/#, with: "")
+    /// `keepBackend` keeps the front matter's torch backend (the torch variant of the test).
+    static func miniature(_ text: String, keepBackend: Bool = false) -> String {
+        var s = keepBackend ? text : text.replacing(#/\nbackend: [^\n]+/#, with: "")
         s = s.replacing(#".cifar100(path: "data/cifar-100-binary")"#, with: ".shapes(classes: 4, size: 16, train: 48, test: 16)")
         s = s.replacing(#/depth: 101/#, with: "layers: [1, 2], block: .bottleneck, width: 4")
         s = s.replacing(#/depth: 50/#, with: "layers: [1, 1], block: .bottleneck, width: 4")
@@ -126,6 +127,25 @@ enum CIFARNotebook {
         let mini = CIFARNotebook.miniature(original)
         #expect(!mini.contains("cifar100(") && !mini.contains("depth:") && !mini.contains("seeds: 3"))
         #expect(!mini.contains("\nbackend:") && original.contains("\nbackend:"), "the front matter's backend is still there")
+        let log = try Self.runMiniature(mini, original: original)
+        let trained = log.trainedNames
+        for name in CIFARNotebook.bindings(mini) where name != "t6wd" {
+            #expect(trained.contains(name), "\(name) did not train")
+        }
+    }
+
+    /// The same miniature on the torch backend of the front matter (torchrun with two processes on the CPU).
+    @Test(.enabled(if: torchPython != nil, "LOOM_TORCH_PYTHON not set"))
+    func theMiniatureRunsEndToEndOnTorch() throws {
+        let original = try CIFARNotebook.text()
+        let mini = CIFARNotebook.miniature(original, keepBackend: true)
+        #expect(mini.contains("\nbackend: '.torch(processes: 2)'"))
+        _ = try Self.runMiniature(mini, original: original)
+    }
+
+    /// Runs a miniature: no failure, error box, missing data or unresolved inline value; every run stored (a second
+    /// plan finds all of them cached); every table with a published row shows the published column.
+    static func runMiniature(_ mini: String, original: String) throws -> Collector {
         #expect(CIFARNotebook.bindings(mini) == CIFARNotebook.bindings(original))
         let box = try Sandbox()
         let path = try box.write(mini, name: "cifar100-mini")
@@ -134,12 +154,12 @@ enum CIFARNotebook {
         #expect(!html.contains("class=\"error-box\""))
         #expect(!log.text.contains("data missing"), "\(log.text)")
         #expect(!html.contains("class=\"ref unresolved\""), "an inline value did not resolve")
-        let trained = log.trainedNames
-        for name in CIFARNotebook.bindings(mini) where name != "t6wd" {
-            #expect(trained.contains(name), "\(name) did not train")
-        }
-        let published = Self.published(original)
+        let states = try box.plan(path)
+        #expect(states.count == CIFARNotebook.bindings(mini).count + 1, "\(states.keys.sorted())")
+        for (name, s) in states { #expect(s.state == .cached, "\(name) is \(s.state) after the run") }
+        let published = published(original)
         let withPublished = CIFARNotebook.tables(original).filter { !Set($0).isDisjoint(with: published) }.count
         #expect(html.components(separatedBy: "top-1 (published)").count - 1 >= withPublished)
+        return log
     }
 }
