@@ -49,6 +49,15 @@ private struct Execution {
     /// Trains the pending seeds of experiment `ei`, each as a job on the experiment's backend.
     mutating func runExperiment(_ ei: Int) {
         let e = outcome.plan.experiments[ei], progress = options.progress
+        if let t = e.teacher, let teacherRun = outcome.plan.runs(of: t).first?.runs.first,
+           let missing = outcome.missing[teacherRun.key] {
+            // The student cannot train before its teacher, and the reason is the teacher's data, not a failure.
+            let pending = e.runs.filter { $0.state != .cached }
+            for r in pending { outcome.missing[r.key] = "teacher \(t): \(missing)" }
+            outcome.missingData += pending.count
+            options.log("data missing for \(e.name): its teacher \(t) has no data: \(missing)")
+            return
+        }
         for (ri, run) in e.runs.enumerated() where run.state != .cached {
             if let t = e.teacher, let failure = teacherProblem(plan: outcome.plan, teacher: t, failures: outcome.failures) {
                 outcome.failures[run.key] = failure
