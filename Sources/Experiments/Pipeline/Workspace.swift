@@ -54,16 +54,17 @@ public struct Workspace {
     }
 }
 
-/// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once).
+/// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once; an image folder's
+/// file lists, its images being read per batch).
 final class DataCache {
-    /// One dataset, loaded.
-    typealias Loaded = (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
+    /// One dataset, opened (``DataSpec/open(root:)``).
+    typealias Loaded = (train: ImageSplit, test: ImageSplit, normalization: Normalization, classNames: [String])
 
     private var cache: [DataSpec: Loaded] = [:]
 
     func load(_ spec: DataSpec, root: String) throws -> Loaded {
         if let hit = cache[spec] { return hit }
-        let v = try spec.load(root: root)
+        let v = try spec.open(root: root)
         cache[spec] = (v.train, v.test, v.normalization, v.classNames)
         return cache[spec]!
     }
