@@ -44,8 +44,7 @@ struct EmbeddedBackend: RunBackend {
             let d = try context.data.load(spec.data, root: context.workspace.dataRoot)
             // Checked before the run is recorded: a batch of mixed sizes cannot be stacked, and would stop the process.
             if case .imageFolder = spec.data, !spec.resizesImages {
-                try d.train.checkUniformSize()
-                try d.test.checkUniformSize()
+                try context.data.checkUniformSize(spec.data, root: context.workspace.dataRoot)
             }
             return d
         } catch {

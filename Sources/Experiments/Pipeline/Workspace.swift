@@ -68,6 +68,19 @@ final class DataCache {
         cache[spec] = (v.train, v.test, v.normalization, v.classNames)
         return cache[spec]!
     }
+
+    private var uniform: Set<DataSpec> = []
+
+    /// Checks once per dataset that both splits' images have one size (for a pipeline that does not resize): an image
+    /// folder's files are decoded for it, so the runs of one notebook share one pass.
+    /// - Throws: as ``ImageSplit/checkUniformSize()``.
+    func checkUniformSize(_ spec: DataSpec, root: String) throws {
+        guard !uniform.contains(spec) else { return }
+        let d = try load(spec, root: root)
+        try d.train.checkUniformSize()
+        try d.test.checkUniformSize()
+        uniform.insert(spec)
+    }
 }
 
 extension DataSpec: Hashable {
