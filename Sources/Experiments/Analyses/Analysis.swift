@@ -49,8 +49,8 @@ struct AnalysisContext {
     let experiment: PlannedExperiment
     let model: Classifier
     let args: Arguments
-    /// The test split as loaded (raw images, labels, class names).
-    let test: LabeledImages
+    /// The test split as opened: decoded, or a folder's files of which ``pixels(_:count:)`` reads only the first ones.
+    let test: ImageSplit
     let normalization: Normalization
     let classNames: [String]
     /// Progress within this analysis: (done, total).
@@ -64,11 +64,10 @@ struct AnalysisContext {
     /// The first `count` test images (all when nil) at the model's input size in [0, 1], not normalised:
     /// the evaluation pipeline (resizes included) with unit normalisation.
     func pixels(_ images: LabeledImages? = nil, count: Int? = nil) throws -> (pixels: Tensor, labels: [Int]) {
-        let source = images ?? test
-        let n = min(count ?? source.count, source.count)
+        let available = images?.count ?? test.count
+        let n = min(count ?? available, available)
         guard n > 0 else { throw AnalysisError("\(experiment.name): the test split has no images to analyse") }
-        let subset = LabeledImages(images: Array(source.images.prefix(n)), labels: Array(source.labels.prefix(n)),
-                                   classNames: source.classNames)
+        let subset = try images.map { try ImageSplit.decoded($0).first(n) } ?? test.first(n)
         let loader = DataLoader(subset, pipeline: experiment.spec.testPipeline(normalization: .unit), batchSize: max(n, 1),
                                 shuffle: false, seed: 0)
         let batch = loader.batch(0, epoch: 0, order: loader.order(epoch: 0))

@@ -136,7 +136,7 @@ struct OutputBuilder {
         let count: Int = { if case let .int(n)? = value["count"] { return n }; return 8 }()
         let imagesN: Int = { if case let .int(n)? = value["images"] { return n }; return 4 }()
         let pipe = try e.spec.trainPipeline(normalization: e.spec.normalization(dataset: d.normalization))
-        let png = try pipe.sampleGridPNG(Array(d.train.images.prefix(imagesN)), samples: count, seed: UInt64(e.spec.seeds[0]))
+        let png = try pipe.sampleGridPNG(try d.train.first(imagesN).images, samples: count, seed: UInt64(e.spec.seeds[0]))
         return ReportOutput(title: "augmented samples of \(e.name) (first column: original)",
                             .images([ReportImage(png: Data(png), caption: e.spec.augmentLabel, alt: "augmentation samples")]))
     }
@@ -158,8 +158,9 @@ struct OutputBuilder {
             model.eval()
             let k = d.classNames.count
             var m = Array(repeating: Array(repeating: 0, count: k), count: k)
-            let loader = DataLoader(d.test, pipeline: e.spec.testPipeline(normalization: e.spec.normalization(dataset: d.normalization)), batchSize: 100, shuffle: false, seed: 0)
-            for b in loader.batches(epoch: 0) {
+            let loader = d.test.loader(pipeline: e.spec.testPipeline(normalization: e.spec.normalization(dataset: d.normalization)), batchSize: 100, shuffle: false, seed: 0)
+            var stream = loader.stream(epoch: 0)
+            while let b = try stream.next() {
                 let pred = Autograd.noGrad { model(b.images) }.argmax(axis: 1)
                 for (t, p) in zip(b.labels, pred) { m[t][p] += 1 }
             }
