@@ -53,6 +53,8 @@ struct AnalysisContext {
     let test: ImageSplit
     let normalization: Normalization
     let classNames: [String]
+    /// The folder relative data paths are read from (``DataSpec/path(_:root:)``).
+    let dataRoot: String
     /// Progress within this analysis: (done, total).
     let progress: (Int, Int) -> Void
 
@@ -86,21 +88,25 @@ extension NotebookPlan {
 /// cache state and estimate. A seed's key is that of the analysis of its run alone (call, arguments, the run's key,
 /// versions), so the first seed's result keeps the key it had when analyses read the first seed only
 /// (docs/methods.md §12.3), and raising `seeds:` computes only the new seeds' results.
-func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<String>, gflops: Double) {
+func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<String>, gflops: Double, dataRoot: String) {
     for cell in plan.check.cells where !cell.hasErrors {
         for st in cell.statements {
             guard let call = st.value.name, let kind = AnalysisKinds.kind(named: call) else { continue }
             let references: [ResolvedValue]
             if case let .array(items)? = st.value["runs"] { references = items } else { references = st.value["run"].map { [$0] } ?? [] }
             var params = st.value
-            if case let .call(n, args) = params { params = .call(n, args.filter { $0.label != "runs" && $0.label != "run" }) }
+            let omitted = kind.parametersKeyedWhenGiven
+            if case let .call(n, args) = params {
+                params = .call(n, args.filter { $0.label != "runs" && $0.label != "run" && !(omitted.contains($0.label) && $0.value == .null) })
+            }
+            let inputs = kind.inputFolders(Arguments(st.value, owner: call)).map { "input:" + folderManifest(DataSpec.path($0, root: dataRoot)) }
             var targets: [AnalysisTarget] = []
             for ref in references {
                 guard case let .reference(name, _) = ref else { continue }
                 for e in plan.runs(of: name) {
                     for run in e.runs {
-                        let key = ContentHash.sha256Hex(Data([call, params.canonicalJSON, run.key, engineNumericsVersion,
-                                                              analysisNumericsVersion].joined(separator: "|").utf8))
+                        let key = ContentHash.sha256Hex(Data(([call, params.canonicalJSON, run.key, engineNumericsVersion,
+                                                               analysisNumericsVersion] + inputs).joined(separator: "|").utf8))
                         let done = ((try? store.result(key: key)) ?? nil) != nil
                         let forced = force.contains(st.binding ?? "") || force.contains(call)
                         let passes = Double(kind.forwardPasses(Arguments(st.value, owner: call), spec: e.spec))
@@ -131,7 +137,8 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
     model.eval()
     let d = try data.load(e.spec.data, root: ws.dataRoot)
     let context = AnalysisContext(experiment: e, model: model, args: Arguments(analysis.value, owner: analysis.call),
-                                  test: d.test, normalization: e.spec.normalization(dataset: d.normalization), classNames: d.classNames, progress: progress)
+                                  test: d.test, normalization: e.spec.normalization(dataset: d.normalization), classNames: d.classNames,
+                                  dataRoot: ws.dataRoot, progress: progress)
     let started = Date()
     var payload = try AnalysisKinds.compute(analysis.call, context)
     // Provenance rides along with the numbers.

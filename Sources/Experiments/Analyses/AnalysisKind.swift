@@ -21,6 +21,12 @@ protocol AnalysisKind {
     static var needsClassScores: Bool { get }
     /// Forward passes of one image it makes for one run: `loom plan` turns them into seconds with the model's FLOPs.
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int
+    /// Parameters added after results were stored: left out of the result key while the cell omits them, so
+    /// existing results keep their keys. Default: none.
+    static var parametersKeyedWhenGiven: Set<String> { get }
+    /// Folders (paths as written, relative to the data root) the analysis reads besides the run's own data: their
+    /// contents enter the result key, as a dataset's do a run's. Default: none.
+    static func inputFolders(_ a: Arguments) -> [String]
     /// Computes one run's result from its trained model and test data: the payload and its named PNG artifacts.
     static func compute(_ c: AnalysisContext) throws -> (payload: Payload, artifacts: [NamedArtifact])
     /// The report's outputs for one cell from the stored payloads of its experiments, in the cell's order: each
@@ -32,6 +38,8 @@ extension AnalysisKind {
     /// The call's name, e.g. "FourierHeatmap": the result's `kind` in the store.
     static var name: String { schema.name }
     static var needsClassScores: Bool { true }
+    static var parametersKeyedWhenGiven: Set<String> { [] }
+    static func inputFolders(_ a: Arguments) -> [String] { [] }
 
     /// The payload as stored: JSON with sorted keys.
     static func encode(_ payload: Payload) throws -> Data {
