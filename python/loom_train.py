@@ -191,6 +191,8 @@ def build_transform(ops, normalize):
         elif name == "resize":
             image_steps.append(T.Resize((op["size"], op["size"]), interpolation=T.InterpolationMode.BILINEAR,
                                         antialias=True))
+        elif name == "resizeShorter":  # timm's eval resize: the shorter side to size, aspect kept
+            image_steps.append(T.Resize(op["size"], interpolation=T.InterpolationMode.BILINEAR, antialias=True))
         elif name == "centerCrop":
             image_steps.append(T.CenterCrop(op["size"]))
         elif name == "colorJitter":

@@ -57,9 +57,17 @@ func reencoded<K: AnalysisKind>(_ kind: K.Type, _ json: Data) throws -> Data {
         for p in kind.schema.signature.parameters {
             guard case .enumeration(let e) = p.type else { continue }
             for c in e.cases {
-                let good = checkCells(baseCell + "\n\(name)(base, \(p.name): .\(c.name))")
+                // A case with required parameters (e.g. `.cueConflict(path:)`) is written with placeholder values.
+                let required = c.signature.parameters.filter { $0.default == .required }.map { q -> String in
+                    switch q.type {
+                    case .string: return "\(q.name): \"x\""
+                    default: return "\(q.name): 1"
+                    }
+                }
+                let tail = required.isEmpty ? "" : "(" + required.joined(separator: ", ") + ")"
+                let good = checkCells(baseCell + "\n\(name)(base, \(p.name): .\(c.name)\(tail))")
                 #expect(good.diagnostics == [], "\(name)(\(p.name): .\(c.name)): \(good.diagnostics)")
-                let bad = checkCells(baseCell + "\n\(name)(base, \(p.name): .\(misspelt(c.name)))")
+                let bad = checkCells(baseCell + "\n\(name)(base, \(p.name): .\(misspelt(c.name))\(tail))")
                 #expect(bad.diagnostics.first?.suggestion == c.name, "\(bad.diagnostics)")
             }
         }

@@ -161,6 +161,12 @@ enum Hostile {
                     arguments: ["run", "nb.md", "--output", "out"], status: 2,
                     fragment: "imgs/train/a/bomb.png: its header declares 20000×20000 pixels (381 megapixels), more than Loom's limit of 64",
                     store: .consistent),
+        // An image folder is read per batch: a bad file found while evaluating fails the run, naming the file.
+        HostileCase(name: "a non-image file in a resized image folder fails its run",
+                    files: imageFolder("imgs", extra: ["imgs/val/b/junk.jpg": Data("not an image".utf8),
+                                                       "nb.md": evaluate(".imageFolder(path: \"imgs\")", extra: ", augment: [.resize(size: 8)]")]),
+                    arguments: ["run", "nb.md", "--output", "out"], status: 2,
+                    fragment: "imgs/val/b/junk.jpg", store: .consistent),
         // 5. Deep nesting in cells and model expressions.
         HostileCase(name: "4000 nested brackets in a cell", files: ["nb.md": notebook("let a = " + String(repeating: "[", count: 4000) + "1" + String(repeating: "]", count: 4000))],
                     arguments: ["plan", "nb.md", "--output", "out"], status: 1, fragment: "'[' nested more than 64 levels deep", store: .absent),

@@ -38,6 +38,19 @@ import Vision
         return written
     }
 
+    /// A run opens an image folder as its file lists (decoded per batch); CIFAR and `.shapes` stay decoded.
+    @Test func anImageFolderOpensAsFilesNotPixels() throws {
+        let box = try Sandbox()
+        _ = try Self.makeFolder(at: box.root + "/photos")
+        let d = try DataSpec.imageFolder(path: "photos", test: nil).open(root: box.root)
+        guard case let .files(paths, labels, names) = d.train else { Issue.record("the training split was decoded"); return }
+        #expect(d.test.inMemory == nil && d.test.count == 8 && names == ["china", "flower"] && d.classNames == names)
+        #expect(paths.count == 16 && labels == Array(repeating: 0, count: 8) + Array(repeating: 1, count: 8))
+        #expect(paths[0].hasSuffix("/photos/train/china/0.jpg"))
+        let shapes = try DataSpec.shapes(classes: 2, size: 8, train: 4, test: 2, textureCue: 0, seed: 0).open(root: "")
+        #expect(shapes.train.inMemory?.count == 4 && shapes.test.inMemory?.count == 2)
+    }
+
     @Test func aNotebookTrainsAndAnalysesATinyJPEGFolder() throws {
         let box = try Sandbox()
         #expect(try Self.makeFolder(at: box.root + "/photos") == 24)

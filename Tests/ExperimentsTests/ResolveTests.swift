@@ -148,13 +148,50 @@ func resolveError(_ name: String, _ cells: String...) throws -> String {
 
         let rrc = try resolve("e", "let e = Experiment(model: .resnet(depth: 18), augment: [.randomResizedCrop(size: 64)])")
         #expect(rrc.testPipeline(normalization: .unit).steps.map(\.name)
-                == ["Resize(73x73)", "CenterCrop(64x64)", AugmentStep.normalize(.unit).name])
+                == ["ResizeShorterSide(73)", "CenterCrop(64x64)", AugmentStep.normalize(.unit).name])
         let folder = try resolve("e", """
             let e = Experiment(model: .resnet(depth: 18, classes: 2), data: .imageFolder(path: "p"), augment: [.randomCrop])
             """)
         #expect(throws: ResolveError("`.randomCrop` needs the image size; put `.resize(size:)` before it for `.imageFolder` data")) {
             try folder.trainPipeline(normalization: .imagenet)
         }
+    }
+
+    /// After `.randomResizedCrop(size: 224)` on an image folder, evaluation is timm's `transforms_imagenet_eval`
+    /// (shorter side to 256, aspect kept, bilinear antialiased; centre crop 224): on the fixtures' two 640×427
+    /// photographs it gives PIL's `eval224` pixels exactly (Tests/Fixtures/README.md). On square images it equals
+    /// the square resize it replaced, so CIFAR and `.shapes` results do not move.
+    @Test func randomResizedCropEvaluatesWithTimmsTransform() throws {
+        let spec = try resolve("e", """
+            let e = Experiment(model: .resnet(depth: 18, classes: 2), data: .imageFolder(path: "p"),
+                               augment: [.randomResizedCrop(size: 224), .horizontalFlip])
+            """)
+        let eval = spec.testPipeline(normalization: .unit)
+        let reference = try SafeTensors.read(JPEGFolderEndToEndTests.fixture("photos_reference.safetensors"))
+        for name in ["photo_china", "photo_flower"] {
+            let photo = try ImageFile.read(path: JPEGFolderEndToEndTests.fixture("\(name).jpg"))
+            var rng = SeededRNG(seed: 0)
+            let x = eval(photo, rng: &rng)
+            #expect(x.width == 224 && x.height == 224)
+            // The planar [0, 1] floats back to HWC bytes, compared with PIL's.
+            let expected = try #require(reference["\(name).eval224"]).ints
+            var worst = 0
+            for y in 0..<224 {
+                for col in 0..<224 {
+                    for c in 0..<3 {
+                        let v = Int((x.data[(c * 224 + y) * 224 + col] * 255).rounded())
+                        worst = max(worst, abs(v - expected[(y * 224 + col) * 3 + c]))
+                    }
+                }
+            }
+            #expect(worst == 0, "\(name): max difference \(worst) levels")
+        }
+        var rng = SeededRNG(seed: 0)
+        let square = Image(width: 40, height: 40, pixels: (0..<4800).map { UInt8(($0 * 37) % 256) })
+        let small = try resolve("e", "let e = Experiment(model: .resnet(depth: 18), augment: [.randomResizedCrop(size: 28)])")
+        let old = AugmentPipeline([.image(Resize(width: 32, height: 32)), .image(CenterCrop(width: 28, height: 28)), .normalize(.unit)])
+        var rng2 = SeededRNG(seed: 0)
+        #expect(small.testPipeline(normalization: .unit)(square, rng: &rng).data == old(square, rng: &rng2).data)
     }
 
     @Test func mixingFoldsSmoothingIntoMixup() throws {

@@ -206,6 +206,7 @@ struct FakeTorchRun {
         #expect(ops[4]["policy"] as? String == "v0" && ops[5]["count"] as? Int == 2 && ops[5]["mode"] as? String == "rand")
         let eval = try #require(c["eval"] as? [[String: Any]])
         #expect(eval.map { $0["size"] as? Int } == [27, 24])
+        #expect(eval.map { $0["op"] as? String } == ["resizeShorter", "centerCrop"])  // timm's eval: shorter side, aspect kept
         let opt = try #require(c["optimizer"] as? [String: Any])
         #expect(opt["name"] as? String == "sgd" && opt["nesterov"] as? Bool == false && opt["lr"] as? Double == 0.2)
         let sched = try #require(c["schedule"] as? [String: Any])

@@ -77,3 +77,72 @@ import Testing
         #expect(!chart.svg().contains("<g class=\"legend\">"), "a single unnamed series needs no legend")
     }
 }
+
+/// Welch's t-test of `SeedComparison` against scipy.stats.ttest_ind(equal_var=False) (docs/methods.md §12).
+@Suite struct SeedComparisonTests {
+    @Test(arguments: [
+        ([1.0, 2, 3], [4.0, 5, 6], 0.021311641128756713),
+        ([0.80, 0.81, 0.79, 0.82], [0.70, 0.74, 0.66], 0.03689097141480751),
+        ([0.705, 0.72, 0.715], [0.70, 0.71, 0.72], 0.6717372553305959),
+    ])
+    func welchMatchesScipy(a: [Double], b: [Double], p: Double) throws {
+        let c = try #require(SeedComparison(row: a, reference: b))
+        #expect(abs(try #require(c.p) - p) < 1e-9 * max(1, p) + 1e-12, "\(c)")
+        #expect(c.verdict == (p < 0.05 ? .exceeds : .withinNoise))
+        #expect(abs(c.delta - (a.reduce(0, +) / Double(a.count) - b.reduce(0, +) / Double(b.count))) < 1e-12)
+    }
+
+    @Test func oneSeedNeverClaimsADifference() throws {
+        let c = try #require(SeedComparison(row: [0.99], reference: [0.1, 0.11, 0.12]))
+        #expect(c.verdict == .spreadUnknown && c.p == nil)
+        #expect(SeedComparison(row: [], reference: [0.1]) == nil)
+        let same = try #require(SeedComparison(row: [0.5, 0.5], reference: [0.5, 0.5]))
+        #expect(same.verdict == .withinNoise && same.p == 1)
+        let apart = try #require(SeedComparison(row: [0.6, 0.6], reference: [0.5, 0.5]))
+        #expect(apart.verdict == .exceeds && apart.p == 0)
+    }
+}
+
+/// The ±1 std band (or error bars) of a line series over seeds (docs/methods.md §12.1).
+@Suite struct LineSpreadTests {
+    static func chart(errorBars: Bool = false) -> LineChart {
+        LineChart(x: ChartAxis("epoch"), y: ChartAxis("top-1", unit: "%"), series: [
+            LineSeries("base", [ChartPoint(1, 50), ChartPoint(2, 60), ChartPoint(3, .nan), ChartPoint(4, 70), ChartPoint(5, 72)],
+                       spread: [2, 3, 1, 40, 1], errorBars: errorBars),
+            LineSeries("single", [ChartPoint(1, 40), ChartPoint(2, 45)]),
+        ])
+    }
+
+    @Test func bandIsDrawnUnderItsLineAndTheAxisCoversIt() {
+        let svg = Self.chart().svg()
+        let bands = svg.components(separatedBy: "<path class=\"f0 spread\"").count - 1
+        // The NaN point splits the band in two; the single-seed series has none.
+        #expect(bands == 2, "\(svg)")
+        #expect(!svg.contains("f1 spread"))
+        #expect(svg.range(of: "class=\"spreads\"")!.lowerBound < svg.range(of: "class=\"series\"")!.lowerBound)
+        // 70 + 40 = 110 must be on the axis: the top tick reaches at least 110.
+        #expect(svg.contains(">110<") || svg.contains(">120<"), "\(svg)")
+        #expect(svg.contains("<title>base: ± 1 std</title>"))
+    }
+
+    @Test func errorBarsInsteadOfABand() {
+        let svg = Self.chart(errorBars: true).svg()
+        #expect(!svg.contains("spread\""))
+        #expect(svg.components(separatedBy: "<path class=\"error-bar\"").count - 1 == 1)
+    }
+
+    @Test func csvCarriesTheSpread() throws {
+        let csv = try #require(ReportContent.lineChart(Self.chart()).csv)
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines[0] == "series,epoch,top-1,± std")
+        #expect(lines[1] == "base,1.0,50.0,2.0")
+        #expect(lines[6] == "single,1.0,40.0,")
+    }
+
+    @Test func pointwiseSpreadOverSeeds() {
+        let (mean, std) = SeedSpread.pointwise([[1, 2, .nan], [3, 4, 5], [5, 6, 7]])
+        #expect(mean == [3, 4, 6])
+        #expect(std == [2, 2, 2.squareRoot()])
+        #expect(SeedSpread.pointwise([[1, 2]]).std == nil)
+    }
+}

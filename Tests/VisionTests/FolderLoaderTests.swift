@@ -35,6 +35,53 @@ struct FolderLoaderTests {
         }
     }
 
+    /// The same folder trained from its files read per batch (what an image-folder run does) and from the images
+    /// decoded in memory (what it did before): same order, same augmentation streams, so bit-identical weights and
+    /// metrics, the last partial batch dropped or not.
+    @Test(arguments: [false, true])
+    func trainingFromFilesEqualsTrainingFromDecodedImages(dropLast: Bool) throws {
+        let root = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let train = AugmentPipeline([.image(RandomResizedCrop(size: 16)), .image(HorizontalFlip()), .normalize(.imagenet)])
+        let eval = AugmentPipeline(ResizeShorterSide.timmEval(size: 16).map { .image($0) } + [.normalize(.imagenet)])
+        let files = try ImageSplit.folder(root: root), decoded = ImageSplit.decoded(try ImageFolder.load(root: root))
+        func run(_ split: ImageSplit) throws -> (TrainingResult, [String: Tensor]) {
+            let model = ResNet(.init(block: .basic, layers: [1], channels: [4], stemWidth: 4, classes: 2), seed: 5)
+            let setup = TrainingSetup(model: model,
+                                      train: split.loader(pipeline: train, batchSize: 4, shuffle: true, dropLast: dropLast, seed: 7),
+                                      test: split.loader(pipeline: eval, batchSize: 3, shuffle: false, seed: 0),
+                                      classes: 2, optimizer: .sgd(momentum: 0.9, weightDecay: 5e-4, nesterov: true),
+                                      schedule: Schedule(.constant, baseLR: 0.05, epochs: 2))
+            let result = try Trainer(setup).run()
+            return (result, model.stateDict())
+        }
+        #expect(files.loader(pipeline: train, batchSize: 4, shuffle: true, seed: 7) is FolderLoader)
+        let (a, wa) = try run(files), (b, wb) = try run(decoded)
+        #expect(a.completed && a.history.count == 2)
+        #expect(a.history.map(\.trainLoss) == b.history.map(\.trainLoss) && a.history.map(\.testLoss) == b.history.map(\.testLoss))
+        #expect(a.history.map(\.top1) == b.history.map(\.top1) && a.history.map(\.top5) == b.history.map(\.top5))
+        #expect(wa.keys.sorted() == wb.keys.sorted())
+        for (name, t) in wa { #expect(t.scalars == wb[name]?.scalars, "\(name) differs") }
+        #expect(try files.first(3).images.map(\.pixels) == decoded.first(3).images.map(\.pixels))
+    }
+
+    /// A file that cannot be read fails the training run with its path (an error, not a crash).
+    @Test func aBadFileFailsTrainingNamingIt() throws {
+        let root = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]).write(to: URL(fileURLWithPath: root + "/c1/3.png"))  // a truncated JPEG
+        let pipeline = AugmentPipeline([.image(Resize(width: 8, height: 8)), .normalize(.imagenet)])
+        let split = try ImageSplit.folder(root: root)
+        let setup = TrainingSetup(model: ResNet(.init(block: .basic, layers: [1], channels: [4], stemWidth: 4, classes: 2), seed: 0),
+                                  train: split.loader(pipeline: pipeline, batchSize: 4, shuffle: true, seed: 0),
+                                  test: split.loader(pipeline: pipeline, batchSize: 4, shuffle: false, seed: 0),
+                                  classes: 2, optimizer: .sgd(momentum: 0.9, weightDecay: 0, nesterov: false),
+                                  schedule: Schedule(.constant, baseLR: 0.01, epochs: 1))
+        let error = try #require(throws: (any Error).self) { try Trainer(setup).run() }
+        #expect("\(error)".contains(root + "/c1/3.png"), "\(error)")
+        #expect(throws: (any Error).self) { try split.checkUniformSize() }
+    }
+
     @Test func aBadFileInABatchIsNamed() throws {
         let root = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -45,18 +45,23 @@ enum FilteredAccuracyAnalysis: AnalysisKind {
                                 examples: r.images), [])
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, FilteredPayload)], args: Arguments) throws -> [ReportOutput] {
+    static func outputs(_ results: [SeedResults<FilteredPayload>], args: Arguments) throws -> [ReportOutput] {
         var series: [LineSeries] = []
         var rows: [[TableValue]] = []
-        for (i, (r, p)) in payloads.enumerated() {
-            series.append(LineSeries("\(name(r)) low-pass", zip(p.cutoffs, p.lowPass).map { ChartPoint($0, $1 * 100) }, colour: i))
-            series.append(LineSeries("\(name(r)) high-pass", zip(p.cutoffs, p.highPass).map { ChartPoint($0, $1 * 100) },
-                                     dashed: true, colour: i))
-            rows.append([.text(name(r)), .number(p.clean)] + p.lowPass.map { .number($0) } + p.highPass.map { .number($0) })
+        for (i, r) in results.enumerated() {
+            let cutoffs = r.first.payload.cutoffs
+            let low = r.spread { $0.lowPass.map { $0 * 100 } }, high = r.spread { $0.highPass.map { $0 * 100 } }
+            series.append(LineSeries("\(name(r)) low-pass", zip(cutoffs, low.mean).map { ChartPoint($0, $1) }, colour: i,
+                                     spread: low.std, errorBars: true))
+            series.append(LineSeries("\(name(r)) high-pass", zip(cutoffs, high.mean).map { ChartPoint($0, $1) }, dashed: true,
+                                     colour: i, spread: high.std, errorBars: true))
+            rows.append([.text(name(r) + (r.seeds.count > 1 ? " (\(r.seeds.count) seeds)" : "")), r.cell { $0.clean }]
+                        + r.cells { $0.lowPass } + r.cells { $0.highPass })
         }
-        guard let first = payloads.first?.1 else { return [] }
+        guard let first = results.first?.first.payload else { return [] }
         let shape = first.filter == "square" ? "square band width" : "radius"
-        let chart = ReportOutput(title: "test top-1 on low-pass (solid) and high-pass (dashed) images",
+        let spread = results.contains { $0.seeds.count > 1 } ? "; mean over seeds, bars ± 1 std" : ""
+        let chart = ReportOutput(title: "test top-1 on low-pass (solid) and high-pass (dashed) images" + spread,
                                  .lineChart(LineChart(x: ChartAxis("filter \(shape)", unit: "frequency bins", min: 0),
                                                       y: ChartAxis("top-1", unit: "%", min: 0, max: 100), series: series)))
         let pct = { (t: String) in TableColumn(t, unit: "%", better: .neither, format: .percent(1)) }

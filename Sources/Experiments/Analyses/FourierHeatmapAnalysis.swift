@@ -39,16 +39,20 @@ enum FourierHeatmapAnalysis: AnalysisKind {
                                examples: r.examples), [])
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, HeatmapPayload)], args: Arguments) throws -> [ReportOutput] {
-        payloads.map { r, p in
+    /// One heat map per experiment: the mean error per basis over its seeds.
+    static func outputs(_ results: [SeedResults<HeatmapPayload>], args: Arguments) throws -> [ReportOutput] {
+        results.map { r in
+            let p = r.first.payload
+            let errors = r.spread { $0.errors }.mean, clean = r.spread { $0.cleanError }
             let xs = (0..<p.width).map { $0 - p.width / 2 }, ys = (0..<p.height).map { $0 - p.height / 2 }
             let chart = HeatmapChart(x: ChartAxis("horizontal frequency", unit: "bins"), y: ChartAxis("vertical frequency", unit: "bins"),
                                      xLabels: xs.map(String.init), yLabels: ys.map(String.init),
-                                     values: (0..<p.height).map { i in (0..<p.width).map { p.errors[i * p.width + $0] * 100 } },
+                                     values: (0..<p.height).map { i in (0..<p.width).map { errors[i * p.width + $0] * 100 } },
                                      scale: ChartAxis("error", unit: "%", min: 0, max: 100))
-            return ReportOutput(title: "Fourier heat map of \(name(r)): error under each basis perturbation "
+            let cleanText = String(format: "%.1f", clean.mean * 100) + (clean.std.map { String(format: " ± %.1f", $0 * 100) } ?? "")
+            return ReportOutput(title: "Fourier heat map of \(name(r))\(r.meanOf): error under each basis perturbation "
                                 + "(‖v‖ = \(NumberFormat.automatic.format(p.norm)), \(p.examples) images; clean error "
-                                + String(format: "%.1f", p.cleanError * 100) + " %)", .heatmap(chart))
+                                + cleanText + " %)", .heatmap(chart))
         }
     }
 }

@@ -53,39 +53,53 @@ enum FrequencyAnalysis: AnalysisKind {
         return (payload, [NamedArtifact(name: "spectra.png", mime: "image/png", bytes: try spectraPNG(s))])
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, FrequencyPayload)], args: Arguments) throws -> [ReportOutput] {
+    static func outputs(_ results: [SeedResults<FrequencyPayload>], args: Arguments) throws -> [ReportOutput] {
         var outputs: [ReportOutput] = []
-        if payloads.count > 1 {
-            let series = payloads.enumerated().map { i, p in
-                LineSeries(name(p.0), p.1.layers.map { ChartPoint($0.depth, $0.deltaLast) }, colour: i)
+        let spread = results.contains { $0.seeds.count > 1 } ? "; mean over seeds, shaded ± 1 std" : ""
+        if results.count > 1 {
+            let series = results.enumerated().map { i, r in
+                let last = r.spread { $0.layers.map(\.deltaLast) }
+                return LineSeries(name(r), zip(r.first.payload.layers, last.mean).map { ChartPoint($0.depth, $1) }, colour: i,
+                                  spread: last.std)
             }
-            outputs.append(ReportOutput(title: "ΔlogA at the last diagonal frequency against depth (Park & Kim's definition)",
+            outputs.append(ReportOutput(title: "ΔlogA at the last diagonal frequency against depth (Park & Kim's definition)" + spread,
                                         .lineChart(LineChart(x: ChartAxis("normalised depth", min: 0, max: 1),
                                                              y: ChartAxis("ΔlogA"), series: series, reference: 0))))
         }
-        for (i, (r, p)) in payloads.enumerated() {
-            let shadedKind = p.layers.first { $0.shaded }?.kind ?? "shaded"
-            let bandLabel = shadedKind == "attention" ? "attention sublayers" : "downsampling blocks"
-            let step = p.layers.count > 1 ? 1 / Double(p.layers.count - 1) : 1
-            let bands = p.layers.filter(\.shaded).map { ChartBand(from: $0.depth - step, to: $0.depth, label: bandLabel) }
-            var series = [LineSeries("last diagonal point (paper)", p.layers.map { ChartPoint($0.depth, $0.deltaLast) }, colour: i)]
-            if p.layers.contains(where: { $0.deltaHalfPi != nil }) {
-                series.append(LineSeries("fixed frequency π/2", p.layers.map { ChartPoint($0.depth, $0.deltaHalfPi ?? .nan) },
-                                         dashed: true, colour: i))
-            }
-            outputs.append(ReportOutput(title: "ΔlogA of \(name(r))'s feature maps against depth (\(p.examples) images)",
-                                        .lineChart(LineChart(x: ChartAxis("normalised depth", min: 0, max: 1), y: ChartAxis("ΔlogA"),
-                                                             series: series, bands: bands, reference: 0))))
-            let sizes = Set(p.layers.map(\.size)).sorted(by: >)
-            let note = "The paper's last point lies at per-axis frequency π(1 − 2/H): "
-                + sizes.map { "\(String(format: "%.2f", 1 - 2 / Double($0)))π for \($0)×\($0) maps" }.joined(separator: ", ")
-                + "; the dashed line reads every map at the same absolute frequency π/2."
-            outputs.append(ReportOutput(.text(note)))
-            if let png = r.artifact("spectra.png") {
-                outputs.append(ReportOutput(title: "mean log amplitude spectra of \(name(r)), one per layer (zero frequency at the centre)",
-                                            .images([ReportImage(png: png, caption: p.layers.map(\.name).joined(separator: " · "),
-                                                                 alt: "per-layer spectra of \(name(r))")])))
-            }
+        for (i, r) in results.enumerated() {
+            outputs += experimentOutputs(r, colour: i, spread: spread)
+        }
+        return outputs
+    }
+
+    /// One experiment's depth plot (mean over seeds with its band), the note on frequencies, and its first seed's spectra.
+    static func experimentOutputs(_ r: SeedResults<FrequencyPayload>, colour i: Int, spread: String) -> [ReportOutput] {
+        let p = r.first.payload
+        let shadedKind = p.layers.first { $0.shaded }?.kind ?? "shaded"
+        let bandLabel = shadedKind == "attention" ? "attention sublayers" : "downsampling blocks"
+        let step = p.layers.count > 1 ? 1 / Double(p.layers.count - 1) : 1
+        let bands = p.layers.filter(\.shaded).map { ChartBand(from: $0.depth - step, to: $0.depth, label: bandLabel) }
+        let last = r.spread { $0.layers.map(\.deltaLast) }
+        var series = [LineSeries("last diagonal point (paper)", zip(p.layers, last.mean).map { ChartPoint($0.depth, $1) }, colour: i,
+                                 spread: last.std)]
+        if p.layers.contains(where: { $0.deltaHalfPi != nil }) {
+            let half = r.spread { $0.layers.map { $0.deltaHalfPi ?? .nan } }
+            series.append(LineSeries("fixed frequency π/2", zip(p.layers, half.mean).map { ChartPoint($0.depth, $1) },
+                                     dashed: true, colour: i, spread: half.std))
+        }
+        var outputs = [ReportOutput(title: "ΔlogA of \(name(r))'s feature maps against depth (\(p.examples) images)" + spread,
+                                    .lineChart(LineChart(x: ChartAxis("normalised depth", min: 0, max: 1), y: ChartAxis("ΔlogA"),
+                                                         series: series, bands: bands, reference: 0)))]
+        let sizes = Set(p.layers.map(\.size)).sorted(by: >)
+        let note = "The paper's last point lies at per-axis frequency π(1 − 2/H): "
+            + sizes.map { "\(String(format: "%.2f", 1 - 2 / Double($0)))π for \($0)×\($0) maps" }.joined(separator: ", ")
+            + "; the dashed line reads every map at the same absolute frequency π/2."
+        outputs.append(ReportOutput(.text(note)))
+        if let png = r.first.stored.artifact("spectra.png") {
+            let who = r.seeds.count > 1 ? r.first.stored.target.label : name(r)
+            outputs.append(ReportOutput(title: "mean log amplitude spectra of \(who), one per layer (zero frequency at the centre)",
+                                        .images([ReportImage(png: png, caption: p.layers.map(\.name).joined(separator: " · "),
+                                                             alt: "per-layer spectra of \(who)")])))
         }
         return outputs
     }

@@ -43,12 +43,18 @@ enum FrequencyNoiseAnalysis: AnalysisKind {
         return (NoisePayload(frequencies: r.frequencies, clean: r.clean, accuracy: r.accuracy, examples: r.images), [])
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, NoisePayload)], args: Arguments) throws -> [ReportOutput] {
-        let series = payloads.enumerated().map { i, p in
-            LineSeries("\(name(p.0)) (clean \(String(format: "%.1f", p.1.clean * 100)) %)",
-                       zip(p.1.frequencies, p.1.accuracy).map { ChartPoint($0, ($1 - p.1.clean) * 100) }, colour: i)
+    static func outputs(_ results: [SeedResults<NoisePayload>], args: Arguments) throws -> [ReportOutput] {
+        let series = results.enumerated().map { i, r in
+            // Each seed's change from its own clean accuracy, then the mean and spread of the changes.
+            let change = r.spread { p in p.accuracy.map { ($0 - p.clean) * 100 } }
+            let clean = r.spread { $0.clean * 100 }
+            let cleanText = String(format: "%.1f", clean.mean) + (clean.std.map { String(format: " ± %.1f", $0) } ?? "")
+            return LineSeries("\(name(r)) (clean \(cleanText) %)",
+                              zip(r.first.payload.frequencies, change.mean).map { ChartPoint($0, $1) }, colour: i,
+                              spread: change.std, errorBars: true)
         }
-        return [ReportOutput(title: "accuracy change under band-limited noise against the band's centre frequency",
+        let spread = results.contains { $0.seeds.count > 1 } ? "; mean over seeds, bars ± 1 std" : ""
+        return [ReportOutput(title: "accuracy change under band-limited noise against the band's centre frequency" + spread,
                              .lineChart(LineChart(x: ChartAxis("centre frequency", unit: "× π", min: 0, max: 1),
                                                   y: ChartAxis("Δ top-1", unit: "pp"), series: series, reference: 0)))]
     }

@@ -47,18 +47,21 @@ enum GradCAMAnalysis: AnalysisKind {
         return (payload, artifacts)
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, GradCAMPayload)], args: Arguments) throws -> [ReportOutput] {
-        payloads.map { r, p in
-            let images = p.items.enumerated().compactMap { i, item -> ReportImage? in
-                guard let png = r.artifact("cam-\(i).png") else { return nil }
-                // A model's classes may outnumber the data's (e.g. 1,000-way ImageNet weights on a 10-class folder).
-                func className(_ i: Int) -> String { p.classNames.indices.contains(i) ? p.classNames[i] : "class \(i)" }
-                let truth = className(item.label), pred = className(item.predicted)
-                let caption = "true \(truth) · predicted \(pred) (\(String(format: "%.0f", item.probability * 100)) %)"
-                    + (item.target != item.predicted ? " · map for \(className(item.target))" : "")
-                return ReportImage(png: png, caption: caption, alt: "Grad-CAM of \(name(r)) on a \(truth) image")
+    /// The overlays of each seed's model, one row per seed (where each model looks is a picture, not a number to average).
+    static func outputs(_ results: [SeedResults<GradCAMPayload>], args: Arguments) throws -> [ReportOutput] {
+        results.flatMap { group in
+            group.seeds.map { r, p in
+                let images = p.items.enumerated().compactMap { i, item -> ReportImage? in
+                    guard let png = r.artifact("cam-\(i).png") else { return nil }
+                    // A model's classes may outnumber the data's (e.g. 1,000-way ImageNet weights on a 10-class folder).
+                    func className(_ i: Int) -> String { p.classNames.indices.contains(i) ? p.classNames[i] : "class \(i)" }
+                    let truth = className(item.label), pred = className(item.predicted)
+                    let caption = "true \(truth) · predicted \(pred) (\(String(format: "%.0f", item.probability * 100)) %)"
+                        + (item.target != item.predicted ? " · map for \(className(item.target))" : "")
+                    return ReportImage(png: png, caption: caption, alt: "Grad-CAM of \(r.target.label) on a \(truth) image")
+                }
+                return ReportOutput(title: "Grad-CAM of \(r.target.label) at \(p.layer)", .images(images))
             }
-            return ReportOutput(title: "Grad-CAM of \(name(r)) at \(p.layer)", .images(images))
         }
     }
 }

@@ -26,14 +26,36 @@ struct ShapeBiasPayload: Codable {
 
 /// `ShapeBias(runs..., radii:, grids:, examples:, seed:)`: whether a model decides by shape or by texture.
 enum ShapeBiasAnalysis: AnalysisKind {
+    /// Where the cue-conflict images come from when not from `.shapes`.
+    static let stimuli = EnumSchema("CueConflictData", cases: [
+        CaseSchema("cueConflict", [
+            ParameterSchema("path", .string, doc: "Geirhos et al.'s cue-conflict folder: <shape>/<shape><n>-<texture><m>.png."),
+        ], doc: "The 16-category style-transfer stimuli of Geirhos et al. 2019, for a 1,000-class ImageNet model."),
+    ])
     static let schema = CallSchema("ShapeBias", [
         ParameterSchema("radii", .array(of: .number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)), minCount: 1), default: .array([4.0, 6].map { .number($0) }),
                         doc: "Radii of the frequency-hybrid proxy (low band of image A + high band of image B)."),
         ParameterSchema("grids", .array(of: .int(.within(2...1_024))), default: .array([2, 4].map { .int($0) }),
                         doc: "Patch-shuffle proxy: accuracy after permuting a g×g grid of patches (g must divide the image side)."),
         Vocabulary.examples(1000), Vocabulary.analysisSeed,
+        ParameterSchema("data", .enumeration(stimuli), default: .absent,
+                        doc: "Cue-conflict images to measure on: `.cueConflict(path:)` (docs/methods.md §7.7); "
+                            + "omitted, the `.shapes` cue-conflict split when the run trained on `.shapes`."),
     ], variadic: Vocabulary.analysisRuns, kind: Vocabulary.Kind.output, derivable: false,
-       doc: "Shape bias S/(S+T): on `.shapes` cue-conflict images, and the frequency-hybrid proxy on any data.")
+       doc: "Shape bias S/(S+T): on cue-conflict images (Geirhos et al.'s or `.shapes`'), and the frequency-hybrid proxy on any data.")
+
+    /// `data:` came after results were stored: a cell without it keeps its keys.
+    static var parametersKeyedWhenGiven: Set<String> { ["data"] }
+
+    /// The stimuli folder, whose contents enter the key.
+    static func inputFolders(_ a: Arguments) -> [String] { stimuliPath(a).map { [$0] } ?? [] }
+
+    /// The `path:` of `data: .cueConflict(path:)`, if written.
+    static func stimuliPath(_ a: Arguments) -> String? {
+        guard let data = a.optional("data"), case .enumCase(_, let args) = data,
+              case .string(let path)? = args.first(where: { $0.label == "path" })?.value else { return nil }
+        return path
+    }
     static let example = "ShapeBias(base, radii: [3], examples: 16)"
 
     /// Cue-conflict, clean and hybrid passes plus one per radius and per grid.
@@ -41,46 +63,65 @@ enum ShapeBiasAnalysis: AnalysisKind {
         exampleCount(a) * (3 + a.array("radii").count + a.array("grids").count)
     }
 
-    static func outputs(_ payloads: [(StoredAnalysis, ShapeBiasPayload)], args: Arguments) throws -> [ReportOutput] {
-        guard let first = payloads.first?.1 else { return [] }
+    static func outputs(_ results: [SeedResults<ShapeBiasPayload>], args: Arguments) throws -> [ReportOutput] {
+        guard let first = results.first?.first.payload else { return [] }
         var series: [BarSeries] = []
-        if payloads.contains(where: { $0.1.cueConflict != nil }) {
-            series.append(BarSeries("cue conflict", values: payloads.map { ($0.1.cueConflict?.bias ?? .nan) * 100 }))
+        /// Bars of the mean over seeds, with ± std error bars when some experiment has several seeds.
+        func bars(_ name: String, _ value: @escaping (ShapeBiasPayload) -> Double) -> BarSeries {
+            let stats = results.map { $0.spread { value($0) * 100 } }
+            let errors = stats.map { $0.std ?? 0 }
+            return BarSeries(name, values: stats.map(\.mean), errors: results.contains { $0.seeds.count > 1 } ? errors : nil)
+        }
+        if results.contains(where: { $0.payloads.contains { $0.cueConflict != nil } }) {
+            series.append(bars("cue conflict") { $0.cueConflict?.bias ?? .nan })
         }
         for (j, radius) in first.radii.enumerated() {
-            series.append(BarSeries("frequency-hybrid proxy, r = \(NumberFormat.automatic.format(radius))",
-                                    values: payloads.map { p in j < p.1.hybrid.count ? (p.1.hybrid[j].bias ?? .nan) * 100 : .nan }))
+            series.append(bars("frequency-hybrid proxy, r = \(NumberFormat.automatic.format(radius))") {
+                j < $0.hybrid.count ? ($0.hybrid[j].bias ?? .nan) : .nan
+            })
         }
-        let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions",
-                                 .barChart(BarChart(categories: payloads.map { name($0.0) },
+        let spread = results.contains { $0.seeds.count > 1 } ? "; mean over seeds, bars ± 1 std" : ""
+        let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions" + spread,
+                                 .barChart(BarChart(categories: results.map { name($0) },
                                                     y: ChartAxis("shape bias", unit: "%", min: 0, max: 100), series: series)))
-        var rows: [[TableValue]] = []
-        for (r, p) in payloads {
-            if let c = p.cueConflict {
-                rows.append([.text(name(r)), .text("cue conflict"), .number(Double(c.shape)), .number(Double(c.texture)),
-                             .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
-            }
-            for (radius, c) in zip(p.radii, p.hybrid) {
-                rows.append([.text(name(r)), .text("hybrid proxy r = \(NumberFormat.automatic.format(radius))"), .number(Double(c.shape)),
-                             .number(Double(c.texture)), .number(Double(c.neither)), c.bias.map { .number($0) } ?? .missing])
-            }
-        }
-        let table = ReportTable(columns: [TableColumn("run"), TableColumn("test"), TableColumn("shape S", format: .integer),
-                                          TableColumn("texture T", format: .integer), TableColumn("neither", format: .integer),
-                                          TableColumn("S/(S+T)", unit: "%", better: .neither, format: .percent(1))], rows: rows)
-        var outputs = [chart, ReportOutput(.table(table))]
-        if let grids = payloads.first?.1.patches.map(\.grid), !grids.isEmpty {
-            let patchRows: [[TableValue]] = payloads.map { r, p in [.text(name(r))] + p.patches.map { .number($0.accuracy) } }
+        var outputs = [chart, ReportOutput(.table(countsTable(results)))]
+        if !first.patches.isEmpty {
+            let grids = first.patches.map(\.grid)
+            let patchRows: [[TableValue]] = results.map { r in [.text(name(r))] + r.cells { $0.patches.map(\.accuracy) } }
             let columns = [TableColumn("run")] + grids.map {
                 TableColumn($0 == 1 ? "intact" : "\($0)×\($0) shuffled", unit: "%", better: .neither, format: .percent(1))
             }
             outputs.append(ReportOutput(title: "patch-shuffle proxy: top-1 with the image's patches permuted (local texture survives, global shape does not)",
                                         .table(ReportTable(columns: columns, rows: patchRows.filter { $0.count == columns.count }))))
         }
-        let note = "The cue-conflict images draw one class's shape with another class's own training texture. The proxy "
+        let cueNote = stimuliPath(args) != nil
+            ? "The cue-conflict images are Geirhos et al.'s style-transfer stimuli, decided among their 16 categories from "
+                + "the model's 1,000 ImageNet classes (docs/methods.md §7.7). "
+            : "The cue-conflict images draw one class's shape with another class's own training texture. "
+        let note = cueNote + "The proxy "
             + "(labelled as such) adds the low band of one test image to the high band of another with a different label "
             + "(docs/methods.md §7.8): S counts predictions of the low-band image's label, T the high-band image's."
+            + (spread.isEmpty ? "" : " With several seeds, counts and S/(S+T) are means over seeds ± std (S/(S+T) per seed, then averaged).")
         return outputs + [ReportOutput(.text(note))]
+    }
+
+    /// Decisions per test (cue conflict, each hybrid radius) and run: counts and S/(S+T), mean ± std over seeds.
+    static func countsTable(_ results: [SeedResults<ShapeBiasPayload>]) -> ReportTable {
+        var rows: [[TableValue]] = []
+        for r in results {
+            let counts = { (label: String, c: @escaping (ShapeBiasPayload) -> ShapeBiasPayload.Counts?) -> [TableValue] in
+                [.text(name(r)), .text(label), r.cell { c($0).map { Double($0.shape) } }, r.cell { c($0).map { Double($0.texture) } },
+                 r.cell { c($0).map { Double($0.neither) } }, r.cell { c($0)?.bias }]
+            }
+            if r.first.payload.cueConflict != nil { rows.append(counts("cue conflict") { $0.cueConflict }) }
+            for (j, radius) in r.first.payload.radii.enumerated() {
+                rows.append(counts("hybrid proxy r = \(NumberFormat.automatic.format(radius))") { j < $0.hybrid.count ? $0.hybrid[j] : nil })
+            }
+        }
+        let countFormat: NumberFormat = results.contains { $0.seeds.count > 1 } ? .fixed(1) : .integer
+        return ReportTable(columns: [TableColumn("run"), TableColumn("test"), TableColumn("shape S", format: countFormat),
+                                     TableColumn("texture T", format: countFormat), TableColumn("neither", format: countFormat),
+                                     TableColumn("S/(S+T)", unit: "%", better: .neither, format: .percent(1))], rows: rows)
     }
 
     /// Cue-conflict shape bias on `.shapes` data (its own split, same generator settings), the frequency-hybrid
@@ -88,7 +129,9 @@ enum ShapeBiasAnalysis: AnalysisKind {
     static func compute(_ c: AnalysisContext) throws -> (payload: ShapeBiasPayload, artifacts: [NamedArtifact]) {
         let a = c.args
         var cue: ShapeBiasPayload.Counts? = nil
-        if let set = c.experiment.spec.data.shapesDataset {
+        if let path = stimuliPath(a) {
+            cue = try geirhosCounts(c, folder: DataSpec.path(path, root: c.dataRoot))
+        } else if let set = c.experiment.spec.data.shapesDataset {
             let conflict = set.load(.cueConflict)
             let (x, _) = try c.pixels(conflict, count: c.examples)
             let n = x.dim(0)
@@ -118,5 +161,18 @@ enum ShapeBiasAnalysis: AnalysisKind {
             patches = p.points.map { .init(grid: $0.grid, accuracy: $0.n > 0 ? Double($0.correct) / Double($0.n) : 0) }
         }
         return (ShapeBiasPayload(cueConflict: cue, radii: h.radii, hybrid: hybrid, patches: patches, examples: x.dim(0)), [])
+    }
+
+    /// Shape bias on Geirhos et al.'s stimuli: the first `examples` of them through the run's evaluation pipeline,
+    /// decided among the 16 categories from the model's 1,000 ImageNet classes (``CueConflict``).
+    static func geirhosCounts(_ c: AnalysisContext, folder: String) throws -> ShapeBiasPayload.Counts {
+        let all = try CueConflict.stimuli(root: folder)
+        let chosen = Array(all.prefix(c.examples ?? all.count))
+        let images = try chosen.map { try ImageFile.read(path: $0.path) }
+        let set = LabeledImages(images: images, labels: chosen.map(\.shape), classNames: CueConflict.categories)
+        let (x, _) = try c.pixels(set, count: chosen.count)
+        let r = try CueConflict.shapeBias(model: c.model, stimuli: chosen, pixels: x, normalization: c.normalization,
+                                          batchSize: AnalysisKinds.batchSize)
+        return .init(shape: r.shapeDecisions, texture: r.textureDecisions, neither: r.neither)
     }
 }

@@ -8,12 +8,15 @@ import Vision
 struct ExperimentResult {
     let experiment: PlannedExperiment
     let records: [RunRecord]
+    /// Summary metrics that the seed does not change (the architecture's size): shown without a "± 0".
+    static let seedInvariant: Set<String> = ["params", "flops"]
+
     /// Mean and standard deviation over seeds of each summary metric.
     func metric(_ name: String) -> TableValue {
         let values = records.compactMap { $0.summary[name] }
         guard !values.isEmpty else { return .missing }
         let mean = values.reduce(0, +) / Double(values.count)
-        guard values.count > 1 else { return .number(mean) }
+        guard values.count > 1, !Self.seedInvariant.contains(name) else { return .number(mean) }
         let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
         return .meanStd(mean: mean, std: variance.squareRoot())
     }
@@ -70,13 +73,15 @@ struct OutputBuilder {
             if let m = Self.metricColumns[c] { header.append(TableColumn(m.0, unit: m.1, better: m.2, format: m.3)) }
             else { header.append(Labels.header(c)) }
         }
-        let rows: [[TableValue]] = runs.map { r in
+        var rows: [[TableValue]] = runs.map { r in
             [.link(r.experiment.name, anchor: Provenance(runKey: r.experiment.key).anchor)] + columns.map { c in
                 if Self.metricColumns[c] != nil { return r.complete ? r.metric(c) : .missing }
                 return .text(Labels.column(c, r.experiment, reference: runs.first?.experiment))
             }
         }
-        return ReportOutput(.table(withPublished(ReportTable(columns: header, rows: rows), columns: columns, runs: runs)),
+        var caption: String?
+        addComparisons(value, runs: runs, columns: columns, header: &header, rows: &rows, caption: &caption)
+        return ReportOutput(.table(withPublished(ReportTable(columns: header, rows: rows, caption: caption), columns: columns, runs: runs)),
                             provenance: runs.flatMap(provenance))
     }
 
@@ -91,16 +96,17 @@ struct OutputBuilder {
         let (title, unit, path) = Self.curveMetrics[metric] ?? Self.curveMetrics["testTop1"]!
         let scale = unit == "%" ? 100.0 : 1.0
         let series = experiments(value).map { e -> LineSeries in
-            // Mean over seeds per epoch.
-            var sums: [Int: (Double, Int)] = [:]
+            // Mean over seeds per epoch, with a ±1 std band when the experiment has more than one seed.
+            var values: [Int: [Double]] = [:]
             for run in e.runs {
                 for ep in (try? workspace.store.epochs(key: run.key)) ?? [] {
                     guard let v = ep[keyPath: path], v.isFinite else { continue }
-                    let s = sums[ep.epoch] ?? (0, 0)
-                    sums[ep.epoch] = (s.0 + v, s.1 + 1)
+                    values[ep.epoch, default: []].append(v * scale)
                 }
             }
-            return LineSeries(e.name, sums.keys.sorted().map { ChartPoint(Double($0 + 1), sums[$0]!.0 / Double(sums[$0]!.1) * scale) })
+            let epochs = values.keys.sorted(), stats = epochs.map { SeedSpread.of(values[$0]!) }
+            return LineSeries(e.name, zip(epochs, stats).map { ChartPoint(Double($0 + 1), $1.mean) },
+                              spread: e.runs.count > 1 ? stats.map { $0.std ?? .nan } : nil)
         }
         return ReportOutput(title: title, .lineChart(LineChart(x: ChartAxis("epoch"), y: ChartAxis(title, unit: unit), series: series)))
     }
@@ -130,7 +136,7 @@ struct OutputBuilder {
         let count: Int = { if case let .int(n)? = value["count"] { return n }; return 8 }()
         let imagesN: Int = { if case let .int(n)? = value["images"] { return n }; return 4 }()
         let pipe = try e.spec.trainPipeline(normalization: e.spec.normalization(dataset: d.normalization))
-        let png = try pipe.sampleGridPNG(Array(d.train.images.prefix(imagesN)), samples: count, seed: UInt64(e.spec.seeds[0]))
+        let png = try pipe.sampleGridPNG(try d.train.first(imagesN).images, samples: count, seed: UInt64(e.spec.seeds[0]))
         return ReportOutput(title: "augmented samples of \(e.name) (first column: original)",
                             .images([ReportImage(png: Data(png), caption: e.spec.augmentLabel, alt: "augmentation samples")]))
     }
@@ -153,8 +159,9 @@ struct OutputBuilder {
             let k = d.classNames.count
             var m = Array(repeating: Array(repeating: 0, count: k), count: k)
             let spec = try e.spec.asRun(run.key, in: workspace)
-            let loader = DataLoader(d.test, pipeline: spec.testPipeline(normalization: spec.normalization(dataset: d.normalization)), batchSize: 100, shuffle: false, seed: 0)
-            for b in loader.batches(epoch: 0) {
+            let loader = d.test.loader(pipeline: spec.testPipeline(normalization: spec.normalization(dataset: d.normalization)), batchSize: 100, shuffle: false, seed: 0)
+            var stream = loader.stream(epoch: 0)
+            while let b = try stream.next() {
                 let pred = Autograd.noGrad { model(b.images) }.argmax(axis: 1)
                 for (t, p) in zip(b.labels, pred) { m[t][p] += 1 }
             }

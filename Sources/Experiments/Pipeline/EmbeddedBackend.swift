@@ -44,8 +44,7 @@ struct EmbeddedBackend: RunBackend {
             let d = try context.data.load(spec.data, root: context.workspace.dataRoot)
             // Checked before the run is recorded: a batch of mixed sizes cannot be stacked, and would stop the process.
             if case .imageFolder = spec.data, !spec.resizesImages {
-                try ImageFolder.checkUniformSize(d.train)
-                try ImageFolder.checkUniformSize(d.test)
+                try context.data.checkUniformSize(spec.data, root: context.workspace.dataRoot)
             }
             return d
         } catch {
@@ -67,7 +66,7 @@ struct EmbeddedBackend: RunBackend {
                                  learningRate: 0, imagesPerSecond: 0, seconds: 0)]
         }
         if spec.epochs == 0 {
-            let (loss, top1, top5) = trainer.evaluate()
+            let (loss, top1, top5) = try trainer.evaluate()
             return [EpochMetrics(epoch: 0, trainLoss: .nan, testLoss: loss, top1: top1, top5: top5,
                                  learningRate: 0, imagesPerSecond: 0, seconds: 0)]
         }
@@ -87,12 +86,13 @@ struct EmbeddedBackend: RunBackend {
     /// The trainer's setup: loaders, optimiser, schedule, regularisers, checkpoints and the teacher when distilling.
     static func setup(_ model: Classifier, _ job: RunJob, _ d: DataCache.Loaded, workspace ws: Workspace) throws -> TrainingSetup {
         let spec = job.spec, seed = job.seed, normalization = spec.normalization(dataset: d.normalization)
-        let train = DataLoader(d.train, pipeline: try spec.trainPipeline(normalization: normalization),
-                               batchSize: spec.batchSize, shuffle: true,
-                               // timm drops the last partial batch; Mixup pairs a batch with its reverse and needs it even.
-                               dropLast: spec.mix != nil && d.train.count >= spec.batchSize, seed: UInt64(seed))
-        let test = DataLoader(d.test, pipeline: spec.testPipeline(normalization: normalization),
-                              batchSize: max(spec.batchSize, 100), shuffle: false, seed: 0)
+        // Decoded images for CIFAR and .shapes; an image folder's files read per batch (the same batches either way).
+        let train = d.train.loader(pipeline: try spec.trainPipeline(normalization: normalization),
+                                   batchSize: spec.batchSize, shuffle: true,
+                                   // timm drops the last partial batch; Mixup pairs a batch with its reverse and needs it even.
+                                   dropLast: spec.mix != nil && d.train.count >= spec.batchSize, seed: UInt64(seed))
+        let test = d.test.loader(pipeline: spec.testPipeline(normalization: normalization),
+                                 batchSize: max(spec.batchSize, 100), shuffle: false, seed: 0)
         var setup = TrainingSetup(model: model, train: train, test: test, classes: spec.classes,
                                   optimizer: spec.optimizer, schedule: spec.schedule)
         setup.labelSmoothing = Float(spec.lossLabelSmoothing)
@@ -119,7 +119,7 @@ struct EmbeddedBackend: RunBackend {
         try SafeTensors.write(model.stateDict(), metadata: ["run": key, "engine": engineNumericsVersion], to: ws.finalWeights(key))
         // The model's input size is the evaluation pipeline's output (a resize may change the files' size).
         var probeRNG = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
-        let sized = job.spec.testPipeline(normalization: job.spec.normalization(dataset: d.normalization))(d.test.images[0], rng: &probeRNG)
+        let sized = job.spec.testPipeline(normalization: job.spec.normalization(dataset: d.normalization))(try d.test.first(1).images[0], rng: &probeRNG)
         let probe = Tensor.zeros([1, 3, sized.height, sized.width])
         model.eval()
         let (_, flops) = FLOPCounter.measure { Autograd.noGrad { model(probe) } }

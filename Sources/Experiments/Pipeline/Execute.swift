@@ -49,6 +49,15 @@ private struct Execution {
     /// Trains the pending seeds of experiment `ei`, each as a job on the experiment's backend.
     mutating func runExperiment(_ ei: Int) {
         let e = outcome.plan.experiments[ei], progress = options.progress
+        if let t = e.teacher, let teacherRun = outcome.plan.runs(of: t).first?.runs.first,
+           let missing = outcome.missing[teacherRun.key] {
+            // The student cannot train before its teacher, and the reason is the teacher's data, not a failure.
+            let pending = e.runs.filter { $0.state != .cached }
+            for r in pending { outcome.missing[r.key] = "teacher \(t): \(missing)" }
+            outcome.missingData += pending.count
+            options.log("data missing for \(e.name): its teacher \(t) has no data: \(missing)")
+            return
+        }
         for (ri, run) in e.runs.enumerated() where run.state != .cached {
             if let t = e.teacher, let failure = teacherProblem(plan: outcome.plan, teacher: t, failures: outcome.failures) {
                 outcome.failures[run.key] = failure
@@ -98,8 +107,8 @@ private struct Execution {
                 let state = outcome.plan.experiments.lazy.flatMap(\.runs).first { $0.key == t.runKey }?.state
                 if state != .cached {
                     if let m = outcome.missing[t.runKey] { outcome.missing[t.key] = m; continue }
-                    outcome.failures[t.key] = outcome.failures[t.runKey].map { "\(t.experiment.name) failed: \($0)" }
-                        ?? "\(t.experiment.name) has not finished training"
+                    outcome.failures[t.key] = outcome.failures[t.runKey].map { "\(t.label) failed: \($0)" }
+                        ?? "\(t.label) has not finished training"
                     outcome.failed += 1
                     continue
                 }
@@ -111,18 +120,18 @@ private struct Execution {
     /// Computes one analysis result and stores it.
     mutating func runAnalysis(_ a: PlannedAnalysis, _ t: AnalysisTarget, at index: (analysis: Int, target: Int)) {
         let analysisProgress = options.analysisProgress
-        options.log("analysis \(a.call)(\(t.experiment.name))")
+        options.log("analysis \(a.call)(\(t.label))")
         let started = Date()
         do {
             try executeAnalysis(a, t, notebook: outcome.notebook, workspace: outcome.workspace, data: outcome.data,
-                                progress: { done, total in analysisProgress(a.call, t.experiment.name, done, total) })
+                                progress: { done, total in analysisProgress(a.call, t.label, done, total) })
             outcome.plan.analyses[index.analysis].targets[index.target].state = .cached
             outcome.analysed += 1
-            options.log(String(format: "analysis \(a.call)(\(t.experiment.name)) done in %.1f s", Date().timeIntervalSince(started)))
+            options.log(String(format: "analysis \(a.call)(\(t.label)) done in %.1f s", Date().timeIntervalSince(started)))
         } catch {
             outcome.failures[t.key] = "\(error)"
             outcome.failed += 1
-            options.log("error: \(a.call)(\(t.experiment.name)) failed: \(error)")
+            options.log("error: \(a.call)(\(t.label)) failed: \(error)")
         }
     }
 }

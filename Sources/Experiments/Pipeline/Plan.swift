@@ -130,7 +130,7 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
             plan.members[binding] = names
         }
     }
-    planAnalyses(&plan, store: ws.store, force: force, gflops: gflops)
+    planAnalyses(&plan, store: ws.store, force: force, gflops: gflops, dataRoot: ws.dataRoot)
     planPublished(&plan)
     return plan
 }

@@ -20,9 +20,12 @@ public enum ProgressLine {
                 let done = Double(epoch) + Double(batch + 1) / Double(of)
                 let width = 24, filled = Int(done / Double(max(epochs, 1)) * Double(width))
                 let bar = String(repeating: "█", count: min(filled, width)) + String(repeating: "·", count: max(0, width - filled))
-                let remaining = (Double(epochs) - done) * Double(of) * Double(e.spec.batchSize) / max(ips, 1e-9)
+                // The ETA counts the experiment's later seeds too, each a full run at this throughput.
+                let later = max(0, seeds - seedIndex - 1)
+                let remaining = (Double(epochs) * Double(1 + later) - done) * Double(of) * Double(e.spec.batchSize) / max(ips, 1e-9)
                 return "\(e.name)\(seedText) [\(bar)] epoch \(epoch + 1)/\(epochs) batch \(batch + 1)/\(of) loss "
                     + String(format: "%.3f %.0f img/s ETA ", loss, ips) + Self.eta(remaining)
+                    + (later > 0 ? " (with \(later) more seed\(later == 1 ? "" : "s"))" : "")
             })
         case let .epoch(m):
             self = .log("\(e.name)\(seedText) epoch \(m.epoch + 1)/\(e.spec.epochs)  "

@@ -134,11 +134,11 @@ struct ReportAssembler {
                 stored.append(StoredAnalysis(target: t, record: record, store: workspace.store))
                 states.insert(.current)
             } else if let m = missing[t.key] {
-                notes.append(ReportOutput(title: "data missing", .text("\(a.call) of \(t.experiment.name): \(m)")))
+                notes.append(ReportOutput(title: "data missing", .text("\(a.call) of \(t.label): \(m)")))
             } else {
                 states.insert(.stale)
-                let why = failures[t.key] ?? (executed ? "\(t.experiment.name) has not finished training" : "not computed yet: run `loom run`")
-                notes.append(errorBox(Diagnostic(.error, "\(a.call) of \(t.experiment.name): \(why)", at: a.range),
+                let why = failures[t.key] ?? (executed ? "\(t.label) has not finished training" : "not computed yet: run `loom run`")
+                notes.append(errorBox(Diagnostic(.error, "\(a.call) of \(t.label): \(why)", at: a.range),
                                       hint: "it is computed on the next `loom run` once its run has trained"))
             }
         }
@@ -146,7 +146,7 @@ struct ReportAssembler {
         do {
             var outputs = try AnalysisKinds.outputs(a.call, stored, args: Arguments(a.value, owner: a.call))
             let provenance = stored.map { s in
-                Provenance(runKey: s.target.key, label: "\(a.call)(\(s.target.experiment.name))", seeds: [s.target.experiment.runs[0].seed],
+                Provenance(runKey: s.target.key, label: "\(a.call)(\(s.target.label))", seeds: [s.target.seed],
                            gitCommit: nil, engineVersion: engineNumericsVersion, wallSeconds: s.seconds, machine: s.machine,
                            computedAt: s.record.createdAt)
             }

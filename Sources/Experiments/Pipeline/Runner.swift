@@ -84,13 +84,23 @@ public func runNotebook(_ o: RunOptions) throws -> RunSummary {
     return summary
 }
 
+/// "~12.0 min", "~12.0 min + 3 on torch, time unknown" or "3 on torch, time unknown".
+private func pendingTime(_ seconds: Double, embedded: Int, torch: Int) -> String {
+    let unknown = "\(torch) on torch, time unknown"
+    if torch == 0 { return "~" + formatSeconds(seconds) }
+    return embedded == 0 ? unknown : "~\(formatSeconds(seconds)) + " + unknown
+}
+
 /// The checker's and planner's diagnostics, then step 3's line: runs and analysis results, how many execute, and
 /// roughly how long they take.
 func logPlan(_ plan: NotebookPlan, _ log: (String) -> Void) {
     for d in plan.check.diagnostics + plan.cellErrors.values.flatMap({ $0 }) { log(d.rendered(in: plan.document.source)) }
-    let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached } }
+    let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached }.map { (e.backend, $0) } }
+    // The estimate is the embedded engine's; torch runs are counted apart, with no time (`PlanListing.total`).
+    let embedded = pending.filter { if case .embedded = $0.0 { return true }; return false }.map(\.1)
+    let torch = pending.count - embedded.count
     log("[3/5] plan    \(plan.experiments.count) experiments, \(plan.experiments.reduce(0) { $0 + $1.runs.count }) runs: "
-        + "\(pending.count) to run (~\(formatSeconds(pending.reduce(0) { $0 + $1.estimate }))), rest cached")
+        + "\(pending.count) to run (\(pendingTime(embedded.reduce(0) { $0 + $1.estimate }, embedded: embedded.count, torch: torch))), rest cached")
     let pendingAnalyses = plan.analyses.flatMap { a in a.targets.filter { $0.state != .cached } }
     if !plan.analyses.isEmpty {
         log("        \(plan.analyses.count) analyses, \(plan.analyses.reduce(0) { $0 + $1.targets.count }) results: "

@@ -54,18 +54,32 @@ public struct Workspace {
     }
 }
 
-/// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once).
+/// Loaded datasets, shared by the runs of one notebook (loading CIFAR or generating .shapes once; an image folder's
+/// file lists, its images being read per batch).
 final class DataCache {
-    /// One dataset, loaded.
-    typealias Loaded = (train: LabeledImages, test: LabeledImages, normalization: Normalization, classNames: [String])
+    /// One dataset, opened (``DataSpec/open(root:)``).
+    typealias Loaded = (train: ImageSplit, test: ImageSplit, normalization: Normalization, classNames: [String])
 
     private var cache: [DataSpec: Loaded] = [:]
 
     func load(_ spec: DataSpec, root: String) throws -> Loaded {
         if let hit = cache[spec] { return hit }
-        let v = try spec.load(root: root)
+        let v = try spec.open(root: root)
         cache[spec] = (v.train, v.test, v.normalization, v.classNames)
         return cache[spec]!
+    }
+
+    private var uniform: Set<DataSpec> = []
+
+    /// Checks once per dataset that both splits' images have one size (for a pipeline that does not resize): an image
+    /// folder's files are decoded for it, so the runs of one notebook share one pass.
+    /// - Throws: as ``ImageSplit/checkUniformSize()``.
+    func checkUniformSize(_ spec: DataSpec, root: String) throws {
+        guard !uniform.contains(spec) else { return }
+        let d = try load(spec, root: root)
+        try d.train.checkUniformSize()
+        try d.test.checkUniformSize()
+        uniform.insert(spec)
     }
 }
 

@@ -38,8 +38,7 @@ extension DataSpec {
             let train = try CIFAR.load100(directory: dir, split: .train)
             return (train, try CIFAR.load100(directory: dir, split: .test), fixedNormalization!, train.classNames)
         case let .imageFolder(path, test):
-            let trainDir = Self.path(test == nil ? path + "/train" : path, root: root)
-            let testDir = Self.path(test ?? path + "/val", root: root)
+            let (trainDir, testDir) = Self.folders(path: path, test: test, root: root)
             let train = try ImageFolder.load(root: trainDir)
             let testSet = try ImageFolder.load(root: testDir)
             guard testSet.classNames == train.classNames else {
@@ -47,6 +46,28 @@ extension DataSpec {
             }
             return (train, testSet, fixedNormalization!, train.classNames)
         }
+    }
+
+    /// Both splits as training and the analyses read them: CIFAR and `.shapes` decoded in memory (``load(root:)``),
+    /// an image folder as its file lists, read per batch (nothing is decoded here; docs/methods.md §1.2).
+    /// - Throws: as ``load(root:)``; for a folder, only layout errors (a file that cannot be read fails its batch).
+    public func open(root: String) throws -> (train: ImageSplit, test: ImageSplit, normalization: Normalization,
+                                             classNames: [String]) {
+        guard case let .imageFolder(path, test) = self else {
+            let d = try load(root: root)
+            return (.decoded(d.train), .decoded(d.test), d.normalization, d.classNames)
+        }
+        let (trainDir, testDir) = Self.folders(path: path, test: test, root: root)
+        let train = try ImageSplit.folder(root: trainDir), testSplit = try ImageSplit.folder(root: testDir)
+        guard testSplit.classNames == train.classNames else {
+            throw ResolveError("image folders \(trainDir) and \(testDir) hold different classes")
+        }
+        return (train, testSplit, fixedNormalization!, train.classNames)
+    }
+
+    /// An image folder's training and test roots: `path/train` and `path/val`, or `path` and `test` when given.
+    static func folders(path: String, test: String?, root: String) -> (train: String, test: String) {
+        (Self.path(test == nil ? path + "/train" : path, root: root), Self.path(test ?? path + "/val", root: root))
     }
 
     /// The dataset's own statistics when they are fixed (CIFAR's published ones, ImageNet's for image folders); nil
@@ -154,16 +175,17 @@ extension ExperimentSpec {
     }
 
     /// The evaluation pipeline: normalisation only, after resizing to the training size when `augment` resizes.
-    /// After `.randomResizedCrop(size: s)`, timm's eval transform: resize to ⌊s / 0.875⌋, centre-crop `s`
-    /// (square resize here, equal to timm's shorter-side resize for square images); after `.resize`, that size.
+    /// After `.randomResizedCrop(size: s)`, timm's eval transform (`transforms_imagenet_eval`, crop_pct 0.875): the
+    /// shorter side to ⌊s / 0.875⌋ (aspect kept, bilinear, antialiased), then the centre `s × s` crop — for square
+    /// images (CIFAR, `.shapes`) the same pixels as a square resize. After `.resize`, that square resize, as in
+    /// training (docs/methods.md §2.3).
     public func testPipeline(normalization: Normalization) -> AugmentPipeline {
         var resize: [AugmentStep] = []
         for step in augment {
             switch step {
             case .resize(let s): resize = [.image(Resize(width: s, height: s))]
             case .randomResizedCrop(let s?):
-                let r = Int(Double(s) / 0.875)
-                resize = [.image(Resize(width: r, height: r)), .image(CenterCrop(width: s, height: s))]
+                resize = ResizeShorterSide.timmEval(size: s).map { .image($0) }
             default: break
             }
         }

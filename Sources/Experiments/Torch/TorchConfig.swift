@@ -215,14 +215,14 @@ public enum TorchConfig {
     }
 
     /// The eval transform before normalisation, as ``ExperimentSpec/testPipeline``: the last `.resize`, or after
-    /// `.randomResizedCrop(size: s)` a resize to ⌊s / 0.875⌋ and a centre crop of `s`.
+    /// `.randomResizedCrop(size: s)` timm's: the shorter side to ⌊s / 0.875⌋ and a centre crop of `s`.
     static func eval(_ spec: ExperimentSpec) -> [[String: Any]] {
         var ops: [[String: Any]] = []
         for step in spec.augment {
             switch step {
             case .resize(let s): ops = [["op": "resize", "size": s]]
             case .randomResizedCrop(let s?):
-                ops = [["op": "resize", "size": Int(Double(s) / 0.875)], ["op": "centerCrop", "size": s]]
+                ops = [["op": "resizeShorter", "size": Int(floor(Double(s) / 0.875))], ["op": "centerCrop", "size": s]]
             default: break
             }
         }

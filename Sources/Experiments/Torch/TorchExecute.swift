@@ -212,7 +212,11 @@ extension TorchRunBackend {
         do {
             return try TorchData.prepare(spec.data, root: ws.dataRoot, outputDirectory: ws.outputDirectory) { d in
                 let loaded = try context.data.load(d, root: ws.dataRoot)
-                return (loaded.train, loaded.test, loaded.normalization)
+                // Called for .shapes only (exported as PNG), which is held decoded.
+                guard let train = loaded.train.inMemory, let test = loaded.test.inMemory else {
+                    throw ExecuteError("\(d) is read from files; the torch trainer reads its folder as it is")
+                }
+                return (train, test, loaded.normalization)
             }
         } catch let e as DataMissing { throw e } catch { throw ExecuteError("\(error)") }
     }

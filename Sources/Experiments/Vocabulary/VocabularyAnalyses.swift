@@ -3,7 +3,7 @@ import Notebook
 
 extension Vocabulary {
     static let analysisRuns = VariadicSchema("runs", runs, minCount: 1,
-                                             doc: "Trained experiments (or sweeps) to analyse; the first seed of each.")
+                                             doc: "Trained experiments (or sweeps) to analyse; each seed of each, shown as the mean with its spread.")
     static func examples(_ n: Int, _ what: String = "Test images used: the first N of the test split.") -> ParameterSchema {
         ParameterSchema("examples", .int(.within(1...100_000)), default: .int(n), doc: what)
     }

@@ -33,6 +33,15 @@ extension Vocabulary {
     /// Final values of a run (the experiment's members).
     static let barMetric = EnumSchema("BarMetric", cases: members.map { CaseSchema($0.name, doc: $0.doc) })
 
+    /// A Table's reference row and the metrics compared with it (docs/methods.md §12).
+    static let baseline = EnumSchema("Baseline", cases: [
+        CaseSchema("compare", [
+            ParameterSchema("to", .reference(kind: Kind.experiment), doc: "The reference experiment."),
+            ParameterSchema("metrics", .array(of: .enumeration(barMetric), minCount: 1), default: .array([.case("top1")]),
+                            doc: "The results whose difference from the reference is shown, one column each."),
+        ], doc: "Compare each row with `to` in each of `metrics`."),
+    ])
+
     static let runsVariadic = VariadicSchema("runs", runs, minCount: 1, doc: "Experiments or sweeps to compare.")
     static let run = ParameterSchema("run", .reference(kind: Kind.experiment), positional: true, doc: "The experiment to show.")
 
@@ -42,6 +51,10 @@ extension Vocabulary {
                             default: .array(["model", "augment", "optimizer", "top1", "top5", "params", "trainTime"]
                                 .map { .case($0) }),
                             doc: "Columns, left to right; the best value of each result column is marked."),
+            ParameterSchema("baseline", .oneOf([.reference(kind: Kind.experiment), .enumeration(baseline)]), default: .absent,
+                            doc: "A reference row: `baseline: base` adds each row's top-1 difference from `base`, marked "
+                                + "\"within noise\" unless it exceeds the seed-to-seed spread (docs/methods.md §12); "
+                                + "`.compare(to: base, metrics: [.top1, .testLoss])` chooses the results."),
         ], variadic: runsVariadic, kind: Kind.output, derivable: false, doc: "A table with one row per run."),
         CallSchema("Curves", [
             ParameterSchema("metric", .enumeration(curveMetric), default: .case("testTop1"), doc: "The series to plot."),

@@ -15,8 +15,14 @@ extension ReportContent {
                     + (t.notes.isEmpty ? [] : [ReportCSV.notes(row, t.notes)])
             })
         case let .lineChart(c):
-            var rows = [["series", c.x.label, c.y.label]]
-            for s in c.series { for p in s.points { rows.append([s.name, ReportCSV.number(p.x), ReportCSV.number(p.y)]) } }
+            let spread = c.series.contains { $0.spread != nil }
+            var rows = [["series", c.x.label, c.y.label] + (spread ? ["± std"] : [])]
+            for s in c.series {
+                for (i, p) in s.points.enumerated() {
+                    rows.append([s.name, ReportCSV.number(p.x), ReportCSV.number(p.y)]
+                                + (spread ? [s.spread.map { ReportCSV.number($0[i]) } ?? ""] : []))
+                }
+            }
             return ReportCSV.lines(rows)
         case let .barChart(c):
             var header = ["category"]
@@ -73,6 +79,7 @@ enum ReportCSV {
         case let .number(v): return number(v * scale)
         case let .meanStd(mean, std): return number(mean * scale) + " ± " + number(std * scale)
         case let .link(text, _): return text
+        case let .comparison(c): return number(c.delta * scale) + " (" + c.note + "; " + c.detail + ")"
         case .missing: return ""
         case let .noted(value, _): return cell(value, scale: scale)
         }

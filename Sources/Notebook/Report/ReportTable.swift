@@ -60,6 +60,8 @@ public enum TableValue: Equatable, Sendable {
     case meanStd(mean: Double, std: Double)
     /// Text linking to an anchor (e.g. a run's provenance line).
     case link(String, anchor: String)
+    /// A difference from the table's reference row with its verdict against the seed spread (docs/methods.md §12).
+    case comparison(SeedComparison)
     case missing
     /// A value with a reference to the table's note `note` (1-based), e.g. a published value and its source.
     indirect case noted(TableValue, note: Int)
@@ -69,6 +71,7 @@ public enum TableValue: Equatable, Sendable {
         case let .number(v) where !v.isNaN: return v
         case let .meanStd(mean, _) where !mean.isNaN: return mean
         case let .noted(value, _): return value.sortValue
+        case let .comparison(c) where !c.delta.isNaN: return c.delta
         default: return nil
         }
     }
@@ -113,6 +116,9 @@ extension ReportTable {
         case let .meanStd(mean, std):
             return HTML.escape(format.format(mean)) + "<span class=\"std\"> ± " + HTML.escape(format.format(std)) + "</span>"
         case let .link(text, anchor): return "<a href=\"#" + HTML.escape(anchor) + "\">" + HTML.escape(text) + "</a>"
+        case let .comparison(c):
+            return "<span title=\"" + HTML.escape(c.detail) + "\">" + HTML.escape(c.signed(format))
+                + "<span class=\"std\"> (" + HTML.escape(c.note) + ")</span></span>"
         case .missing: return "<span class=\"missing\">—</span>"
         case let .noted(value, note): return cellHTML(value, format: format) + ReportNotes.reference(note)
         }

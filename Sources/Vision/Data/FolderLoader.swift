@@ -13,13 +13,16 @@ public struct FolderLoader {
     public let pipeline: AugmentPipeline
     public let batchSize: Int
     public let shuffle: Bool
+    /// Drop the last partial batch (as ``DataLoader/dropLast``).
+    public let dropLast: Bool
     public let seed: UInt64
 
-    public init(paths: [String], labels: [Int], pipeline: AugmentPipeline, batchSize: Int, shuffle: Bool, seed: UInt64) {
+    public init(paths: [String], labels: [Int], pipeline: AugmentPipeline, batchSize: Int, shuffle: Bool,
+                dropLast: Bool = false, seed: UInt64) {
         precondition(batchSize > 0, "batch size must be positive")
         precondition(paths.count == labels.count, "\(paths.count) files but \(labels.count) labels")
         self.paths = paths; self.labels = labels; self.pipeline = pipeline
-        self.batchSize = batchSize; self.shuffle = shuffle; self.seed = seed
+        self.batchSize = batchSize; self.shuffle = shuffle; self.dropLast = dropLast; self.seed = seed
     }
 
     /// A loader over `ImageFolder.files(root:)`.
@@ -28,8 +31,10 @@ public struct FolderLoader {
         self.init(paths: listing.paths, labels: listing.labels, pipeline: pipeline, batchSize: batchSize, shuffle: shuffle, seed: seed)
     }
 
-    /// Batches per epoch (the last one may be short).
-    public var batchCount: Int { (paths.count + batchSize - 1) / batchSize }
+    /// Batches per epoch (the last one may be short unless ``dropLast``).
+    public var batchCount: Int {
+        dropLast ? paths.count / batchSize : (paths.count + batchSize - 1) / batchSize
+    }
 
     /// The file order for an epoch (``DataLoader/order(epoch:)``'s permutation).
     public func order(epoch: Int) -> [Int] {

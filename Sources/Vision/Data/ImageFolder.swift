@@ -98,13 +98,18 @@ public enum ImageFolder {
     /// - Throws: ``ImageFolderError/mixedSizes(file:width:height:expectedWidth:expectedHeight:example:count:)`` naming the
     ///   first file whose size differs from the most common one.
     public static func checkUniformSize(_ set: LabeledImages) throws {
+        try checkUniformSize(sizes: set.images.map { [$0.width, $0.height] }, names: set.sources)
+    }
+
+    /// ``checkUniformSize(_:)`` on (width, height) pairs; `names` (the files) label the error, else `#index`.
+    static func checkUniformSize(sizes: [[Int]], names: [String]?) throws {
         var counts: [[Int]: Int] = [:]
-        for image in set.images { counts[[image.width, image.height], default: 0] += 1 }
+        for size in sizes { counts[size, default: 0] += 1 }
         guard counts.count > 1, let common = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.lexicographicallyPrecedes($1.key)) }) else { return }
-        let name = { (i: Int) in set.sources?[i] ?? "#\(i)" }
-        guard let odd = set.images.firstIndex(where: { [$0.width, $0.height] != common.key }),
-              let example = set.images.firstIndex(where: { [$0.width, $0.height] == common.key }) else { return }
-        throw ImageFolderError.mixedSizes(file: name(odd), width: set.images[odd].width, height: set.images[odd].height,
+        let name = { (i: Int) in names?[i] ?? "#\(i)" }
+        guard let odd = sizes.firstIndex(where: { $0 != common.key }),
+              let example = sizes.firstIndex(where: { $0 == common.key }) else { return }
+        throw ImageFolderError.mixedSizes(file: name(odd), width: sizes[odd][0], height: sizes[odd][1],
                                           expectedWidth: common.key[0], expectedHeight: common.key[1], example: name(example),
                                           count: common.value)
     }

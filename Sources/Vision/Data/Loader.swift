@@ -1,4 +1,4 @@
-// Loader: seeded shuffling, per-image augmentation and batching, prefetched on another thread.
+// Loader: seeded shuffling, per-image augmentation and batching of decoded images (prefetched by BatchStream).
 import Engine
 import Foundation
 
@@ -61,42 +61,5 @@ public struct DataLoader {
             }
         }
         return Batch(images: x, labels: idx.map { data.labels[$0] }, indices: idx)
-    }
-
-    /// Batches `start..<batchCount` of an epoch, each prepared on a background thread while
-    /// the previous one is consumed.
-    public func batches(epoch: Int, from start: Int = 0) -> PrefetchingSequence {
-        PrefetchingSequence(loader: self, epoch: epoch, start: start)
-    }
-}
-
-/// A sequence of batches with one batch of look-ahead built on a background queue.
-public struct PrefetchingSequence: Sequence, IteratorProtocol {
-    let loader: DataLoader
-    let epoch: Int
-    let order: [Int]
-    var upcoming: Int
-    var pending: (DispatchGroup, Box)?
-
-    final class Box: @unchecked Sendable { var batch: Batch? }
-
-    init(loader: DataLoader, epoch: Int, start: Int) {
-        self.loader = loader; self.epoch = epoch; self.upcoming = start
-        order = loader.order(epoch: epoch)
-        pending = start < loader.batchCount ? Self.launch(loader, start, epoch, order) : nil
-    }
-
-    static func launch(_ loader: DataLoader, _ b: Int, _ epoch: Int, _ order: [Int]) -> (DispatchGroup, Box) {
-        let g = DispatchGroup(), box = Box()
-        DispatchQueue.global(qos: .userInitiated).async(group: g) { box.batch = loader.batch(b, epoch: epoch, order: order) }
-        return (g, box)
-    }
-
-    public mutating func next() -> Batch? {
-        guard let (g, box) = pending else { return nil }
-        g.wait()
-        upcoming += 1
-        pending = upcoming < loader.batchCount ? Self.launch(loader, upcoming, epoch, order) : nil
-        return box.batch
     }
 }

@@ -33,8 +33,9 @@ public struct Distillation {
 /// Everything a training run needs.
 public struct TrainingSetup {
     public var model: Classifier
-    public var train: DataLoader
-    public var test: DataLoader
+    /// Training batches: decoded images (``DataLoader``) or files read per batch (``FolderLoader``).
+    public var train: any BatchLoader
+    public var test: any BatchLoader
     public var classes: Int
     public var optimizer: OptimizerKind
     public var schedule: Schedule
@@ -47,7 +48,7 @@ public struct TrainingSetup {
     /// Identifies the configuration; a checkpoint with another fingerprint is not resumed.
     public var fingerprint: String = ""
 
-    public init(model: Classifier, train: DataLoader, test: DataLoader, classes: Int, optimizer: OptimizerKind, schedule: Schedule) {
+    public init(model: Classifier, train: any BatchLoader, test: any BatchLoader, classes: Int, optimizer: OptimizerKind, schedule: Schedule) {
         self.model = model; self.train = train; self.test = test; self.classes = classes
         self.optimizer = optimizer; self.schedule = schedule
     }
@@ -98,7 +99,7 @@ public final class Trainer {
     /// returns with `completed == false`.
     public func run(events: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> TrainingResult {
         let s = setup, model = s.model, loader = s.train
-        guard loader.data.count > 0 else { throw TrainingError.emptyData("training") }
+        guard loader.count > 0 else { throw TrainingError.emptyData("training") }
         var progress = TrainProgress()
         if let dir = s.checkpointDirectory,
            let p = Checkpoint.restore(directory: dir, model: model, optimizer: optimizer, fingerprint: s.fingerprint,
@@ -114,7 +115,8 @@ public final class Trainer {
             model.train()
             let batches = loader.batchCount
             var t0 = DispatchTime.now().uptimeNanoseconds
-            for batch in loader.batches(epoch: epoch, from: progress.batch) {
+            var stream = loader.stream(epoch: epoch, from: progress.batch)
+            while let batch = try stream.next() {
                 let b = progress.batch
                 let loss = step(batch, epoch: epoch, index: b)
                 guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: b, loss: loss) }
@@ -131,7 +133,7 @@ public final class Trainer {
                     return TrainingResult(history: progress.history, completed: false)
                 }
             }
-            let (testLoss, top1, top5) = evaluate()
+            let (testLoss, top1, top5) = try evaluate()
             let m = EpochMetrics(epoch: epoch, trainLoss: progress.lossSum / Double(max(progress.seen, 1)), testLoss: testLoss,
                                  top1: top1, top5: top5, learningRate: Double(lr),
                                  imagesPerSecond: Double(progress.seen) / max(progress.seconds, 1e-9), seconds: progress.seconds)
@@ -193,12 +195,14 @@ public final class Trainer {
     }
 
     /// Test loss, top-1 and top-5 accuracy in evaluation mode.
-    public func evaluate() -> (Double, Double, Double) {
+    /// - Throws: the test loader's error for a file it cannot read.
+    public func evaluate() throws -> (Double, Double, Double) {
         let model = setup.model, loader = setup.test
         model.eval()
         defer { model.train() }
         var lossSum = 0.0, correct1 = 0, correct5 = 0, n = 0
-        for batch in loader.batches(epoch: 0) {
+        var stream = loader.stream(epoch: 0)
+        while let batch = try stream.next() {
             let logits = Autograd.noGrad { model(batch.images) }
             lossSum += Double(crossEntropy(logits, labels: batch.labels).item) * Double(batch.labels.count)
             let k = logits.dim(1)

@@ -4,7 +4,8 @@ extension LineChart {
     /// The chart as an `<svg>` element sized by its view box (640 wide).
     public func svg() -> String {
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let xs = finite.map(\.x) + bands.flatMap { [$0.from, $0.to] }, ys = finite.map(\.y) + (reference.map { [$0] } ?? [])
+        let xs = finite.map(\.x) + bands.flatMap { [$0.from, $0.to] }
+        let ys = finite.map(\.y) + (reference.map { [$0] } ?? []) + series.flatMap(\.spreadExtremes)
         let xScale = ChartScale(low: x.min ?? xs.min() ?? 0, high: x.max ?? xs.max() ?? 1, count: 6)
         let yScale = ChartScale(low: y.min ?? ys.min() ?? 0, high: y.max ?? ys.max() ?? 1, count: 5)
 
@@ -34,6 +35,7 @@ extension LineChart {
             body += "<line class=\"reference\" x1=\"\(ChartSVG.n(plot.left))\" x2=\"\(ChartSVG.n(plot.right))\" y1=\"\(ry)\" y2=\"\(ry)\"/>"
         }
         body += ChartSVG.xAxis(xScale, plot, title: x.title)
+        body += spreads(xScale, yScale, plot)
         body += "<g class=\"series\">"
         for (i, line) in series.enumerated() {
             let c = (line.colour ?? i) % ChartSVG.colours
@@ -59,6 +61,39 @@ extension LineChart {
         return ChartSVG.wrap(body, height: plot.bottom + 46, label: label, kind: "line")
     }
 
+    /// Each series' spread under the lines: a translucent band in its colour from y − spread to y + spread (broken
+    /// where a point is not finite), or an error bar per point.
+    private func spreads(_ xScale: ChartScale, _ yScale: ChartScale, _ plot: PlotArea) -> String {
+        var out = ""
+        for (i, line) in series.enumerated() {
+            guard let spread = line.spread else { continue }
+            let c = (line.colour ?? i) % ChartSVG.colours
+            let edges = zip(line.points, spread).map { p, s -> (x: Double, low: Double, high: Double)? in
+                guard p.x.isFinite, p.y.isFinite, s.isFinite else { return nil }
+                return (xScale.position(p.x, from: plot.left, to: plot.right),
+                        yScale.position(p.y - s, from: plot.bottom, to: plot.top), yScale.position(p.y + s, from: plot.bottom, to: plot.top))
+            }
+            if line.errorBars {
+                let d = edges.compactMap { $0 }.map { e in
+                    let (x, w) = (ChartSVG.n(e.x), 3.0)
+                    return "M\(x) \(ChartSVG.n(e.low)) L\(x) \(ChartSVG.n(e.high)) M\(ChartSVG.n(e.x - w)) \(ChartSVG.n(e.low)) "
+                        + "L\(ChartSVG.n(e.x + w)) \(ChartSVG.n(e.low)) M\(ChartSVG.n(e.x - w)) \(ChartSVG.n(e.high)) L\(ChartSVG.n(e.x + w)) \(ChartSVG.n(e.high))"
+                }.joined(separator: " ")
+                if !d.isEmpty { out += "<path class=\"error-bar\" d=\"\(d)\"><title>\(HTML.escape(line.name)): ± 1 std</title></path>" }
+                continue
+            }
+            var segments: [[(x: Double, low: Double, high: Double)]] = [[]]
+            for e in edges { if let e { segments[segments.count - 1].append(e) } else if !segments.last!.isEmpty { segments.append([]) } }
+            for segment in segments where segment.count > 1 {
+                let upper = segment.map { "\(ChartSVG.n($0.x)) \(ChartSVG.n($0.high))" }
+                let lower = segment.reversed().map { "\(ChartSVG.n($0.x)) \(ChartSVG.n($0.low))" }
+                out += "<path class=\"f\(c) spread\" fill-opacity=\"0.18\" d=\"M" + (upper + lower).joined(separator: " L")
+                    + " Z\"><title>\(HTML.escape(line.name)): ± 1 std</title></path>"
+            }
+        }
+        return out.isEmpty ? "" : "<g class=\"spreads\">" + out + "</g>"
+    }
+
     /// An SVG path through the points; a nil point ends the current segment.
     private func path(_ points: [(Double, Double)?]) -> String {
         var d = "", pen = false
@@ -68,5 +103,13 @@ extension LineChart {
             pen = true
         }
         return d
+    }
+}
+
+extension LineSeries {
+    /// y ± spread of every finite point, so the axis fits the band.
+    var spreadExtremes: [Double] {
+        guard let spread else { return [] }
+        return zip(points, spread).flatMap { p, s in p.y.isFinite && s.isFinite ? [p.y - s, p.y + s] : [] }
     }
 }

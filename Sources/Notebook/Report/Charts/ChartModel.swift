@@ -41,12 +41,22 @@ public struct LineSeries: Equatable, Sendable {
     public var dashed: Bool
     /// Palette index; nil takes the series' position (so twins can share a colour).
     public var colour: Int?
+    /// One half-width per point (e.g. the standard deviation over seeds), drawn as a shaded band from y − spread to
+    /// y + spread, or as error bars when ``errorBars`` is set; nil for none (a single seed).
+    public var spread: [Double]?
+    /// Draws ``spread`` as an error bar at each point instead of a band (for sparse points whose bands would overlap).
+    public var errorBars: Bool
 
-    public init(_ name: String, _ points: [ChartPoint], dashed: Bool = false, colour: Int? = nil) {
+    public init(_ name: String, _ points: [ChartPoint], dashed: Bool = false, colour: Int? = nil,
+                spread: [Double]? = nil, errorBars: Bool = false) {
+        precondition(spread == nil || spread!.count == points.count,
+                     "line series \(name): \(points.count) points but \(spread!.count) spreads")
         self.name = name
         self.points = points
         self.dashed = dashed
         self.colour = colour
+        self.spread = spread
+        self.errorBars = errorBars
     }
 }
 
