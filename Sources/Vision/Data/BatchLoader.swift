@@ -9,18 +9,32 @@ import Foundation
 public protocol BatchLoader {
     /// Images per epoch.
     var count: Int { get }
-    /// Batches per epoch.
-    var batchCount: Int { get }
+    /// Images per batch.
+    var batchSize: Int { get }
+    /// Whether epochs are shuffled.
+    var shuffle: Bool { get }
+    /// Whether a last, partial batch is left out (Mixup needs full batches).
+    var dropLast: Bool { get }
     /// The seed of the epoch orders and of the per-image augmentation streams.
     var seed: UInt64 { get }
-    /// The dataset order for an epoch.
-    func order(epoch: Int) -> [Int]
     /// Batch `b` of `epoch` in `order`.
     /// - Throws: the loader's error for an image it cannot read (never for ``DataLoader``).
     func batch(_ b: Int, epoch: Int, order: [Int]) throws -> Batch
 }
 
 extension BatchLoader {
+    /// Batches per epoch (the last one may be short unless ``dropLast``).
+    public var batchCount: Int {
+        dropLast ? count / batchSize : (count + batchSize - 1) / batchSize
+    }
+
+    /// The dataset order for an epoch: a seeded permutation per epoch, or the stored order without shuffling.
+    public func order(epoch: Int) -> [Int] {
+        guard shuffle else { return Array(0..<count) }
+        var rng = SeededRNG(seed: seed, stream: 0x5348_5546 ^ UInt64(epoch))
+        return rng.permutation(count)
+    }
+
     /// Batches `start..<batchCount` of an epoch, each built on a background thread while the previous one is used:
     /// at most two batches are held at once.
     public func stream(epoch: Int, from start: Int = 0) -> BatchStream {

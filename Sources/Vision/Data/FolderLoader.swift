@@ -31,17 +31,6 @@ public struct FolderLoader {
         self.init(paths: listing.paths, labels: listing.labels, pipeline: pipeline, batchSize: batchSize, shuffle: shuffle, seed: seed)
     }
 
-    /// Batches per epoch (the last one may be short unless ``dropLast``).
-    public var batchCount: Int {
-        dropLast ? paths.count / batchSize : (paths.count + batchSize - 1) / batchSize
-    }
-
-    /// The file order for an epoch (``DataLoader/order(epoch:)``'s permutation).
-    public func order(epoch: Int) -> [Int] {
-        guard shuffle else { return Array(0..<paths.count) }
-        var rng = SeededRNG(seed: seed, stream: 0x5348_5546 ^ UInt64(epoch))
-        return rng.permutation(paths.count)
-    }
 
     /// Builds batch `b` of `epoch`: each file read, decoded and augmented on the engine's threads.
     /// - Throws: the first file's error (unreadable, not an image, truncated, too large), naming it; or

@@ -27,17 +27,6 @@ public struct DataLoader {
         self.shuffle = shuffle; self.dropLast = dropLast; self.seed = seed
     }
 
-    /// Batches per epoch.
-    public var batchCount: Int {
-        dropLast ? data.count / batchSize : (data.count + batchSize - 1) / batchSize
-    }
-
-    /// The dataset order for an epoch.
-    public func order(epoch: Int) -> [Int] {
-        guard shuffle else { return Array(0..<data.count) }
-        var rng = SeededRNG(seed: seed, stream: 0x5348_5546 ^ UInt64(epoch))
-        return rng.permutation(data.count)
-    }
 
     /// Builds batch `b` of `epoch` (augmenting its images across the engine's threads).
     public func batch(_ b: Int, epoch: Int, order: [Int]) -> Batch {
