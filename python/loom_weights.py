@@ -119,23 +119,32 @@ def write_probe(model, image, path):
     save_file({"input": x.contiguous(), "logits": logits.contiguous()}, path)
 
 
-def run(job):
+def fit_and_save(job, state, source):
+    """Checks `state` against the job's model; when it fits, writes it as safetensors under timm's names (atomically).
+    Returns (model, None), or (None, the mismatch result) with nothing written."""
     import torch
     from safetensors.torch import save_file
     from loom_train import build_model, export_state
 
-    state, others = read_checkpoint(job["file"])
     model = build_model(job["model"])
     missing, unexpected, wrong = compare(model, state)
     if missing or unexpected or wrong:
-        return dict(status="mismatch", missing=missing, unexpected=unexpected, wrong=wrong,
-                    head_classes=head_classes(state), tensors=len(state))
+        return None, dict(status="mismatch", missing=missing, unexpected=unexpected, wrong=wrong,
+                          head_classes=head_classes(state), tensors=len(state))
     model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
     out = job["out"]
     tmp = out + ".tmp"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    save_file(export_state(model), tmp, metadata={"source": os.path.basename(job["file"])})
+    save_file(export_state(model), tmp, metadata={"source": source})
     os.replace(tmp, out)
+    return model, None
+
+
+def run(job):
+    state, others = read_checkpoint(job["file"])
+    model, mismatch = fit_and_save(job, state, os.path.basename(job["file"]))
+    if mismatch:
+        return mismatch
     write_probe(model, int(job["image"]), job["probe"])
     params = sum(p.numel() for p in model.parameters())
     return dict(status="ok", tensors=len(state), parameters=int(params), skipped=others)
@@ -185,23 +194,12 @@ def sha256(path):
 
 
 def run_timm(job):
-    import torch
-    from safetensors.torch import save_file
-    from loom_train import build_model, export_state
-
     pretrained = create_timm(job["name"], job.get("file"))
     state = {k: v for k, v in pretrained.state_dict().items()}
-    model = build_model(job["model"])
-    missing, unexpected, wrong = compare(model, state)
-    if missing or unexpected or wrong:
-        return dict(status="mismatch", missing=missing, unexpected=unexpected, wrong=wrong,
-                    head_classes=head_classes(state), tensors=len(state))
-    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
+    model, mismatch = fit_and_save(job, state, "timm:" + job["name"])
+    if mismatch:
+        return mismatch
     out = job["out"]
-    tmp = out + ".tmp"
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    save_file(export_state(model), tmp, metadata={"source": "timm:" + job["name"]})
-    os.replace(tmp, out)
     cfg = {k: pretrained.pretrained_cfg.get(k) for k in PRETRAINED_CFG_KEYS}
     cfg = {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}
     params = sum(p.numel() for p in model.parameters())
