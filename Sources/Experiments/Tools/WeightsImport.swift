@@ -133,19 +133,11 @@ struct WeightsMismatch {
 extension WeightsImport {
     /// Runs the converter for `spec`: the job as JSON in a temporary folder, the Python as an argv array (no shell).
     func convert(_ spec: ModelSpec, probe: String) throws -> WeightsConversion {
-        let python = try TorchLaunch.executable(self.python ?? environment["LOOM_TORCH_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
-                                                ?? "python3", environment: environment)
-        let script = URL(fileURLWithPath: try TorchLaunch.trainerScript(environment: environment))
-            .deletingLastPathComponent().appendingPathComponent("loom_weights.py").path
-        let fm = FileManager.default
-        let work = fm.temporaryDirectory.appendingPathComponent("loom-weights-\(UUID().uuidString)")
-        try fm.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: work) }
+        let python = try TorchLaunch.executable(self.python ?? TorchLaunch.defaultPython(environment: environment),
+                                                environment: environment)
         let job: [String: Any] = ["file": file, "out": outputPath, "probe": probe, "model": TorchConfig.model(spec),
                                   "image": Self.probeSize(spec)]
-        let jobPath = work.appendingPathComponent("job.json")
-        try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys]).write(to: jobPath)
-        let (status, stdout, stderr) = try ChildProcess.run(python, [script, "--job", jobPath.path], environment: environment)
+        let (status, stdout, stderr) = try TorchLaunch.runWeightsConverter(job: job, python: python, environment: environment)
         return try Self.decode(stdout: stdout, stderr: stderr, status: status, python: python)
     }
 

@@ -33,6 +33,13 @@ public struct TimmWeightsRecord: Codable, Equatable, Sendable {
     public var sha256: String
     public var tensors: Int
     public var pretrainedCfg: PretrainedConfig
+
+    /// Writes the record as sorted, indented JSON, atomically (the cache's sidecar and a run's `pretrained.json`).
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
 }
 
 /// Converting and caching timm's pretrained weights (docs/methods.md §6.6).
@@ -66,9 +73,7 @@ enum TimmWeights {
         }
         let record = try convert(p, fileHash: fileHash, model: model, out: weights, root: workspace.dataRoot,
                                  python: python, environment: environment)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(record).write(to: URL(fileURLWithPath: sidecar), options: .atomic)
+        try record.write(to: sidecar)
         return (weights, record)
     }
 
@@ -103,17 +108,9 @@ enum TimmWeights {
     /// Runs the converter: the job as JSON in a temporary folder, the Python as an argv array (no shell).
     static func convert(_ p: PretrainedWeights, fileHash: String?, model: ModelSpec, out: String, root: String,
                         python: String, environment: [String: String]) throws -> TimmWeightsRecord {
-        let script = URL(fileURLWithPath: try TorchLaunch.trainerScript(environment: environment))
-            .deletingLastPathComponent().appendingPathComponent("loom_weights.py").path
-        let fm = FileManager.default
-        let work = fm.temporaryDirectory.appendingPathComponent("loom-timm-\(UUID().uuidString)")
-        try fm.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: work) }
         let job: [String: Any] = ["mode": "timm", "name": p.name, "file": p.file.map { DataSpec.path($0, root: root) } ?? NSNull(),
                                   "out": out, "model": TorchConfig.model(model)]
-        let jobPath = work.appendingPathComponent("job.json")
-        try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys]).write(to: jobPath)
-        let (status, stdout, stderr) = try ChildProcess.run(python, [script, "--job", jobPath.path], environment: environment)
+        let (status, stdout, stderr) = try TorchLaunch.runWeightsConverter(job: job, python: python, environment: environment)
         do {
             if case .mismatch(let m) = try WeightsImport.decode(stdout: stdout, stderr: stderr, status: status, python: python) {
                 throw ExecuteError(m.message(file: "timm's `\(p.name)` weights", model: model.expression, classesWritten: true))
@@ -139,7 +136,7 @@ extension RunJob {
     func preparingPretrained(in context: RunContext) throws -> RunJob {
         guard let p = spec.pretrained else { return self }
         let environment = context.torch.environment
-        var python = environment["LOOM_TORCH_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        var python = TorchLaunch.defaultPython(environment: environment)
         if case .torch(let torch) = backend { python = torch.python }
         let executable = try TorchLaunch.executable(python, environment: environment)
         let ws = context.workspace
@@ -150,9 +147,7 @@ extension RunJob {
         if spec.normalizeFromPretrained { spec.normalize = record.pretrainedCfg.normalize }
         let folder = ws.checkpointDirectory(key)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(record).write(to: URL(fileURLWithPath: folder + "/pretrained.json"), options: .atomic)
+        try record.write(to: folder + "/pretrained.json")
         return RunJob(key: key, binding: binding, notebook: notebook, config: config, spec: spec, seed: seed,
                       teacherWeights: teacherWeights, backend: backend)
     }

@@ -173,7 +173,7 @@ extension Backend {
         let chosen = (value == nil || value == .null) ? notebookDefault : value
         guard let chosen, chosen != .null, chosen.name == "torch" else { return .embedded }
         let a = Arguments(chosen, owner: ".torch")
-        let python = a.optionalString("python") ?? environment["LOOM_TORCH_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        let python = a.optionalString("python") ?? TorchLaunch.defaultPython(environment: environment)
         let launcherValue = a.value("launcher")
         var launcher = TorchLauncher.local
         if launcherValue.name == "slurm" {

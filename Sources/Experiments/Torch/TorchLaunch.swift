@@ -70,6 +70,26 @@ public struct TorchLaunch: Sendable {
         "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
     }
 
+    /// The torch side's Python when none is written: `$LOOM_TORCH_PYTHON` when set and not empty, else `python3`.
+    static func defaultPython(environment: [String: String]) -> String {
+        environment["LOOM_TORCH_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+    }
+
+    /// Runs `python/loom_weights.py` (beside the trainer) on `job`, written as JSON to a temporary folder that is
+    /// removed afterwards; the Python gets an argv array, never a shell.
+    static func runWeightsConverter(job: [String: Any], python: String, environment: [String: String]) throws
+        -> (status: Int32, stdout: String, stderr: String) {
+        let script = URL(fileURLWithPath: try trainerScript(environment: environment))
+            .deletingLastPathComponent().appendingPathComponent("loom_weights.py").path
+        let fm = FileManager.default
+        let work = fm.temporaryDirectory.appendingPathComponent("loom-weights-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
+        let jobPath = work.appendingPathComponent("job.json")
+        try JSONSerialization.data(withJSONObject: job, options: [.sortedKeys]).write(to: jobPath)
+        return try ChildProcess.run(python, [script, "--job", jobPath.path], environment: environment)
+    }
+
     /// The executable of `python` for a local launch, found without a shell: a path with a `/` as given, else the
     /// first match on the child environment's PATH. The arguments then go to it as an argv array.
     /// - Throws: ``ExecuteError`` when there is no such executable.
