@@ -15,10 +15,9 @@ struct ExperimentResult {
     func metric(_ name: String) -> TableValue {
         let values = records.compactMap { $0.summary[name] }
         guard !values.isEmpty else { return .missing }
-        let mean = values.reduce(0, +) / Double(values.count)
+        let mean = SeedComparison.mean(values)
         guard values.count > 1, !Self.seedInvariant.contains(name) else { return .number(mean) }
-        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
-        return .meanStd(mean: mean, std: variance.squareRoot())
+        return .meanStd(mean: mean, std: SeedComparison.variance(values).squareRoot())
     }
     var complete: Bool { records.count == experiment.runs.count && records.allSatisfy { $0.status == .succeeded } }
 }

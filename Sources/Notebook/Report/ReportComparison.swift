@@ -53,10 +53,10 @@ public struct SeedComparison: Equatable, Sendable {
         self.init(delta: delta, verdict: p < Self.level ? .exceeds : .withinNoise, p: p, rowSeeds: a.count, referenceSeeds: b.count)
     }
 
-    static func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
+    public static func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
 
     /// Sample variance (n − 1 in the denominator), as the tables' ± std.
-    static func variance(_ x: [Double]) -> Double {
+    public static func variance(_ x: [Double]) -> Double {
         let m = mean(x)
         return x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)
     }
