@@ -258,7 +258,8 @@ let entries: [Entry] = [
         #expect(result.diagnostics == [])
         let registry = Vocabulary.registry()
         #expect(registry.schema(ofKind: Vocabulary.Kind.experiment)?.members.map(\.name)
-                == ["top1", "top5", "testLoss", "trainLoss", "params", "flops", "trainTime", "imagesPerSecond", "published"])
+                == ["top1", "top5", "testLoss", "trainLoss", "params", "flops", "trainTime", "imagesPerSecond", "published",
+                    "deltaLogA", "lowPass", "highPass", "noiseDrop", "heatmapError", "shapeBias", "hybridShapeBias"])
         let wrong = checkCells(baseCell, "let t = Table(base)\nTable(t)")
         #expect(wrong.diagnostics.count == 1)
     }

@@ -110,7 +110,8 @@ enum SampleNotebook {
         #expect(d.map(\.description) == [
             "1:13: error: unexpected character '+' in a config cell",
             "1:26: error: expected a name after '.', found end of cell",
-            "1:35: error: an inline result must name a binding and its members, as in `= aa.top1`; found a call to `Table`",
+            "1:35: error: an inline result must name a binding and its members, as in `= aa.top1`, a difference `= a.top1 - b.top1` "
+            + "or a comparison `= compare(a.top1, b.top1)`; found a call to `Table`",
         ])
     }
 

@@ -27,6 +27,8 @@ protocol AnalysisKind {
     /// Folders (paths as written, relative to the data root) the analysis reads besides the run's own data: their
     /// contents enter the result key, as a dataset's do a run's. Default: none.
     static func inputFolders(_ a: Arguments) -> [String]
+    /// Numbers of one run's payload that prose may quote (`= base.shapeBias`, docs/design.md §3.4). Default: none.
+    static var inlineResults: [AnalysisInlineResult<Payload>] { get }
     /// Computes one run's result from its trained model and test data: the payload and its named PNG artifacts.
     static func compute(_ c: AnalysisContext) throws -> (payload: Payload, artifacts: [NamedArtifact])
     /// The report's outputs for one cell from the stored payloads of its experiments, in the cell's order: each

@@ -29,6 +29,19 @@ enum FilteredAccuracyAnalysis: AnalysisKind {
        doc: "Test accuracy on low-pass and high-pass filtered images against the cutoff.")
     static let example = "FilteredAccuracy(base, cutoffs: [2, 4], examples: 16)"
 
+    /// `= base.lowPass(4)`, `= base.highPass(4)`: accuracy on filtered images at one of the cell's cutoffs.
+    static var inlineResults: [AnalysisInlineResult<FilteredPayload>] {
+        let cutoff = MemberArgument(.number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)),
+                                    doc: "one of the `FilteredAccuracy` cell's cutoffs", example: "4")
+        let cutoffs = { (a: Arguments) -> [Double]? in a.array("cutoffs").map { Arguments.double($0, "cutoffs") } }
+        return [
+            AnalysisInlineResult("lowPass", doc: "Top-1 on low-pass images at a cutoff (`FilteredAccuracy`).", argument: cutoff,
+                                 unit: .percent, available: cutoffs) { p, c in pointIndex(c, in: p.cutoffs).map { p.lowPass[$0] } },
+            AnalysisInlineResult("highPass", doc: "Top-1 on high-pass images at a cutoff (`FilteredAccuracy`).", argument: cutoff,
+                                 unit: .percent, available: cutoffs) { p, c in pointIndex(c, in: p.cutoffs).map { p.highPass[$0] } },
+        ]
+    }
+
     /// The clean pass plus a low-pass and a high-pass pass per cutoff.
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
         exampleCount(a) * (1 + 2 * a.array("cutoffs").count)

@@ -24,6 +24,12 @@ enum FourierHeatmapAnalysis: AnalysisKind {
        doc: "Error rate under each Fourier-basis perturbation, low frequencies at the centre (Yin et al. 2019).")
     static let example = "FourierHeatmap(base, examples: 4)"
 
+    /// `= base.heatmapError`: the error rate averaged over every Fourier basis of the map.
+    static var inlineResults: [AnalysisInlineResult<HeatmapPayload>] {
+        [AnalysisInlineResult("heatmapError", doc: "Error rate averaged over all Fourier-basis perturbations (`FourierHeatmap`).",
+                              unit: .percent) { p, _ in p.errors.isEmpty ? nil : p.errors.reduce(0, +) / Double(p.errors.count) }]
+    }
+
     /// The clean pass plus one per basis of the half spectrum (side × (side/2 + 1)).
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
         let side = spec.imageSize ?? 32

@@ -39,6 +39,18 @@ enum FrequencyAnalysis: AnalysisKind {
     static let example = "FrequencyAnalysis(base, examples: 8)"
     static let needsClassScores = false
 
+    /// `= base.deltaLogA(depth: 1)`: ΔlogA at the last diagonal frequency of the layer nearest a normalised depth.
+    static var inlineResults: [AnalysisInlineResult<FrequencyPayload>] {
+        [AnalysisInlineResult("deltaLogA", doc: "ΔlogA (Park & Kim's last diagonal point) of the layer nearest a normalised depth (`FrequencyAnalysis`).",
+                              argument: MemberArgument(label: "depth", .number(.within(0...1)),
+                                                       doc: "a normalised depth, 0 for the first layer and 1 for the last", example: "1"),
+                              unit: .plain) { p, depth in
+            guard let depth else { return nil }
+            // The nearest layer; on a tie, the shallower one.
+            return p.layers.min { abs($0.depth - depth) < abs($1.depth - depth) }?.deltaLast
+        }]
+    }
+
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int { exampleCount(a) }
 
     static func compute(_ c: AnalysisContext) throws -> (payload: FrequencyPayload, artifacts: [NamedArtifact]) {

@@ -30,6 +30,16 @@ enum FrequencyNoiseAnalysis: AnalysisKind {
        doc: "Accuracy change under band-limited noise against the band's centre frequency (Park & Kim Fig. 2b).")
     static let example = "FrequencyNoise(base, examples: 16)"
 
+    /// `= base.noiseDrop(at: 0.9)`: top-1 lost under noise in the band centred at 0.9π (clean minus noisy).
+    static var inlineResults: [AnalysisInlineResult<NoisePayload>] {
+        [AnalysisInlineResult("noiseDrop", doc: "Top-1 lost under band-limited noise at a centre frequency (`FrequencyNoise`).",
+                              argument: MemberArgument(label: "at", .number(.within(0...1)),
+                                                       doc: "a band's centre frequency in units of π (0, 0.1, …, 1)", example: "0.9"),
+                              unit: .points, available: { _ in FourierAnalyses.noiseFrequencies }) { p, f in
+            pointIndex(f, in: p.frequencies).map { p.clean - p.accuracy[$0] }
+        }]
+    }
+
     /// The clean pass plus one per band (11 bands).
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int { exampleCount(a) * 12 }
 

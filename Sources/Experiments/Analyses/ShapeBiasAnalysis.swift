@@ -58,6 +58,19 @@ enum ShapeBiasAnalysis: AnalysisKind {
     }
     static let example = "ShapeBias(base, radii: [3], examples: 16)"
 
+    /// `= base.shapeBias` (cue-conflict images) and `= base.hybridShapeBias(4)` (the frequency-hybrid proxy at a radius).
+    static var inlineResults: [AnalysisInlineResult<ShapeBiasPayload>] {
+        [AnalysisInlineResult("shapeBias", doc: "Shape bias S/(S+T) on cue-conflict images (`ShapeBias`).", unit: .percent) { p, _ in
+            p.cueConflict?.bias
+        },
+         AnalysisInlineResult("hybridShapeBias", doc: "Shape bias of the frequency-hybrid proxy at a radius (`ShapeBias`).",
+                              argument: MemberArgument(.number(NumericBounds(lower: 0, lowerInclusive: false, upper: 4_096)),
+                                                       doc: "one of the `ShapeBias` cell's radii", example: "4"),
+                              unit: .percent, available: { a in a.array("radii").map { Arguments.double($0, "radii") } }) { p, r in
+            pointIndex(r, in: p.radii).flatMap { p.hybrid[$0].bias }
+        }]
+    }
+
     /// Cue-conflict, clean and hybrid passes plus one per radius and per grid.
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
         exampleCount(a) * (3 + a.array("radii").count + a.array("grids").count)

@@ -56,6 +56,8 @@ public struct NotebookPlan {
     public var analyses: [PlannedAnalysis] = []
     /// Published values by experiment binding, from `Published(...)` statements (never runs, never in a key).
     public var published: [String: PublishedValues] = [:]
+    /// Errors in prose's inline results found while planning (an analysis result no cell computes).
+    public var inlineErrors: [Diagnostic] = []
 
     public func experiment(_ name: String) -> PlannedExperiment? { experiments.first { $0.name == name } }
 
@@ -132,6 +134,7 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
     }
     planAnalyses(&plan, store: ws.store, force: force, gflops: gflops, dataRoot: ws.dataRoot)
     planPublished(&plan)
+    planInlineResults(&plan)
     return plan
 }
 

@@ -17,7 +17,7 @@ public struct PlanListing {
     public init(notebook path: String, outputDirectory: String) throws {
         let (document, ws) = try openNotebook(path, outputDirectory: outputDirectory, readOnly: true)
         let plan = try makePlan(document: document, registry: notebookRegistry(), workspace: ws)
-        diagnostics = (plan.check.diagnostics + plan.cellErrors.values.flatMap { $0 }).map { $0.rendered(in: document.source) }
+        diagnostics = (plan.check.diagnostics + plan.planningErrors).map { $0.rendered(in: document.source) }
         let line = { (index: Int) in String(document.cells.first { $0.index == index }?.line ?? 0) }
         var total = 0.0, torchRuns = Set<String>()
         for e in plan.experiments {
@@ -39,7 +39,7 @@ public struct PlanListing {
         totals = [Self.total(total, torchRuns: torchRuns.count),
                   "\(plan.experiments.count) experiments, \(plan.analyses.count) analyses, \(outputs) other outputs; backends: "
                       + (backends.isEmpty ? "none" : backends.joined(separator: ", "))]
-        hasErrors = plan.check.hasErrors || !plan.cellErrors.isEmpty
+        hasErrors = plan.check.hasErrors || !plan.planningErrors.isEmpty
     }
 
     /// The total line: the embedded engine's estimate, plus the count of distinct torch runs whose time is unknown.

@@ -77,7 +77,7 @@ public enum Vocabulary {
         ParameterSchema("backend", .enumeration(backend), default: .absent,
                         doc: "`.embedded` (Loom's engine) or `.torch(...)` (PyTorch/timm with DDP); omitted, the "
                             + "front matter's `backend:`, else `.embedded`."),
-    ], kind: Kind.experiment, members: members + [publishedMember], doc: "Trains a model and records per-epoch metrics.")
+    ], kind: Kind.experiment, members: members + [publishedMember] + AnalysisKinds.inlineMembers, doc: "Trains a model and records per-epoch metrics.")
 
     static let sweep = CallSchema("Sweep", [
         ParameterSchema("base", .reference(kind: Kind.experiment), positional: true, doc: "The experiment to vary."),

@@ -131,45 +131,98 @@ public struct Prose: Hashable, Sendable {
     }
 }
 
-/// An inline result in prose: a code span starting with `=`, such as `` `= aa.top1` ``.
+/// An inline result in prose: a code span starting with `=` (docs/design.md §3.4). Three forms:
+/// a value (`` `= aa.top1` ``, `` `= base.lowPass(4)` ``), a difference (`` `= aa.top1 - aa.published.top1` ``) and a
+/// comparison judged against the seeds' spread (`` `= compare(vit.shapeBias, base.shapeBias)` ``).
 public struct InlineReference: Hashable, Sendable {
-    /// The binding referred to (`aa`), with its location in the file.
-    public var binding: CellName
-    /// The member path after the binding (`top1`), possibly empty.
-    public var path: [CellName]
+    public enum Form: Hashable, Sendable {
+        /// One operand: its mean over seeds (± std).
+        case value
+        /// `a - b`: the signed difference of the two means.
+        case difference
+        /// `compare(a, b)`: "higher than", "lower than" or "within noise of", by the seeds' spread.
+        case comparison
+    }
+
+    public var form: Form
+    /// One operand for a value, two for a difference or comparison.
+    public var operands: [InlineOperand]
     /// From the `=` to the end of the expression.
     public var range: SourceRange
 
-    /// In a difference (`` `= aa.top1 - aa.published.top1` ``), the operand after `-`; nil otherwise.
-    public var subtrahend: InlineOperand?
-
-    public init(binding: CellName, path: [CellName], range: SourceRange, subtrahend: InlineOperand? = nil) {
-        self.binding = binding
-        self.path = path
+    public init(form: Form, operands: [InlineOperand], range: SourceRange) {
+        precondition(operands.count == (form == .value ? 1 : 2), "an inline \(form) takes \(form == .value ? 1 : 2) operands")
+        self.form = form
+        self.operands = operands
         self.range = range
-        self.subtrahend = subtrahend
     }
 
-    /// The expression as written without spaces within an operand, e.g. `aa.top1` or `aa.top1 - aa.published.top1`.
+    /// The first operand's binding (`aa`), with its location in the file.
+    public var binding: CellName { operands[0].binding }
+    /// The first operand's member path (`top1`), possibly empty.
+    public var path: [CellName] { operands[0].path }
+    /// In a difference (`` `= aa.top1 - aa.published.top1` ``), the operand after `-`; nil otherwise.
+    public var subtrahend: InlineOperand? { form == .difference ? operands[1] : nil }
+
+    /// The expression in its canonical spelling, e.g. `aa.top1`, `aa.top1 - aa.published.top1` or
+    /// `compare(vit.shapeBias, base.shapeBias)`.
     public var expression: String {
-        ([binding] + path).map(\.text).joined(separator: ".") + (subtrahend.map { " - " + $0.expression } ?? "")
+        switch form {
+        case .value: return operands[0].expression
+        case .difference: return operands[0].expression + " - " + operands[1].expression
+        case .comparison: return "compare(" + operands.map(\.expression).joined(separator: ", ") + ")"
+        }
     }
 
-    /// The start of the binding name, for messages.
+    /// The start of the first binding name, for messages.
     public var location: SourcePosition { binding.range.start }
+
+    /// An expression as the report's renderer passes it (the code span after `=`), read back; nil when it does not
+    /// parse (the checker has reported it then).
+    public static func parse(_ expression: String) -> InlineReference? {
+        try? InlineReferenceReader.parse("= " + expression, at: SourcePosition(line: 1, column: 1)).get()
+    }
 }
 
-/// The second operand of an inline difference: a binding and its member path (`aa.published.top1`).
+/// One operand of an inline result: a binding, its member path and, for a result that takes one, its argument
+/// (`base.lowPass(4)`, `base.noiseDrop(at: 0.9)`).
 public struct InlineOperand: Hashable, Sendable {
     public var binding: CellName
     public var path: [CellName]
+    public var argument: CellArgument?
 
-    public init(binding: CellName, path: [CellName]) {
+    public init(binding: CellName, path: [CellName], argument: CellArgument? = nil) {
         self.binding = binding
         self.path = path
+        self.argument = argument
     }
 
-    public var expression: String { ([binding] + path).map(\.text).joined(separator: ".") }
+    /// `base.lowPass(4)`; an argument is spelled as its value (integers without a fraction).
+    public var expression: String {
+        let name = ([binding] + path).map(\.text).joined(separator: ".")
+        guard let argument else { return name }
+        return name + "(" + (argument.label.map { $0.text + ": " } ?? "") + Self.spell(argument.value) + ")"
+    }
+
+    /// The argument's number, when it is one.
+    public var number: Double? {
+        switch argument?.value.kind {
+        case let .integer(v)?: return Double(v)
+        case let .float(v)?: return v
+        default: return nil
+        }
+    }
+
+    static func spell(_ value: CellExpr) -> String {
+        switch value.kind {
+        case let .integer(v): return String(v)
+        case let .float(v): return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+        case let .string(s): return "\"" + s + "\""
+        case let .bool(b): return String(b)
+        case let .name(n): return n
+        default: return "…"
+        }
+    }
 }
 
 /// A notebook file that cannot be read as text, with the path and what is wrong.

@@ -72,7 +72,8 @@ public enum MarkdownRenderer {
         guard let value = resolve(expression) else {
             return "<span class=\"ref unresolved\" title=\"unresolved reference\">= " + HTML.escape(expression) + "</span>"
         }
-        return "<a class=\"ref\" href=\"#" + HTML.escape(value.anchor) + "\" title=\"" + HTML.escape(expression) + "\">"
+        let title = expression + (value.detail.map { " — " + $0 } ?? "")
+        return "<a class=\"ref\" href=\"#" + HTML.escape(value.anchor) + "\" title=\"" + HTML.escape(title) + "\">"
             + HTML.escape(value.text) + "</a>"
     }
 

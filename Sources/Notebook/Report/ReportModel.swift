@@ -164,9 +164,12 @@ public struct ReportError: Equatable, Sendable {
 public struct InlineValue: Equatable, Sendable {
     public var text: String
     public var anchor: String
+    /// What the reader sees on hovering besides the expression, e.g. the test behind "higher than".
+    public var detail: String?
 
-    public init(text: String, anchor: String) {
+    public init(text: String, anchor: String, detail: String? = nil) {
         self.text = text
         self.anchor = anchor
+        self.detail = detail
     }
 }

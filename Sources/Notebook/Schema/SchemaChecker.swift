@@ -109,19 +109,20 @@ public struct Checker: Sendable {
         return CheckedCell(cell: parsed.cell, statements: statements, diagnostics: diagnostics)
     }
 
-    /// Checks an inline result: the binding exists and its member path names a declared result of the binding's
-    /// kind (`aa.top1`, `aa.published.top1`); in a difference, both operands do and neither is text.
+    /// Checks an inline result: each operand's binding exists, its member path names a declared result of the
+    /// binding's kind (`aa.top1`, `aa.published.top1`) with the argument that result takes (`base.lowPass(4)`); in a
+    /// difference or comparison, neither operand is text.
     public func check(_ reference: InlineReference, bindings: Bindings) -> Diagnostic? {
         var resolver = ExpressionResolver(registry: registry, bindings: bindings)
-        var operands = [(reference.binding, reference.path)]
-        if let b = reference.subtrahend { operands.append((b.binding, b.path)) }
-        for (name, path) in operands {
-            guard let binding = resolver.lookup(name.text, at: name.range), !path.isEmpty,
+        for operand in reference.operands {
+            let path = operand.path
+            guard let binding = resolver.lookup(operand.binding.text, at: operand.binding.range), !path.isEmpty,
                   let member = resolver.checkMemberPath(path, of: binding.kind) else { continue }
-            if reference.subtrahend != nil, member.isText {
-                let text = ([name] + path).map(\.text).joined(separator: ".")
-                _ = resolver.fail("`\(text)` is a text result, so no difference can be taken of it",
-                                  at: path[0].range.union(path[path.count - 1].range))
+            let last = path[path.count - 1]
+            resolver.checkArgument(operand.argument, of: member, at: last.range)
+            if reference.form != .value, member.isText {
+                let what = reference.form == .difference ? "no difference can be taken of it" : "it cannot be compared"
+                _ = resolver.fail("`\(operand.expression)` is a text result, so \(what)", at: path[0].range.union(last.range))
             }
         }
         return resolver.diagnostics.first

@@ -129,6 +129,26 @@ struct ExpressionResolver {
         return nil
     }
 
+    /// Checks the argument written after a result against the one it takes (none, or one of its type and label).
+    mutating func checkArgument(_ argument: CellArgument?, of member: MemberSchema, at range: SourceRange) {
+        switch (argument, member.argument) {
+        case (nil, nil): return
+        case let (a?, nil):
+            _ = fail("`\(member.name)` takes no argument; write `\(member.name)`", at: range.union(a.value.range))
+        case let (nil, expected?):
+            let usage = member.name + "(" + (expected.label.map { $0 + ": " } ?? "") + expected.example + ")"
+            _ = fail("`\(member.name)` is read at \(expected.doc); write it as `\(usage)`", at: range)
+        case let (a?, expected?):
+            if a.label?.text != expected.label {
+                let want = expected.label.map { "`\($0):`" } ?? "no label"
+                _ = fail("`\(member.name)` takes its argument with \(want), as in `\(member.name)(\(expected.label.map { $0 + ": " } ?? "")\(expected.example))`",
+                         at: a.label?.range ?? a.value.range)
+                return
+            }
+            _ = resolve(a.value, as: expected.type, context: "`\(member.name)`")
+        }
+    }
+
     /// The binding `name`, or nil after reporting an unknown name. A binding whose own statement failed is
     /// returned as nil without a report, so one mistake yields one error.
     mutating func lookup(_ name: String, at range: SourceRange) -> Binding? {

@@ -78,12 +78,34 @@ public struct MemberSchema: Hashable, Sendable {
     public var members: [MemberSchema]
     /// Whether the result is text (e.g. a published train time as written), so no difference can be taken of it.
     public var isText: Bool
+    /// The one argument a result takes (`lowPass(4)`, `noiseDrop(at: 0.9)`); nil for a plain member.
+    public var argument: MemberArgument?
 
-    public init(_ name: String, doc: String = "", members: [MemberSchema] = [], isText: Bool = false) {
+    public init(_ name: String, doc: String = "", members: [MemberSchema] = [], isText: Bool = false,
+                argument: MemberArgument? = nil) {
         self.name = name
         self.doc = doc
         self.members = members
         self.isText = isText
+        self.argument = argument
+    }
+}
+
+/// The argument of a result that is read at a point, e.g. the cutoff of `base.lowPass(4)`.
+public struct MemberArgument: Hashable, Sendable {
+    /// The label it is written with (`at` in `noiseDrop(at: 0.9)`); nil when written without one.
+    public var label: String?
+    public var type: ValueType
+    /// What it selects, e.g. "the filter radius"; used in messages.
+    public var doc: String
+    /// A value to show in a usage message, e.g. "4".
+    public var example: String
+
+    public init(label: String? = nil, _ type: ValueType, doc: String, example: String) {
+        self.label = label
+        self.type = type
+        self.doc = doc
+        self.example = example
     }
 }
 
