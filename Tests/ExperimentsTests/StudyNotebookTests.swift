@@ -166,3 +166,29 @@ enum StudyNotebook {
         }
     }
 }
+
+@Suite struct WarmupWarningTests {
+    /// `.with(optimizer:)` keeps the schedule: SGD's warmup from 0.01 under Lion's 1e-3 would start the run at ten
+    /// times its rate. Planning warns (naming both rates) without failing; the study itself plans with no diagnostic.
+    @Test func aWarmupAboveTheLearningRateIsAWarning() throws {
+        let text = """
+            ```swift config
+            let base = Experiment(model: \(TinyNotebook.smallModel), data: \(TinyNotebook.data),
+                                  schedule: .cosine(warmupEpochs: 1, warmupLR: 0.01), epochs: 2)
+            let lion = base.with(optimizer: .lion(lr: 1e-3, weightDecay: 0.1))
+            ```
+            """
+        let box = try Sandbox()
+        let (doc, ws) = try openNotebook(try box.write(text), outputDirectory: box.output)
+        let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
+        #expect(plan.planningErrors.map(\.severity) == [.warning])
+        #expect(plan.planningErrors.first?.message.hasPrefix("lion: the warmup starts at lr 0.01, above the optimizer's lr 0.001") == true,
+                "\(plan.planningErrors.map(\.message))")
+        #expect(plan.errorCount == 0)
+
+        let (studyDoc, studyWs) = try openNotebook(StudyNotebook.path, outputDirectory: box.output + "/study")
+        let study = try makePlan(document: studyDoc, registry: notebookRegistry(), workspace: studyWs)
+        #expect(study.planningErrors.isEmpty && study.check.diagnostics.isEmpty,
+                "\((study.check.diagnostics + study.planningErrors).map(\.message))")
+    }
+}

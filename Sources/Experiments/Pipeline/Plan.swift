@@ -120,6 +120,9 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
                         if case let .reference(n, _)? = t["teacher"] { return n }
                         return nil
                     }
+                    if let warning = warmupWarning(spec, name: name, at: st.range) {
+                        plan.cellErrors[cell.cell.index, default: []].append(warning)
+                    }
                     plan.experiments.append(PlannedExperiment(name: name, cellIndex: cell.cell.index, value: value, spec: spec,
                                                               key: key, runs: runs, label: spec.modelLabel, teacher: teacher,
                                                               backend: backend))
@@ -136,6 +139,18 @@ public func planNotebook(_ checked: CheckedNotebook, force: Set<String> = [], th
     planPublished(&plan)
     planInlineResults(&plan)
     return plan
+}
+
+/// A warmup that starts above the learning rate it warms up to: usually a `.with(optimizer:)` that kept a schedule
+/// written for another optimiser (SGD's warmup from 0.01 under Lion's 1e-3), so the first epoch runs at up to that
+/// many times the intended rate. A warning, not an error: it may be meant.
+func warmupWarning(_ spec: ExperimentSpec, name: String, at range: SourceRange) -> Diagnostic? {
+    let s = spec.schedule
+    guard s.warmupEpochs > 0, s.warmupLR > s.baseLR else { return nil }
+    let f = NumberFormat.automatic
+    return Diagnostic(.warning, "\(name): the warmup starts at lr \(f.format(Double(s.warmupLR))), above the optimizer's lr "
+                      + "\(f.format(Double(s.baseLR))), so it ramps down to it over \(s.warmupEpochs) epoch\(s.warmupEpochs == 1 ? "" : "s"); "
+                      + "give the schedule a `warmupLR:` below the lr (timm's default is 1e-5)", at: range)
 }
 
 /// Refuses a `--force` name that is not a binding, sweep point or analysis call of the notebook: a typo would

@@ -39,7 +39,7 @@ public struct PlanListing {
         totals = [Self.total(total, torchRuns: torchRuns.count),
                   "\(plan.experiments.count) experiments, \(plan.analyses.count) analyses, \(outputs) other outputs; backends: "
                       + (backends.isEmpty ? "none" : backends.joined(separator: ", "))]
-        hasErrors = plan.check.hasErrors || !plan.planningErrors.isEmpty
+        hasErrors = plan.check.hasErrors || plan.planningErrors.contains { $0.severity == .error }
     }
 
     /// The total line: the embedded engine's estimate, plus the count of distinct torch runs whose time is unknown.

@@ -110,11 +110,12 @@ func logPlan(_ plan: NotebookPlan, _ log: (String) -> Void) {
 
 extension NotebookPlan {
     /// Cells' errors: the checker's and those found while planning.
-    var errorCount: Int {
-        check.diagnostics.filter { $0.severity == .error }.count + planningErrors.count
+    public var errorCount: Int {
+        check.diagnostics.filter { $0.severity == .error }.count + planningErrors.filter { $0.severity == .error }.count
     }
 
-    /// Errors found while planning: cells' and prose's inline results', in file order.
+    /// Diagnostics found while planning (errors, and warnings such as a warmup above the lr): cells' and prose's
+    /// inline results', in file order.
     public var planningErrors: [Diagnostic] {
         (cellErrors.values.flatMap { $0 } + inlineErrors).sorted { $0.range.start < $1.range.start }
     }
