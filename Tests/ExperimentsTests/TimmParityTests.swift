@@ -28,13 +28,13 @@ enum TimmParity {
     static let timmAA: Set<String> = ["t3", "t5", "t6", "t6wd-1e-3"]
     static let deliberate: [Deliberate] = [
         Deliberate(rows: all, path: "train_transform[0].interpolation",
-                   why: "train.py's --train-interpolation random picks bilinear or bicubic per image; Loom's random-resized crop is bilinear (§2.3)"),
+                   why: "train.py's --train-interpolation random picks bilinear or bicubic per image; Loom's random-resized crop is bilinear (docs/methods.md §2.3)"),
         Deliberate(rows: timmAA, path: "train_transform[2].interpolation",
-                   why: "with a random training interpolation timm's AutoAugment resamples at random too; Loom's v0 is bilinear (§2.6)"),
+                   why: "with a random training interpolation timm's AutoAugment resamples at random too; Loom's v0 is bilinear (docs/methods.md §2.6)"),
         Deliberate(rows: ["t1", "t2", "t4"], path: "train_transform[2]",
                    why: "the report's unqualified \"AutoAugment\" is read as the CIFAR-10 policy (torchvision's), which train.py's --aa cannot express; the fixture takes --aa original"),
         Deliberate(rows: all, path: "eval_transform[0]",
-                   why: "train.py resizes to s / crop_pct with the model's default crop_pct (0.95 for resnet50) and bicubic; Loom to ⌊s/0.875⌋, bilinear (§2.3)"),
+                   why: "train.py resizes to s / crop_pct with the model's default crop_pct (0.95 for resnet50) and bicubic; Loom to ⌊s/0.875⌋, bilinear (docs/methods.md §2.3)"),
     ]
 
     /// Fields of a reference description that say where it came from, not what it builds.
