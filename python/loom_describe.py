@@ -100,14 +100,15 @@ def describe_transform(compose):
 
 
 def describe_optimizer(optimizer, model):
-    """The optimizer's class and its parameter groups: each group's settings (as the optimizer applies them) and the
-    names of its parameters, sorted."""
+    """The optimizer's class and its parameter groups: each group's settings (as the optimizer applies them), the
+    names of its parameters, sorted, and their number of elements."""
     names = {id(p): n for n, p in model.named_parameters()}
     groups = []
     for g in optimizer.param_groups:
         settings = {k: (_floats(v) if isinstance(v, (tuple, list)) else v) for k, v in g.items()
                     if k in ("lr", "weight_decay", "momentum", "nesterov", "dampening", "betas", "eps")}
         settings["params"] = sorted(names[id(p)] for p in g["params"])
+        settings["numel"] = sum(p.numel() for p in g["params"])
         groups.append(settings)
     return {"class": type(optimizer).__name__, "groups": groups}
 
@@ -152,7 +153,8 @@ def describe_config(config):
                 lr_per_epoch=describe_schedule(scheduler, optimizer, config["epochs"]),
                 mixup=describe_mixup(mixup), loss=describe_loss(loom_train.build_loss(config, mixup)),
                 mean=_floats(config["normalize"]["mean"]), std=_floats(config["normalize"]["std"]),
-                epochs=config["epochs"], global_batch=config["batchSize"], processes=config["processes"])
+                epochs=config["epochs"], global_batch=config["batchSize"], processes=config["processes"],
+                drop_last=config["dropLast"])
 
 
 def main():

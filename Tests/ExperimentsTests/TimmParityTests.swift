@@ -147,7 +147,7 @@ enum TimmParity {
         let normalize = c["normalize"] as? [String: [Double]]
         #expect(normalize?["mean"] == t["mean"] as? [Double] && normalize?["std"] == t["std"] as? [Double], "\(where_)")
         #expect(c["epochs"] as? Int == t["epochs"] as? Int && c["batchSize"] as? Int == t["global_batch"] as? Int
-                && c["processes"] as? Int == t["processes"] as? Int, "\(where_)")
+                && c["processes"] as? Int == t["processes"] as? Int && c["dropLast"] as? Bool == t["drop_last"] as? Bool, "\(where_)")
         let ops = c["augment"] as? [[String: Any]] ?? []
         let steps = (t["train_transform"] as? [[String: Any]] ?? []).filter { !["ToTensor", "Normalize"].contains($0["op"] as? String) }
         #expect(ops.map { $0["op"] as? String } == ["randomResizedCrop", "horizontalFlip", "autoAugment"], "\(where_)")

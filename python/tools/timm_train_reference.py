@@ -135,6 +135,7 @@ def describe_row(flags, processes):
                 mixup=describe_mixup(mixup), loss=describe_loss(loss),
                 mean=[float(v) for v in data_config["mean"]], std=[float(v) for v in data_config["std"]],
                 epochs=num_epochs, global_batch=args.batch_size * processes, processes=processes,
+                drop_last=True,  # create_loader: drop_last=is_training
                 data_config=dict(input_size=list(data_config["input_size"]), crop_pct=data_config["crop_pct"],
                                  interpolation=data_config["interpolation"]),
                 origin=dict(timm=timm.__version__, flags=flags, prefetcher=False))
