@@ -111,6 +111,19 @@ import TestSupport
         }
     }
 
+    /// A trainer given through $LOOM_TORCH_TRAINER without the probe beside it: the message names the missing file.
+    @Test func aMissingProbeScriptIsNamed() throws {
+        let box = try Sandbox()
+        try Data("print('trainer')\n".utf8).write(to: URL(fileURLWithPath: box.root + "/loom_train.py"))
+        let (spec, _) = try Self.spec(".torch()")
+        let env = ["LOOM_TORCH_TRAINER": box.root + "/loom_train.py", "PATH": "/usr/bin:/bin"]
+        #expect {
+            try TorchProbe.run(spec, backend: TorchBackend(python: "/bin/sh"), outputDirectory: box.output, environment: env)
+        } throws: { error in
+            "\(error)".contains(box.root + "/loom_probe.py is missing")
+        }
+    }
+
     static func script(_ path: String, _ body: String) throws {
         try Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)

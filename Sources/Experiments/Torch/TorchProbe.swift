@@ -140,6 +140,9 @@ extension TorchProbe {
             script = URL(fileURLWithPath: try TorchLaunch.trainerScript(environment: environment)).deletingLastPathComponent()
                 .appendingPathComponent("loom_probe.py").path
         } catch { throw TorchProbeError(message: "\(error)") }
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw TorchProbeError(message: "\(script) is missing: the probe lives beside the trainer (python/loom_probe.py of the Loom checkout)")
+        }
         let dir = directory(outputDirectory: outputDirectory) + "/" + key.id
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
