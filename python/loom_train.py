@@ -465,6 +465,25 @@ def build_loaders(config, ranks, per_process):
     return test_set, sampler, train_loader, test_loader
 
 
+def build_mixup(config):
+    """timm's Mixup in batch mode with the label smoothing folded into its soft targets, as train.py builds it from
+    `--mixup/--cutmix/--mixup-prob/--mixup-switch-prob/--smoothing`; None without `mix:`."""
+    mix = config.get("mix")
+    if not mix:
+        return None
+    return Mixup(mixup_alpha=mix["mixupAlpha"], cutmix_alpha=mix["cutmixAlpha"], prob=mix["prob"],
+                 switch_prob=mix["switchProb"], mode="batch", label_smoothing=config["labelSmoothing"],
+                 num_classes=config["model"]["classes"])
+
+
+def build_loss(config, mixup):
+    """The training loss before distillation: soft-target cross-entropy under Mixup (the smoothing is in the targets),
+    else cross-entropy with label smoothing."""
+    if mixup:
+        return SoftTargetCrossEntropy()
+    return nn.CrossEntropyLoss(label_smoothing=config["labelSmoothing"])
+
+
 def build_criterion(config, device):
     """Mixup (or None) and the training loss of (logits, target, images): cross-entropy with label smoothing, or soft
     targets under Mixup, blended with the teacher's temperature-scaled KL divergence when distilling."""
@@ -473,12 +492,8 @@ def build_criterion(config, device):
         teacher = build_model(kd["teacher"])
         load_weights(teacher, kd["weights"])
         teacher.to(device).eval()
-    mix = config.get("mix")
-    smoothing = config["labelSmoothing"]
-    mixup = Mixup(mixup_alpha=mix["mixupAlpha"], cutmix_alpha=mix["cutmixAlpha"], prob=mix["prob"],
-                  switch_prob=mix["switchProb"], mode="batch", label_smoothing=smoothing,
-                  num_classes=config["model"]["classes"]) if mix else None
-    loss_fn = SoftTargetCrossEntropy() if mixup else nn.CrossEntropyLoss(label_smoothing=smoothing)
+    mixup = build_mixup(config)
+    loss_fn = build_loss(config, mixup)
 
     def criterion(logits, target, x):
         loss = loss_fn(logits, target)

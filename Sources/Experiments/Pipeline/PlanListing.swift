@@ -13,17 +13,30 @@ public struct PlanListing {
     /// Whether a cell has an error (`loom plan` then exits 1).
     public private(set) var hasErrors = false
 
-    /// Opens the notebook's store read-only (creating nothing) and plans the notebook.
-    public init(notebook path: String, outputDirectory: String) throws {
+    /// What `loom plan --probe` could not time, one line per torch experiment (no Python, no torch, a crash).
+    public private(set) var probeMessages: [String] = []
+
+    /// Opens the notebook's store read-only (creating nothing) and plans the notebook. A torch run's estimate comes from
+    /// a cached timing probe (`<output>/probes/`, ``TorchProbe``); with `probe`, the missing probes run first (this
+    /// starts Python, and writes only under `<output>/probes/`), each announced through `log`.
+    public init(notebook path: String, outputDirectory: String, probe: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment, log: (String) -> Void = { _ in }) throws {
         let (document, ws) = try openNotebook(path, outputDirectory: outputDirectory, readOnly: true)
         let plan = try makePlan(document: document, registry: notebookRegistry(), workspace: ws)
         diagnostics = (plan.check.diagnostics + plan.planningErrors).map { $0.rendered(in: document.source) }
         let line = { (index: Int) in String(document.cells.first { $0.index == index }?.line ?? 0) }
-        var total = 0.0, torchRuns = Set<String>()
+        if probe { runProbes(plan, outputDirectory: outputDirectory, environment: environment, log: log) }
+        var total = 0.0, torchTotal = 0.0, probedRuns = Set<String>(), unknownRuns = Set<String>()
         for e in plan.experiments {
+            let torchSeconds = torchEstimate(e, outputDirectory: outputDirectory, dataRoot: plan.dataRoot)
             for r in e.runs {
-                let est = r.state == .cached ? "-" : Self.estimate(r.estimate, on: e.backend)
-                if r.state != .cached { if case .torch = e.backend { torchRuns.insert(r.key) } else { total += r.estimate } }
+                var est = r.state == .cached ? "-" : Self.duration(r.estimate)
+                if case .torch = e.backend, r.state != .cached {
+                    est = torchSeconds.map { "~" + Self.duration($0) + " (probe)" } ?? "unknown"
+                    if let torchSeconds { if probedRuns.insert(r.key).inserted { torchTotal += torchSeconds } } else { unknownRuns.insert(r.key) }
+                } else if r.state != .cached {
+                    total += r.estimate
+                }
                 rows.append([line(e.cellIndex), e.name, String(r.seed), r.state.rawValue, est, e.backend.label, String(r.key.prefix(12))])
             }
         }
@@ -36,25 +49,60 @@ public struct PlanListing {
         }
         let outputs = plan.check.cells.flatMap { $0.statements }.filter { $0.binding == nil }.count - plan.analyses.count
         let backends = Dictionary(grouping: plan.experiments, by: { $0.backend.label }).map { "\($0.value.count) \($0.key)" }.sorted()
-        totals = [Self.total(total, torchRuns: torchRuns.count),
+        totals = [Self.total(total, probed: torchTotal, probedRuns: probedRuns.count, torchRuns: unknownRuns.count),
                   "\(plan.experiments.count) experiments, \(plan.analyses.count) analyses, \(outputs) other outputs; backends: "
                       + (backends.isEmpty ? "none" : backends.joined(separator: ", "))]
+        if !unknownRuns.isEmpty && !probe {
+            totals.append("torch runs: `loom plan --probe` times a few training steps of each model on this machine for an estimate")
+        }
         hasErrors = plan.check.hasErrors || plan.planningErrors.contains { $0.severity == .error }
     }
 
-    /// The total line: the embedded engine's estimate, plus the count of distinct torch runs whose time is unknown.
-    static func total(_ seconds: Double, torchRuns: Int) -> String {
-        let embedded = "~\(duration(seconds)) (estimated from FLOPs, data size, epochs and measured throughput)"
-        let torch = "\(torchRuns) torch run\(torchRuns == 1 ? "" : "s") of unknown time"
-        if torchRuns == 0 { return "to run: " + embedded }
-        return "to run: " + (seconds > 0 ? embedded + " + " + torch : torch)
+    /// Seconds to train one run of a torch experiment from its cached probe (epochs × steps per epoch × seconds per
+    /// step), or nil when there is no probe result or the number of training images is unknown. Reads files only.
+    func torchEstimate(_ e: PlannedExperiment, outputDirectory: String, dataRoot: String) -> Double? {
+        guard case .torch(let torch) = e.backend, let key = TorchProbeKey.of(e.spec, backend: torch),
+              let result = TorchProbe.cached(key, outputDirectory: outputDirectory),
+              let images = TorchProbe.trainImages(e.spec.data, dataRoot: dataRoot) else { return nil }
+        return TorchProbe.estimate(e.spec, trainImages: images, world: torch.worldSize, secondsPerStep: result.secondsPerStep)
     }
 
-    /// The plan's estimate comes from the embedded engine's measured throughput; it says nothing about a torch run
-    /// (other hardware, other kernels), so such a run's time is shown as unknown rather than as the CPU figure.
-    static func estimate(_ seconds: Double, on backend: Backend) -> String {
-        if case .torch = backend { return "unknown" }
-        return duration(seconds)
+    /// Runs the timing probe of every torch experiment that has a run to do and no cached probe, once per probe key;
+    /// a probe that fails becomes a line of ``probeMessages`` and its runs stay "unknown".
+    mutating func runProbes(_ plan: NotebookPlan, outputDirectory: String, environment: [String: String], log: (String) -> Void) {
+        var tried = Set<String>()
+        for e in plan.experiments where e.runs.contains(where: { $0.state != .cached }) {
+            guard case .torch(let torch) = e.backend else { continue }
+            guard let key = TorchProbeKey.of(e.spec, backend: torch) else {
+                probeMessages.append("timing probe for \(e.name): the image size is unknown before reading the data")
+                continue
+            }
+            guard TorchProbe.cached(key, outputDirectory: outputDirectory) == nil, tried.insert(key.id).inserted else { continue }
+            log("timing probe for \(e.name): \(e.spec.modelLabel), batch \(e.spec.batchSize), \(key.imageSize) px, "
+                + "\(torch.processes)×\(torch.nodes) processes …")
+            do {
+                let r = try TorchProbe.run(e.spec, backend: torch, outputDirectory: outputDirectory, environment: environment)
+                log(String(format: "timing probe for %@: %.3f s per step on %@", e.name, r.secondsPerStep,
+                           Set(r.devices).sorted().joined(separator: ", ")))
+            } catch {
+                probeMessages.append("timing probe for \(e.name): \(error)")
+            }
+        }
+    }
+
+    /// The total line: the embedded engine's estimate, the probed torch runs' estimate, and the count of distinct
+    /// torch runs whose time is unknown (no probe result).
+    static func total(_ seconds: Double, probed: Double = 0, probedRuns: Int = 0, torchRuns: Int) -> String {
+        var parts: [String] = []
+        if seconds > 0 || (probedRuns == 0 && torchRuns == 0) {
+            parts.append("~\(duration(seconds)) (estimated from FLOPs, data size, epochs and measured throughput)")
+        }
+        if probedRuns > 0 {
+            parts.append("~\(duration(probed)) for \(probedRuns) torch run\(probedRuns == 1 ? "" : "s") "
+                         + "(timing probe: epochs × steps × seconds per step, training only)")
+        }
+        if torchRuns > 0 { parts.append("\(torchRuns) torch run\(torchRuns == 1 ? "" : "s") of unknown time") }
+        return "to run: " + parts.joined(separator: " + ")
     }
 
     static func duration(_ s: Double) -> String {
