@@ -35,12 +35,12 @@ enum ReportStyle {
     .toc h2{font-size:1rem;margin:0 0 .4rem}.toc ol{margin:0;padding-left:1.25rem}.toc ol ol{padding-left:1rem}
     .output h4 .number{color:inherit;text-decoration:none}.output h4 .number:hover{text-decoration:underline}
     .data{margin:-.5rem 0 .75rem;font-size:.8rem}.data a{color:var(--muted)}
-    td{overflow-wrap:break-word}td.numeric{white-space:nowrap}
+    td{overflow-wrap:break-word}td.numeric .std{display:inline-block;white-space:nowrap}
     .prose table{margin:0 0 1rem;display:block;overflow-x:auto}
     table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.92rem}
     caption{caption-side:top;text-align:left;color:var(--muted);padding-bottom:.4rem}
     th,td{padding:.4rem .75rem;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
-    thead th{border-bottom:2px solid var(--border);font-weight:600;white-space:nowrap}
+    thead th{border-bottom:2px solid var(--border);font-weight:600}thead th .unit,thead th .dir{white-space:nowrap}
     .numeric{text-align:right}
     table:has(th:nth-child(9)){font-size:.84rem}table:has(th:nth-child(9)) :is(th,td){padding:.35rem .45rem}
     tbody tr:hover{background:var(--surface)}
