@@ -16,7 +16,8 @@ checked against the model before anything is written. Prints one JSON object on 
 With "mode": "timm" the job is {"mode", "name": timm name with tag, "file": local checkpoint or null, "out", "model"}:
 the weights come from `timm.create_model(name, pretrained=True)` (a download), or with "file" from that checkpoint
 through timm's `pretrained_cfg_overlay=dict(file=...)`; they are checked against the Loom model as above, written to
-"out", and "ok" carries their sha256 and timm's `pretrained_cfg` (mean, std, input_size, interpolation, crop_pct).
+"out", and "ok" carries their sha256 and timm's `pretrained_cfg` (mean, std, input_size, interpolation, crop_pct,
+crop_mode).
 """
 import hashlib
 import argparse
@@ -150,7 +151,7 @@ def run(job):
     return dict(status="ok", tensors=len(state), parameters=int(params), skipped=others)
 
 
-PRETRAINED_CFG_KEYS = ("mean", "std", "input_size", "interpolation", "crop_pct")
+PRETRAINED_CFG_KEYS = ("mean", "std", "input_size", "interpolation", "crop_pct", "crop_mode")
 
 
 def create_timm(name, file):

@@ -13,13 +13,31 @@ public struct PretrainedConfig: Codable, Equatable, Sendable {
     public var inputSize: [Int]
     public var interpolation: String?
     public var cropPct: Double?
+    /// timm's `crop_mode` (`center`, `squash`, `border`); nil in sidecars written before it was recorded, and for timm's
+    /// default, `center`.
+    public var cropMode: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case mean, std, inputSize = "input_size", interpolation, cropPct = "crop_pct"
+        case mean, std, inputSize = "input_size", interpolation, cropPct = "crop_pct", cropMode = "crop_mode"
     }
 
     /// The mean/std as the `normalize:` an experiment without one evaluates with.
     public var normalize: NormalizeSpec { .custom(mean: mean, std: std) }
+
+    /// timm's evaluation transform for `spec` (`create_transform(**resolve_data_config(model=…))`): the crop fraction,
+    /// crop mode and interpolation of this cfg, at the size of `spec`'s sized `.randomResizedCrop` (timm's `--img-size`)
+    /// or else the cfg's square `input_size`.
+    /// - Throws: ``ExecuteError`` naming the value Loom does not reproduce and the `augment:` that sidesteps it.
+    func evalTransform(for spec: ExperimentSpec, weights: String) throws -> TimmEvalTransform {
+        let side = spec.randomResizedCropSize ?? (inputSize.count == 3 && inputSize[1] == inputSize[2] ? inputSize[1] : nil)
+        do {
+            guard let side else { throw TimmEvalTransformError("input_size \(inputSize) is not square") }
+            return try TimmEvalTransform(size: side, cropPct: cropPct, cropMode: cropMode, interpolation: interpolation)
+        } catch let error as TimmEvalTransformError {
+            throw ExecuteError("`weights: \(weights)`: the pretrained_cfg's evaluation transform: \(error); write "
+                               + "`augment: [.resize(size: N)]` to evaluate with a plain square resize instead")
+        }
+    }
 }
 
 /// The sidecar JSON beside converted weights: where they came from, their bytes' hash and timm's settings for them.
@@ -129,8 +147,9 @@ enum TimmWeights {
 }
 
 extension RunJob {
-    /// The job with `weights: .timm(...)` made concrete: the converted file as `weights`, and, when the experiment does
-    /// not write `normalize:`, the weights' `pretrained_cfg` mean/std as its normalisation. The sidecar is copied to
+    /// The job with `weights: .timm(...)` made concrete: the converted file as `weights`, when the experiment does
+    /// not write `normalize:` the weights' `pretrained_cfg` mean/std as its normalisation, and when it does not resize
+    /// its own way (``ExperimentSpec/evaluatesWithPretrainedCfg``) the cfg's evaluation transform. The sidecar is copied to
     /// `checkpoints/<key>/pretrained.json`, the run's record of what it started from. Other jobs come back unchanged.
     /// The converter's Python: the experiment's `.torch(python:)`, else `$LOOM_TORCH_PYTHON`, else `python3`.
     func preparingPretrained(in context: RunContext) throws -> RunJob {
@@ -145,6 +164,7 @@ extension RunJob {
         var spec = self.spec
         spec.weights = path
         if spec.normalizeFromPretrained { spec.normalize = record.pretrainedCfg.normalize }
+        if spec.evaluatesWithPretrainedCfg { spec.pretrainedEval = try record.pretrainedCfg.evalTransform(for: spec, weights: p.label) }
         let folder = ws.checkpointDirectory(key)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try record.write(to: folder + "/pretrained.json")
@@ -154,20 +174,23 @@ extension RunJob {
 }
 
 extension ExperimentSpec {
-    /// The spec as run `key` executed it: with `weights: .timm(...)` and no `normalize:`, the `pretrained_cfg` mean/std
-    /// its run recorded in `checkpoints/<key>/pretrained.json`, so analyses and confusion matrices of its weights
-    /// normalise as its evaluation did. Other specs come back unchanged.
+    /// The spec as run `key` executed it: with `weights: .timm(...)`, the `pretrained_cfg` its run recorded in
+    /// `checkpoints/<key>/pretrained.json` — its mean/std without `normalize:`, its evaluation transform when
+    /// ``evaluatesWithPretrainedCfg`` — so analyses and confusion matrices of its weights see the images its evaluation
+    /// saw. Other specs come back unchanged.
     /// - Throws: ``ExecuteError`` when that record is missing or unreadable.
     func asRun(_ key: String, in ws: Workspace) throws -> ExperimentSpec {
-        guard normalizeFromPretrained, normalize == nil else { return self }
+        let normalizes = normalizeFromPretrained && normalize == nil
+        guard let p = pretrained, normalizes || evaluatesWithPretrainedCfg else { return self }
         let path = ws.checkpointDirectory(key) + "/pretrained.json"
         guard let data = FileManager.default.contents(atPath: path),
               let record = try? JSONDecoder().decode(TimmWeightsRecord.self, from: data) else {
-            throw ExecuteError("\(path) is missing or unreadable: the run's pretrained_cfg normalisation is unknown; "
-                               + "run it again with `loom run --force`")
+            throw ExecuteError("\(path) is missing or unreadable: the run's pretrained_cfg normalisation and evaluation "
+                               + "transform are unknown; run it again with `loom run --force`")
         }
         var spec = self
-        spec.normalize = record.pretrainedCfg.normalize
+        if normalizes { spec.normalize = record.pretrainedCfg.normalize }
+        if evaluatesWithPretrainedCfg { spec.pretrainedEval = try record.pretrainedCfg.evalTransform(for: self, weights: p.label) }
         return spec
     }
 }
