@@ -146,7 +146,8 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
         #expect { try TimmWeights.prepare(PretrainedWeights(name: "resnet18"), model: try TimmModels.spec("resnet18", classes: nil),
                                           workspace: ws, python: python, environment: BLASCore.childEnvironment()) }
-            throws: { "\($0)".contains("LOOM_TORCH_PYTHON") && "\($0)".contains("torch") }
+            throws: { "\($0)".contains("LOOM_TORCH_PYTHON") && "\($0)".contains("torch") && $0 is DataMissing
+                      && "\($0)".contains("timm.create_model('resnet18', pretrained=True)") }
     }
 
     @Test func missingLocalFileIsNamed() throws {
@@ -154,7 +155,8 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
         #expect { try TimmWeights.prepare(PretrainedWeights(name: "resnet18", file: "nope.pth"), model: try TimmModels.spec("resnet18", classes: nil),
                                           workspace: ws, python: "/bin/false", environment: [:]) }
-            throws: { "\($0)".contains(dir.path + "/nope.pth is no readable file") }
+            throws: { "\($0)".contains(dir.path + "/nope.pth is no readable file") && $0 is DataMissing
+                      && "\($0)".contains(#"weights: .timm("resnet18", file: "nope.pth")"#) }
     }
 }
 

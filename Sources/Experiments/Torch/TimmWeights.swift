@@ -79,8 +79,8 @@ enum TimmWeights {
         if let file = p.file {
             let path = DataSpec.path(file, root: workspace.dataRoot)
             guard FileManager.default.isReadableFile(atPath: path) else {
-                throw ExecuteError("`weights: \(p.label)`: \(path) is no readable file (give a .pth, .pth.tar, .bin "
-                                   + "or .safetensors checkpoint of `\(p.architecture)`)")
+                throw DataMissing(message: "`weights: \(p.label)`: \(path) is no readable file (give a .pth, .pth.tar, .bin "
+                                  + "or .safetensors checkpoint of `\(p.architecture)`). " + fetchHint(p))
             }
             fileHash = try ContentHash.sha256Hex(fileAt: path)
         }
@@ -123,12 +123,28 @@ enum TimmWeights {
         }
     }
 
+    /// How to get weights that are not here, as commands to copy: `loom run` with a Python that has torch and timm
+    /// fetches and converts them once; offline, save them with timm on a machine that has internet and give the file.
+    static func fetchHint(_ p: PretrainedWeights) -> String {
+        let file = p.file ?? (p.name + ".pth")
+        return "To fetch them: `LOOM_TORCH_PYTHON=/path/to/python-with-torch-and-timm loom run NOTEBOOK.md` downloads timm's "
+            + "`\(p.name)` from the Hugging Face hub and converts it once (output/weights/); without internet, run "
+            + "`python -c \"import timm, torch; torch.save(timm.create_model('\(p.name)', pretrained=True).state_dict(), "
+            + "'\(file)')\"` where there is, copy \(file) under the data root and write "
+            + "`weights: .timm(\"\(p.name)\", file: \"\(file)\")`."
+    }
+
     /// Runs the converter: the job as JSON in a temporary folder, the Python as an argv array (no shell).
     static func convert(_ p: PretrainedWeights, fileHash: String?, model: ModelSpec, out: String, root: String,
                         python: String, environment: [String: String]) throws -> TimmWeightsRecord {
         let job: [String: Any] = ["mode": "timm", "name": p.name, "file": p.file.map { DataSpec.path($0, root: root) } ?? NSNull(),
                                   "out": out, "model": TorchConfig.model(model)]
         let (status, stdout, stderr) = try TorchLaunch.runWeightsConverter(job: job, python: python, environment: environment)
+        if let line = stdout.split(separator: "\n").last,
+           let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+           object["status"] as? String == "error", object["missing"] is String {
+            throw DataMissing(message: "`weights: \(p.label)`: \(object["message"] as? String ?? "not available"). " + fetchHint(p))
+        }
         do {
             if case .mismatch(let m) = try WeightsImport.decode(stdout: stdout, stderr: stderr, status: status, python: python) {
                 throw ExecuteError(m.message(file: "timm's `\(p.name)` weights", model: model.expression, classesWritten: true))
@@ -157,8 +173,9 @@ extension RunJob {
         let environment = context.torch.environment
         var python = TorchLaunch.defaultPython(environment: environment)
         if case .torch(let torch) = backend { python = torch.python }
-        let executable = try TorchLaunch.executable(python, environment: environment)
         let ws = context.workspace
+        try checkDataPresent(p, workspace: ws)
+        let executable = try TorchLaunch.executable(python, environment: environment)
         let (path, record) = try TimmWeights.prepare(p, model: spec.model, workspace: ws, python: executable,
                                                      environment: environment)
         var spec = self.spec
@@ -170,6 +187,34 @@ extension RunJob {
         try record.write(to: folder + "/pretrained.json")
         return RunJob(key: key, binding: binding, notebook: notebook, config: config, spec: spec, seed: seed,
                       teacherWeights: teacherWeights, backend: backend)
+    }
+}
+
+extension RunJob {
+    /// An image folder that is not there stops the run before any weights are fetched: one "missing" note that names
+    /// the folder, what belongs in it and, when the weights are not converted yet either, how to fetch them.
+    /// - Throws: ``DataMissing``.
+    func checkDataPresent(_ p: PretrainedWeights, workspace ws: Workspace) throws {
+        guard case let .imageFolder(path, test) = spec.data else { return }
+        let (train, val) = DataSpec.folders(path: path, test: test, root: ws.dataRoot)
+        let absent = [train, val].filter { dir in  // both are opened, also by an evaluation-only run
+            var isDirectory: ObjCBool = false
+            return !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) && isDirectory.boolValue)
+        }
+        guard let dir = absent.first else { return }
+        var message = "image folder \(dir) is missing: it holds one sub-folder of JPEG or PNG images per class"
+        if spec.classes == 1_000 {
+            message += "; for a 1,000-class ImageNet model, ImageNet's 1,000 synset folders (n01440764 … n15075141), whose "
+                + "sorted order is the model's class order — e.g. ILSVRC2012's validation images (ILSVRC2012_img_val.tar "
+                + "from https://image-net.org, after registration) sorted into class folders"
+        }
+        message += ". Put the images there and run `loom run` again."
+        let fileHash = p.file.flatMap { try? ContentHash.sha256Hex(fileAt: DataSpec.path($0, root: ws.dataRoot)) }
+        let (weights, sidecar) = TimmWeights.paths(p, fileHash: fileHash, workspace: ws)
+        if (p.file != nil && fileHash == nil) || TimmWeights.cached(p, fileHash: fileHash, weights: weights, sidecar: sidecar) == nil {
+            message += " The weights are not here either. " + TimmWeights.fetchHint(p)
+        }
+        throw DataMissing(message: message)
     }
 }
 

@@ -77,7 +77,9 @@ public enum CueConflict {
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             throw CueConflictError("cue-conflict folder not found: \(root) (expected root/<shape>/<shape><n>-<texture><m>.png, "
-                                   + "as texture-vs-shape's stimuli/style-transfer-preprocessed-512)")
+                                   + "as texture-vs-shape's stimuli/style-transfer-preprocessed-512). To fetch the 1,280 "
+                                   + "stimuli: `git clone --depth 1 https://github.com/rgeirhos/texture-vs-shape && cp -r "
+                                   + "texture-vs-shape/stimuli/style-transfer-preprocessed-512 \(root)`")
         }
         var out: [CueConflictStimulus] = []
         for folder in try fm.contentsOfDirectory(atPath: root).sorted() where !folder.hasPrefix(".") {
