@@ -149,3 +149,45 @@ import Vision
         #expect(!html.contains("class=\"error-box"), "an output rendered an error")
     }
 }
+
+/// With torch and timm: timm's own resnet18 checkpoint (random weights, no download) through `weights: .timm(name,
+/// file:)` on the real-photograph folder: the run and its Grad-CAM see the images as timm's pretrained_cfg transform
+/// makes them (bicubic resize of the shorter side to 235, centre 224 crop), not at the files' own sizes.
+@Suite(.serialized, .enabled(if: torchPython != nil, "skipped: LOOM_TORCH_PYTHON not set"))
+struct RealPixelsPretrainedTests {
+    @Test(.timeLimit(.minutes(5)))
+    func pretrainedRunsAndAnalysesUseTheCfgTransform() throws {
+        let box = try Sandbox()
+        try RealPixelsEndToEndTests.makeFolder(at: box.root + "/photos")
+        _ = try runPython(try #require(torchPython), ["-c", """
+            import timm, torch
+            torch.manual_seed(0)
+            torch.save(timm.create_model("resnet18").state_dict(), "\(box.root)/r18.pth")
+            """])
+        let path = try box.write("""
+            ---
+            data: .
+            ---
+
+            ```swift config
+            let pre = Experiment(data: .imageFolder(path: "photos"), weights: .timm("resnet18", file: "r18.pth"),
+                                 epochs: 0, batchSize: 9)
+            Table(pre, columns: [.model, .imageSize, .normalize, .top1])
+            GradCAM(pre, images: 2)
+            ```
+            """)
+        let (s, c, html) = try box.run(path)
+        #expect(s.trained == 1 && s.analysed == 1 && s.failed == 0, "\(c.text)")
+        let store = try box.store()
+        let run = try #require(try store.runs().first)
+        let record = try JSONDecoder().decode(TimmWeightsRecord.self, from: Data(contentsOf: URL(fileURLWithPath:
+            box.output + "/checkpoints/\(run.key)/pretrained.json")))
+        #expect(record.pretrainedCfg.interpolation == "bicubic" && record.pretrainedCfg.cropPct == 0.95
+                && record.pretrainedCfg.cropMode == "center")
+        // The folder's images are 48 to 60 pixels high: a 224×224 overlay shows the cfg's transform was applied.
+        let cam = try #require(try store.results().first { $0.kind == "GradCAM" })
+        let overlay = try PNG.decode([UInt8](try #require(try store.artifact(named: "cam-0.png", of: cam.key)).bytes), name: "cam-0.png")
+        #expect(overlay.width == 224 && overlay.height == 224)
+        #expect(html.contains(">pretrained_cfg<"))
+    }
+}
