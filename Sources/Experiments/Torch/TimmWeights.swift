@@ -127,8 +127,8 @@ enum TimmWeights {
     /// fetches and converts them once; offline, save them with timm on a machine that has internet and give the file.
     static func fetchHint(_ p: PretrainedWeights) -> String {
         let file = p.file ?? (p.name + ".pth")
-        return "To fetch them: `LOOM_TORCH_PYTHON=/path/to/python-with-torch-and-timm loom run NOTEBOOK.md` downloads timm's "
-            + "`\(p.name)` from the Hugging Face hub and converts it once (output/weights/); without internet, run "
+        return "To fetch them: `loom run` on this notebook with LOOM_TORCH_PYTHON set to a Python that has torch and timm "
+            + "downloads timm's `\(p.name)` from the Hugging Face hub and converts it once (output/weights/); without internet, run "
             + "`python -c \"import timm, torch; torch.save(timm.create_model('\(p.name)', pretrained=True).state_dict(), "
             + "'\(file)')\"` where there is, copy \(file) under the data root and write "
             + "`weights: .timm(\"\(p.name)\", file: \"\(file)\")`."
