@@ -11,12 +11,14 @@ The checkpoint is read without unpickling arbitrary objects: `.safetensors` thro
 `state_dict` or `model`, is accepted; DDP/DataParallel `module.` prefixes are stripped. The names and shapes are
 checked against the model before anything is written. Prints one JSON object on stdout: {"status": "ok", ...},
 {"status": "mismatch", "missing": [...], "unexpected": [...], "wrong": [[name, got, expected], ...]} or
-{"status": "error", "message": ...}; the exit status is 0 only for "ok".
+{"status": "error", "message": ...} (with "missing": "weights" when timm could not download them, "python" when this
+Python lacks torch, timm or safetensors); the exit status is 0 only for "ok".
 
 With "mode": "timm" the job is {"mode", "name": timm name with tag, "file": local checkpoint or null, "out", "model"}:
 the weights come from `timm.create_model(name, pretrained=True)` (a download), or with "file" from that checkpoint
 through timm's `pretrained_cfg_overlay=dict(file=...)`; they are checked against the Loom model as above, written to
-"out", and "ok" carries their sha256 and timm's `pretrained_cfg` (mean, std, input_size, interpolation, crop_pct).
+"out", and "ok" carries their sha256 and timm's `pretrained_cfg` (mean, std, input_size, interpolation, crop_pct,
+crop_mode).
 """
 import hashlib
 import argparse
@@ -30,6 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 class ImportFailure(Exception):
     """A checkpoint Loom cannot use, with the reason in words."""
+
+
+class DownloadFailure(ImportFailure):
+    """timm could not fetch the weights (no internet, hub unreachable): the weights are missing, not wrong."""
 
 
 def read_checkpoint(path):
@@ -150,7 +156,7 @@ def run(job):
     return dict(status="ok", tensors=len(state), parameters=int(params), skipped=others)
 
 
-PRETRAINED_CFG_KEYS = ("mean", "std", "input_size", "interpolation", "crop_pct")
+PRETRAINED_CFG_KEYS = ("mean", "std", "input_size", "interpolation", "crop_pct", "crop_mode")
 
 
 def create_timm(name, file):
@@ -179,7 +185,7 @@ def create_timm(name, file):
         raise ImportFailure(f"timm does not know `{name}`: \"{text}\"; {hint}")
     except OSError as e:  # huggingface_hub's LocalEntryNotFoundError and connection errors are OSErrors
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ImportFailure(f"timm could not download the weights of `{name}` ({type(e).__name__}: {first}); this machine "
+        raise DownloadFailure(f"timm could not download the weights of `{name}` ({type(e).__name__}: {first}); this machine "
                             "seems to have no internet access. Download the checkpoint elsewhere and give it as "
                             f".timm(\"{name}\", file: \"path\")")
 
@@ -215,11 +221,13 @@ def main():
         with open(args.job) as f:
             job = json.load(f)
         result = run_timm(job) if job.get("mode") == "timm" else run(job)
+    except DownloadFailure as e:
+        result = dict(status="error", message=str(e), missing="weights")
     except ImportFailure as e:
         result = dict(status="error", message=str(e))
     except ModuleNotFoundError as e:
         result = dict(status="error", message=f"{sys.executable} lacks the module {e.name} (needs torch, timm and "
-                                              "safetensors); set --python or $LOOM_TORCH_PYTHON")
+                                              "safetensors); set --python or $LOOM_TORCH_PYTHON", missing="python")
     print(json.dumps(result))
     sys.exit(0 if result["status"] == "ok" else 1)
 

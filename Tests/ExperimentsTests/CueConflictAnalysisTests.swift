@@ -65,11 +65,33 @@ import Vision
         let cue = try #require(payload["cueConflict"] as? [String: Int])
         #expect(cue["shape"]! + cue["texture"]! + cue["neither"]! == 4, "\(cue)")  // 5 stimuli, 1 with agreeing labels
         #expect(html.contains("Geirhos et al.&#39;s style-transfer stimuli") || html.contains("Geirhos et al.'s style-transfer stimuli"))
+        // The human observers' published figure, with its source, once in the chart and once in the table of the
+        // cell with `data: .cueConflict` (the `.shapes` cell has none).
+        #expect(html.components(separatedBy: "human observers (published)").count - 1 >= 2)
+        #expect(html.components(separatedBy: "ICLR 2019, section 3 and figure 4").count - 1 == 3)  // marker title, 2 notes
+        #expect(html.contains("95.9"))
 
         // Changing one stimulus changes that cell's key only.
         try PNG.write(Image(width: 16, height: 16, pixels: [UInt8](repeating: 9, count: 768)), to: folder + "/cat/cat1-elephant1.png")
         let after = try Self.keys(box, path)
         #expect(before[0] == after[0] && before[1] != after[1])
+    }
+
+    /// The human figure joins the chart as a category of its own (a published marker, no bars) and the counts table
+    /// as a noted row; both carry note 1 with the source.
+    @Test func humanFigureIsAPublishedValueWithItsSource() {
+        let chart = BarChart(categories: ["r50", "vit"], y: ChartAxis("shape bias", unit: "%", min: 0, max: 100),
+                             series: [BarSeries("cue conflict", values: [22, 60])])
+        let table = ReportTable(columns: ["run", "test", "shape S", "texture T", "neither", "S/(S+T)"].map { TableColumn($0) },
+                                rows: [[.text("r50"), .text("cue conflict"), .number(1), .number(3), .number(0), .number(0.25)]])
+        let (c, t) = ShapeBiasAnalysis.withHumanFigure(chart, table)
+        #expect(c.categories == ["r50", "vit", "human observers (published)"])
+        #expect(c.series[0].values.count == 3 && c.series[0].values[2].isNaN)
+        #expect(c.markers == [BarMarker(category: 2, value: 95.9, note: 1)])
+        #expect(c.notes.count == 1 && c.notes[0].contains("Geirhos et al. 2019") && c.notes[0].contains("figure 4"))
+        #expect(t.rows.count == 2 && t.notes == c.notes)
+        guard case let .noted(.number(v), 1)? = t.rows[1].last else { Issue.record("\(t.rows[1])"); return }
+        #expect(abs(v - 0.959) < 1e-12)
     }
 
     @Test func aModelWithoutImageNetsClassesIsRefused() throws {

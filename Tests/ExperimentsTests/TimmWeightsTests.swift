@@ -109,7 +109,9 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         #expect(inputsManifest(path.spec, root: dir.path) == "|weights:" + (try ContentHash.sha256Hex(fileAt: dir.path + "/w.safetensors")))
         #expect(path.value.canonicalJSON.contains(#""weights":"w.safetensors""#))
         let e = try #require(plan.experiment("e"))
-        #expect(inputsManifest(e.spec, root: dir.path) == "|timm-file:" + (try ContentHash.sha256Hex(fileAt: dir.path + "/a.pth")))
+        // An evaluation-only run evaluates with the weights' pretrained_cfg transform: marked (docs/methods.md §6.6).
+        #expect(inputsManifest(e.spec, root: dir.path)
+                == "|eval:pretrained_cfg|timm-file:" + (try ContentHash.sha256Hex(fileAt: dir.path + "/a.pth")))
         // A changed checkpoint is other weights: a new key.
         try Data("one, changed".utf8).write(to: URL(fileURLWithPath: dir.path + "/a.pth"))
         let again = try makePlan(document: Document(text: "```swift config\n\(cell)\n```\n", fileName: "t.md"),
@@ -126,13 +128,15 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
         let pre = try #require(plan.experiment("pre")).spec, own = try #require(plan.experiment("own")).spec
         #expect(throws: ExecuteError.self) { try pre.asRun("k", in: ws) }
-        #expect(try own.asRun("k", in: ws) == own)
+        // `normalize: .dataset` keeps the dataset's statistics, but evaluates with the cfg's transform, so it reads it too.
+        #expect(throws: ExecuteError.self) { try own.asRun("k", in: ws) }
         let cfg = PretrainedConfig(mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6], inputSize: [3, 224, 224],
                                    interpolation: "bilinear", cropPct: 0.875)
         let record = TimmWeightsRecord(name: "resnet18", file: "r.pth", fileSHA256: "f", sha256: "s", tensors: 1, pretrainedCfg: cfg)
         try FileManager.default.createDirectory(atPath: ws.checkpointDirectory("k"), withIntermediateDirectories: true)
         try JSONEncoder().encode(record).write(to: URL(fileURLWithPath: ws.checkpointDirectory("k") + "/pretrained.json"))
         #expect(try pre.asRun("k", in: ws).normalize == .custom(mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6]))
+        #expect(try own.asRun("k", in: ws).normalize == own.normalize && own.asRun("k", in: ws).pretrainedEval?.size == 224)
     }
 
     @Test func noTorchPythonNamesTheVariable() throws {
@@ -142,7 +146,8 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
         #expect { try TimmWeights.prepare(PretrainedWeights(name: "resnet18"), model: try TimmModels.spec("resnet18", classes: nil),
                                           workspace: ws, python: python, environment: BLASCore.childEnvironment()) }
-            throws: { "\($0)".contains("LOOM_TORCH_PYTHON") && "\($0)".contains("torch") }
+            throws: { "\($0)".contains("LOOM_TORCH_PYTHON") && "\($0)".contains("torch") && $0 is DataMissing
+                      && "\($0)".contains("timm.create_model('resnet18', pretrained=True)") }
     }
 
     @Test func missingLocalFileIsNamed() throws {
@@ -150,7 +155,8 @@ private func planCell(_ cell: String) throws -> (NotebookPlan, TempDir) {
         let ws = try Workspace(outputDirectory: dir.path + "/out", dataRoot: dir.path)
         #expect { try TimmWeights.prepare(PretrainedWeights(name: "resnet18", file: "nope.pth"), model: try TimmModels.spec("resnet18", classes: nil),
                                           workspace: ws, python: "/bin/false", environment: [:]) }
-            throws: { "\($0)".contains(dir.path + "/nope.pth is no readable file") }
+            throws: { "\($0)".contains(dir.path + "/nope.pth is no readable file") && $0 is DataMissing
+                      && "\($0)".contains(#"weights: .timm("resnet18", file: "nope.pth")"#) }
     }
 }
 

@@ -47,6 +47,9 @@ struct AnalysisPayload {
 /// What an analysis computes from: one run's trained model and its test data.
 struct AnalysisContext {
     let experiment: PlannedExperiment
+    /// The experiment as its run executed it (``ExperimentSpec/asRun(_:in:)``: pretrained weights' normalisation and
+    /// evaluation transform), whose test pipeline prepares the images.
+    let spec: ExperimentSpec
     let model: Classifier
     let args: Arguments
     /// The test split as opened: decoded, or a folder's files of which ``pixels(_:count:)`` reads only the first ones.
@@ -70,7 +73,7 @@ struct AnalysisContext {
         let n = min(count ?? available, available)
         guard n > 0 else { throw AnalysisError("\(experiment.name): the test split has no images to analyse") }
         let subset = try images.map { try ImageSplit.decoded($0).first(n) } ?? test.first(n)
-        let loader = DataLoader(subset, pipeline: experiment.spec.testPipeline(normalization: .unit), batchSize: max(n, 1),
+        let loader = DataLoader(subset, pipeline: spec.testPipeline(normalization: .unit), batchSize: max(n, 1),
                                 shuffle: false, seed: 0)
         let batch = loader.batch(0, epoch: 0, order: loader.order(epoch: 0))
         return (batch.images, batch.labels)
@@ -136,8 +139,8 @@ func executeAnalysis(_ analysis: PlannedAnalysis, _ target: AnalysisTarget, note
     }
     model.eval()
     let d = try data.load(e.spec.data, root: ws.dataRoot)
-    let spec = try e.spec.asRun(target.runKey, in: ws)  // pretrained weights: the normalisation their run used
-    let context = AnalysisContext(experiment: e, model: model, args: Arguments(analysis.value, owner: analysis.call),
+    let spec = try e.spec.asRun(target.runKey, in: ws)  // pretrained weights: the normalisation and transform their run used
+    let context = AnalysisContext(experiment: e, spec: spec, model: model, args: Arguments(analysis.value, owner: analysis.call),
                                   test: d.test, normalization: spec.normalization(dataset: d.normalization), classNames: d.classNames,
                                   dataRoot: ws.dataRoot, progress: progress)
     let started = Date()

@@ -94,10 +94,13 @@ enum ShapeBiasAnalysis: AnalysisKind {
             })
         }
         let spread = results.contains { $0.seeds.count > 1 } ? "; mean over seeds, bars ± 1 std" : ""
-        let chart = ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions" + spread,
-                                 .barChart(BarChart(categories: results.map { name($0) },
-                                                    y: ChartAxis("shape bias", unit: "%", min: 0, max: 100), series: series)))
-        var outputs = [chart, ReportOutput(.table(countsTable(results)))]
+        var chart = BarChart(categories: results.map { name($0) }, y: ChartAxis("shape bias", unit: "%", min: 0, max: 100),
+                             series: series)
+        var table = countsTable(results)
+        if stimuliPath(args) != nil { (chart, table) = withHumanFigure(chart, table) }
+        var outputs = [ReportOutput(title: "shape bias S / (S + T): shape decisions among shape-or-texture decisions" + spread,
+                                    .barChart(chart)),
+                       ReportOutput(.table(table))]
         if !first.patches.isEmpty {
             let grids = first.patches.map(\.grid)
             let patchRows: [[TableValue]] = results.map { r in [.text(name(r))] + r.cells { $0.patches.map(\.accuracy) } }
@@ -116,6 +119,22 @@ enum ShapeBiasAnalysis: AnalysisKind {
             + "(docs/methods.md §7.8): S counts predictions of the low-band image's label, T the high-band image's."
             + (spread.isEmpty ? "" : " With several seeds, counts and S/(S+T) are means over seeds ± std (S/(S+T) per seed, then averaged).")
         return outputs + [ReportOutput(.text(note))]
+    }
+
+    /// Geirhos et al.'s stimuli come with the human observers' published shape bias (``CueConflict/humanShapeBias``):
+    /// a category of its own in the chart, drawn as a published marker, and a row in the table, each with note 1
+    /// naming the source. It is data, not a run: it is not stored and enters no key.
+    static func withHumanFigure(_ chart: BarChart, _ table: ReportTable) -> (BarChart, ReportTable) {
+        let human = CueConflict.humanShapeBias
+        let note = "Published value: \(human.source)."
+        let category = human.label + " (published)"
+        let series = chart.series.map { BarSeries($0.name, values: $0.values + [.nan], errors: $0.errors.map { $0 + [0] }) }
+        let marked = BarChart(categories: chart.categories + [category], y: chart.y, series: series,
+                              markers: [BarMarker(category: chart.categories.count, value: human.percent, note: 1)],
+                              notes: [note])
+        let row: [TableValue] = [.text(category), .text("cue conflict"), .missing, .missing, .missing,
+                                 .noted(.number(human.percent / 100), note: 1)]
+        return (marked, ReportTable(columns: table.columns, rows: table.rows + [row], caption: table.caption, notes: [note]))
     }
 
     /// Decisions per test (cue conflict, each hybrid radius) and run: counts and S/(S+T), mean ± std over seeds.

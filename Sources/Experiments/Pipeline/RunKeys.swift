@@ -103,7 +103,10 @@ func folderManifest(_ dir: String) -> String {
 public func inputsManifest(_ spec: ExperimentSpec, root: String) -> String {
     if let p = spec.pretrained {
         // `normalize: .dataset` with pretrained weights computes something else than the omitted (pretrained_cfg) default.
-        let statistics = spec.normalize == nil && !spec.normalizeFromPretrained ? "|dataset-statistics" : ""
+        var statistics = spec.normalize == nil && !spec.normalizeFromPretrained ? "|dataset-statistics" : ""
+        // Evaluated with the pretrained_cfg's resize, crop and interpolation (fixed by the name, as its mean/std are)
+        // instead of the resize `augment:` implies: other numbers than such runs computed before.
+        if spec.evaluatesWithPretrainedCfg { statistics += "|eval:pretrained_cfg" }
         guard let file = p.file else { return statistics }
         return statistics + "|timm-file:" + ((try? ContentHash.sha256Hex(fileAt: DataSpec.path(file, root: root))) ?? "missing")
     }

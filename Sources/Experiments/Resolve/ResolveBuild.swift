@@ -119,11 +119,36 @@ extension ExperimentSpec {
     /// Whether both pipelines bring every image to one size (a `.resize` or a sized `.randomResizedCrop`), so the
     /// files may differ in size.
     public var resizesImages: Bool {
-        augment.contains { step in
+        epochs == 0 && evaluatesWithPretrainedCfg || augment.contains { step in
             switch step {
             case .resize, .randomResizedCrop(_?): return true
             default: return false
             }
+        }
+    }
+
+    /// Whether evaluation follows the `pretrained_cfg` of `weights: .timm(...)` (docs/methods.md §2.3, §6.6): when no
+    /// `.resize(size:)` is written and either a sized `.randomResizedCrop` gives the size (timm's `--img-size`) or the
+    /// run only evaluates (`epochs: 0`: the cfg's `input_size`). A `.resize` keeps its square resize, and a run that
+    /// trains at the data's own size evaluates at it, as before.
+    public var evaluatesWithPretrainedCfg: Bool {
+        guard pretrained != nil else { return false }
+        var sizedCrop = false
+        for step in augment {
+            switch step {
+            case .resize: return false
+            case .randomResizedCrop(_?): sizedCrop = true
+            default: break
+            }
+        }
+        return sizedCrop || epochs == 0
+    }
+
+    /// The side a sized `.randomResizedCrop` gives (the last one), which the `pretrained_cfg` transform then keeps.
+    public var randomResizedCropSize: Int? {
+        augment.reduce(nil) { size, step in
+            if case .randomResizedCrop(let s?) = step { return s }
+            return size
         }
     }
 
@@ -178,8 +203,10 @@ extension ExperimentSpec {
     /// After `.randomResizedCrop(size: s)`, timm's eval transform (`transforms_imagenet_eval`, crop_pct 0.875): the
     /// shorter side to ⌊s / 0.875⌋ (aspect kept, bilinear, antialiased), then the centre `s × s` crop — for square
     /// images (CIFAR, `.shapes`) the same pixels as a square resize. After `.resize`, that square resize, as in
-    /// training (docs/methods.md §2.3).
+    /// training (docs/methods.md §2.3). Pretrained weights' `pretrained_cfg` transform (``pretrainedEval``) replaces
+    /// the resize and crop when it is set.
     public func testPipeline(normalization: Normalization) -> AugmentPipeline {
+        if let t = pretrainedEval { return AugmentPipeline(t.steps.map { .image($0) } + [.normalize(normalization)]) }
         var resize: [AugmentStep] = []
         for step in augment {
             switch step {

@@ -54,8 +54,10 @@ extension ExperimentSpec {
         return keyedNormalization?.label ?? data.statisticsLabel
     }
     /// The side of the images the model sees (the last resize or resized crop, else the data's; a ViT's `image:`), or
-    /// "native" for an image folder that is not resized.
+    /// "native" for an image folder that is not resized; "pretrained_cfg" for pretrained weights evaluated at their
+    /// cfg's `input_size` (known once converted).
     public var imageSizeLabel: String {
+        if evaluatesWithPretrainedCfg && randomResizedCropSize == nil { return "pretrained_cfg" }
         if let s = Resolver.imageSize(data: data, augment: augment) { return String(s) }
         if case let .vit(c) = model { return String(c.image) }
         return "native"

@@ -38,6 +38,9 @@ public struct ExperimentSpec: Codable, Equatable, Sendable {
     /// Whether the inputs are normalised with ``pretrained``'s `pretrained_cfg` mean/std: `weights: .timm(...)` without
     /// `normalize:` (the execute step sets ``normalize`` from them; `normalize: .dataset` keeps the dataset's).
     public var normalizeFromPretrained: Bool = false
+    /// timm's evaluation transform from ``pretrained``'s `pretrained_cfg` (resize, crop, interpolation), filled by the
+    /// execute step once the weights are converted when ``evaluatesWithPretrainedCfg``; nil before and otherwise.
+    public var pretrainedEval: TimmEvalTransform? = nil
     /// Global gradient-norm clip.
     public var clipGrad: Double?
 

@@ -17,8 +17,30 @@ public struct CueConflictStimulus: Equatable, Sendable {
     public var texture: Int
 }
 
+/// A number printed in a paper, carried as data with the words that cite it.
+public struct PublishedFigure: Equatable, Sendable {
+    /// What was measured, as a row label (e.g. "human observers").
+    public var label: String
+    /// The value in percent, as printed.
+    public var percent: Double
+    /// The source: paper, section or figure, and how the number was checked.
+    public var source: String
+}
+
 /// The published cue-conflict measure: 16 entry-level categories, ImageNet's classes mapped onto them.
 public enum CueConflict {
+    /// Geirhos et al.'s human observers on these stimuli: 95.9 % of their shape-or-texture decisions were by shape.
+    /// Shown beside the models' values whenever `ShapeBias` measures on `.cueConflict` (docs/methods.md §7.7). The
+    /// paper's raw data (rgeirhos/texture-vs-shape, `raw-data/style-transfer-512-nomask-experiment`, 10 observers,
+    /// images whose shape and texture agree excluded) give 95.87 % pooled over observers (95.76 % as the mean of
+    /// the observers' own values), which rounds to the printed figure.
+    public static let humanShapeBias = PublishedFigure(
+        label: "human observers",
+        percent: 95.9,
+        source: "Geirhos et al. 2019, \"ImageNet-trained CNNs are biased towards texture; increasing shape bias improves "
+            + "accuracy and robustness\", ICLR 2019, section 3 and figure 4: human observers' shape decisions among their "
+            + "shape-or-texture decisions on the same cue-conflict stimuli (10 observers in the lab)")
+
     /// The 16 categories, sorted (model-vs-human's `get_human_object_recognition_categories`).
     public static let categories = ["airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat", "chair",
                                     "clock", "dog", "elephant", "keyboard", "knife", "oven", "truck"]
@@ -55,7 +77,9 @@ public enum CueConflict {
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             throw CueConflictError("cue-conflict folder not found: \(root) (expected root/<shape>/<shape><n>-<texture><m>.png, "
-                                   + "as texture-vs-shape's stimuli/style-transfer-preprocessed-512)")
+                                   + "as texture-vs-shape's stimuli/style-transfer-preprocessed-512). To fetch the 1,280 "
+                                   + "stimuli: `git clone --depth 1 https://github.com/rgeirhos/texture-vs-shape && cp -r "
+                                   + "texture-vs-shape/stimuli/style-transfer-preprocessed-512 \(root)`")
         }
         var out: [CueConflictStimulus] = []
         for folder in try fm.contentsOfDirectory(atPath: root).sorted() where !folder.hasPrefix(".") {

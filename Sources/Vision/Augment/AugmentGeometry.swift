@@ -35,10 +35,14 @@ public struct HorizontalFlip: ImageAugmentation {
 public struct Resize: ImageAugmentation {
     public var width: Int
     public var height: Int
-    public init(width: Int, height: Int) { self.width = width; self.height = height }
-    public var name: String { "Resize(\(width)x\(height))" }
+    /// PIL's resampling filter (torchvision's `interpolation`).
+    public var filter: ResampleFilter
+    public init(width: Int, height: Int, filter: ResampleFilter = .bilinear) {
+        self.width = width; self.height = height; self.filter = filter
+    }
+    public var name: String { "Resize(\(width)x\(height)\(filter == .bilinear ? "" : ", \(filter.rawValue)"))" }
     public func apply(_ image: Image, rng: inout SeededRNG) -> Image {
-        image.resized(width: width, height: height)
+        image.resized(width: width, height: height, filter: filter)
     }
 }
 

@@ -1,17 +1,53 @@
-// PIL-style resize (Image.resize with BILINEAR: separable, antialiased when shrinking, 8-bit fixed point).
+// PIL-style resize (Image.resize with BILINEAR, BICUBIC or LANCZOS: separable, antialiased when shrinking, 8-bit fixed point).
 
 import Foundation
+
+/// PIL's resampling filters for `Image.resize` (Resample.c), named as timm's `pretrained_cfg` names its `interpolation`.
+public enum ResampleFilter: String, Codable, Sendable, CaseIterable {
+    /// Triangle filter, support 1 (PIL `BILINEAR`).
+    case bilinear
+    /// Keys' cubic convolution with a = −0.5, support 2 (PIL `BICUBIC`; its affine transforms use a = −1 instead).
+    case bicubic
+    /// sinc(x)·sinc(x/3), support 3 (PIL `LANCZOS`).
+    case lanczos
+
+    var support: Double {
+        switch self {
+        case .bilinear: return 1
+        case .bicubic: return 2
+        case .lanczos: return 3
+        }
+    }
+
+    /// The filter's weight at `x` (PIL's `bilinear_filter`, `bicubic_filter`, `lanczos_filter`).
+    func weight(_ x: Double) -> Double {
+        switch self {
+        case .bilinear:
+            let t = abs(x)
+            return t < 1 ? 1 - t : 0
+        case .bicubic:
+            let a = -0.5, t = abs(x)
+            if t < 1 { return ((a + 2) * t - (a + 3)) * t * t + 1 }
+            if t < 2 { return (((t - 5) * t + 8) * t - 4) * a }
+            return 0
+        case .lanczos:
+            func sinc(_ v: Double) -> Double { v == 0 ? 1 : sin(v * Double.pi) / (v * Double.pi) }
+            return -3 <= x && x < 3 ? sinc(x) * sinc(x / 3) : 0
+        }
+    }
+}
 
 extension Image {
     /// Resizes to `width × height` as PIL's `Image.resize(size, BILINEAR)` does (and so torchvision's
     /// `Resize`/`RandomResizedCrop` on PIL images): a triangle filter whose support widens by the
     /// shrink factor (antialiasing), weights normalised and quantised to 22-bit fixed point, the
-    /// horizontal pass first, each pass rounded to 8 bits.
-    public func resized(width ow: Int, height oh: Int) -> Image {
+    /// horizontal pass first, each pass rounded to 8 bits. `filter` picks PIL's `BICUBIC` or `LANCZOS` instead, with the
+    /// same arithmetic (their negative lobes clipped to [0, 255] after each pass, as PIL's `clip8`).
+    public func resized(width ow: Int, height oh: Int, filter: ResampleFilter = .bilinear) -> Image {
         precondition(ow > 0 && oh > 0, "resize target must be positive, got \(ow)x\(oh)")
         var img = self
-        if ow != width { img = img.resampledHorizontally(to: ow) }
-        if oh != height { img = img.transposedAxes().resampledHorizontally(to: oh).transposedAxes() }
+        if ow != width { img = img.resampledHorizontally(to: ow, filter: filter) }
+        if oh != height { img = img.transposedAxes().resampledHorizontally(to: oh, filter: filter).transposedAxes() }
         return img
     }
 
@@ -33,11 +69,11 @@ extension Image {
     }
 
     /// PIL `precompute_coeffs` + `normalize_coeffs_8bpc` + `ImagingResampleHorizontal_8bpc`.
-    private func resampledHorizontally(to ow: Int) -> Image {
+    private func resampledHorizontally(to ow: Int, filter: ResampleFilter) -> Image {
         let inSize = width
         let scale = Double(inSize) / Double(ow)
         let filterScale = max(scale, 1)
-        let support = 1.0 * filterScale  // bilinear support 1
+        let support = filter.support * filterScale
         let ksize = Int(support.rounded(.up)) * 2 + 1
         let precision = 22
         var bounds = [Int](repeating: 0, count: ow * 2)
@@ -50,8 +86,7 @@ extension Image {
             var w = [Double](repeating: 0, count: xmax)
             var total = 0.0
             for x in 0..<xmax {
-                let t = abs((Double(x + xmin) - center + 0.5) * ss)
-                w[x] = t < 1 ? 1 - t : 0
+                w[x] = filter.weight((Double(x + xmin) - center + 0.5) * ss)
                 total += w[x]
             }
             for x in 0..<xmax {
