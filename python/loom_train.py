@@ -176,6 +176,18 @@ def check_normalize(normalize):
         raise ConfigError(f"normalize.std must be > 0 per channel, got {std!r}")
 
 
+RESAMPLE = {"bilinear": T.InterpolationMode.BILINEAR, "bicubic": T.InterpolationMode.BICUBIC,
+            "lanczos": T.InterpolationMode.LANCZOS}
+
+
+def interpolation(op):
+    """A resize op's filter: bilinear unless the op names one (a pretrained_cfg's `bicubic`, as timm resizes)."""
+    name = op.get("interpolation", "bilinear")
+    if name not in RESAMPLE:
+        raise ConfigError(f"resize interpolation '{name}' is unknown to this trainer (it knows {', '.join(RESAMPLE)})")
+    return RESAMPLE[name]
+
+
 def build_transform(ops, normalize):
     """The image ops in Loom's order, then ToTensor + Normalize, then the ops Loom runs on the normalised image."""
     check_normalize(normalize)
@@ -189,10 +201,9 @@ def build_transform(ops, normalize):
         elif name == "randomResizedCrop":
             image_steps.append(RandomResizedCropAndInterpolation(op["size"], interpolation="bilinear"))
         elif name == "resize":
-            image_steps.append(T.Resize((op["size"], op["size"]), interpolation=T.InterpolationMode.BILINEAR,
-                                        antialias=True))
+            image_steps.append(T.Resize((op["size"], op["size"]), interpolation=interpolation(op), antialias=True))
         elif name == "resizeShorter":  # timm's eval resize: the shorter side to size, aspect kept
-            image_steps.append(T.Resize(op["size"], interpolation=T.InterpolationMode.BILINEAR, antialias=True))
+            image_steps.append(T.Resize(op["size"], interpolation=interpolation(op), antialias=True))
         elif name == "centerCrop":
             image_steps.append(T.CenterCrop(op["size"]))
         elif name == "colorJitter":

@@ -214,9 +214,16 @@ public enum TorchConfig {
         return ops
     }
 
-    /// The eval transform before normalisation, as ``ExperimentSpec/testPipeline``: the last `.resize`, or after
-    /// `.randomResizedCrop(size: s)` timm's: the shorter side to ⌊s / 0.875⌋ and a centre crop of `s`.
+    /// The eval transform before normalisation, as ``ExperimentSpec/testPipeline``: pretrained weights' own
+    /// `pretrained_cfg` transform (``ExperimentSpec/pretrainedEval``: resize to ⌊size / crop_pct⌋ with its
+    /// interpolation, centre crop), else the last `.resize`, or after `.randomResizedCrop(size: s)` timm's: the
+    /// shorter side to ⌊s / 0.875⌋ and a centre crop of `s`.
     static func eval(_ spec: ExperimentSpec) -> [[String: Any]] {
+        if let t = spec.pretrainedEval {
+            let resize = t.cropMode == .center ? "resizeShorter" : "resize"
+            return [["op": resize, "size": t.scaleSize, "interpolation": t.interpolation.rawValue],
+                    ["op": "centerCrop", "size": t.size]]
+        }
         var ops: [[String: Any]] = []
         for step in spec.augment {
             switch step {

@@ -1,0 +1,72 @@
+// The torch backend evaluates pretrained weights with their `pretrained_cfg` transform, as the embedded engine does:
+// config.json's eval ops carry the resize (⌊size / crop_pct⌋, shorter side or squash), its interpolation and the crop.
+import Experiments
+import Foundation
+import Testing
+import Vision
+
+@Suite struct PretrainedTorchEvalTests {
+    /// A spec whose evaluation follows a `pretrained_cfg` (here resnet50.a1_in1k's: crop_pct 0.95, bicubic, at 40 px).
+    static func spec(_ mode: TimmEvalTransform.CropMode = .center) throws -> ExperimentSpec {
+        var (spec, _, _) = try torchSpec("let e = Experiment(model: .resnet(depth: 18), data: .cifar10, epochs: 1)")
+        spec.pretrainedEval = TimmEvalTransform(size: 40, cropPct: 0.95, cropMode: mode, interpolation: .bicubic)
+        return spec
+    }
+
+    static func config(_ spec: ExperimentSpec, directory: String = "/o") throws -> Data {
+        try TorchConfig.json(spec: spec, key: "k", binding: "e", seed: 0, backend: TorchBackend(python: torchPython ?? "p"),
+                             data: TorchData(kind: "cifar10", train: "/d", test: "/d", normalization: .imagenet),
+                             files: TorchRunFiles(directory: directory, finalWeights: directory + "/f.safetensors"),
+                             weights: nil, teacherWeights: nil)
+    }
+
+    @Test func configCarriesThePretrainedTransform() throws {
+        for (mode, resize) in [(TimmEvalTransform.CropMode.center, "resizeShorter"), (.squash, "resize")] {
+            let json = try #require(try JSONSerialization.jsonObject(with: Self.config(try Self.spec(mode))) as? [String: Any])
+            let eval = try #require(json["eval"] as? [[String: Any]])
+            #expect(eval.count == 2)
+            #expect(eval.first?["op"] as? String == resize && eval.first?["size"] as? Int == 42)  // ⌊40 / 0.95⌋
+            #expect(eval.first?["interpolation"] as? String == "bicubic")
+            #expect(eval.last?["op"] as? String == "centerCrop" && eval.last?["size"] as? Int == 40)
+        }
+        // Without pretrained weights nothing changes: no interpolation key, timm's 0.875 after a random-resized crop.
+        let (plain, _, _) = try torchSpec("let e = Experiment(model: .resnet(depth: 18), data: .cifar10, augment: [.randomResizedCrop(size: 32)])")
+        let json = try #require(try JSONSerialization.jsonObject(with: Self.config(plain)) as? [String: Any])
+        let eval = try #require(json["eval"] as? [[String: Any]])
+        #expect(eval.first?["interpolation"] == nil && eval.first?["size"] as? Int == 36)
+    }
+
+    /// One photograph-sized random image through Loom's evaluation pipeline and through `build_transform` of
+    /// python/loom_train.py from the config.json Loom writes: the same values (both resize as PIL does).
+    @Test(.enabled(if: torchPython != nil, "skipped: LOOM_TORCH_PYTHON not set"), .timeLimit(.minutes(5)))
+    func embeddedAndTorchAgreeOnThePretrainedTransform() throws {
+        let python = try #require(torchPython)
+        let dir = try TempDir()
+        var rng = SeededRNG(seed: 11)
+        let image = Image(width: 61, height: 47, pixels: (0..<61 * 47 * 3).map { _ in UInt8(rng.next() % 256) })
+        try PNG.write(image, to: dir.path + "/image.png")
+        let trainer = URL(fileURLWithPath: try TorchLaunch.trainerScript()).deletingLastPathComponent().path
+        let script = """
+            import json, sys
+            sys.path.insert(0, sys.argv[1])
+            import loom_train
+            from PIL import Image
+            config = json.load(open(sys.argv[2]))
+            x = loom_train.build_transform(config["eval"], config["normalize"])(Image.open(sys.argv[3]).convert("RGB"))
+            print(json.dumps([float(v) for v in x.flatten()]))
+            """
+        for mode in TimmEvalTransform.CropMode.allCases {
+            let spec = try Self.spec(mode)
+            try Self.config(spec, directory: dir.path).write(to: URL(fileURLWithPath: dir.path + "/config.json"))
+            let out = try runPython(python, ["-c", script, trainer, dir.path + "/config.json", dir.path + "/image.png"])
+            let torch = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [Double], "\(out)")
+            var r = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
+            let loom = spec.testPipeline(normalization: spec.normalization(dataset: .imagenet))(image, rng: &r).data
+            #expect(torch.count == loom.count && loom.count == 3 * 40 * 40)
+            let worst = zip(torch, loom).map { abs($0 - Double($1)) }.max() ?? .infinity
+            print("PretrainedTorchEvalTests: \(mode) Loom vs torch max |Δ| = \(worst)")
+            // One 8-bit level after normalisation (std ≥ 0.224) at most, the resize fixtures' tolerance.
+            #expect(worst <= 1 / 255 / 0.224 + 1e-5, "\(mode)")
+        }
+    }
+}
