@@ -70,3 +70,18 @@ import Vision
         }
     }
 }
+
+@Suite struct PretrainedEstimateTests {
+    /// `loom plan` estimates a pretrained evaluation at timm's 224 px before the weights are converted (an image
+    /// folder's size is unknown before reading it), at an explicit `.resize` when there is one, and counts the one
+    /// evaluation of an `epochs: 0` run.
+    @Test func pretrainedEvaluationIsEstimatedAtItsInputSize() throws {
+        let data = ".imageFolder(path: \"val\", test: \"val\")"
+        let (pretrained, _, _) = try torchSpec("let e = Experiment(data: \(data), weights: .timm(\"resnet50.a1_in1k\"), epochs: 0)")
+        #expect(pretrained.estimatedImageSize == 224)
+        let (resized, _, _) = try torchSpec("let e = Experiment(data: \(data), augment: [.resize(size: 64)], weights: .timm(\"resnet50.a1_in1k\"), epochs: 0)")
+        #expect(resized.estimatedImageSize == 64)
+        let (plain, _, _) = try torchSpec("let e = Experiment(model: .resnet(depth: 18), data: .cifar10, epochs: 1)")
+        #expect(plain.estimatedImageSize == 32)
+    }
+}

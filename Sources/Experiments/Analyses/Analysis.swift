@@ -113,7 +113,7 @@ func planAnalyses(_ plan: inout NotebookPlan, store: ResultsStore, force: Set<St
                         let done = ((try? store.result(key: key)) ?? nil) != nil
                         let forced = force.contains(st.binding ?? "") || force.contains(call)
                         let passes = Double(kind.forwardPasses(Arguments(st.value, owner: call), spec: e.spec))
-                        let estimate = passes * Double(forwardFLOPs(e.spec.model, size: e.spec.imageSize ?? 32)) / (gflops * 1e9)
+                        let estimate = passes * Double(forwardFLOPs(e.spec.model, size: e.spec.estimatedImageSize)) / (gflops * 1e9)
                         targets.append(AnalysisTarget(experiment: e, runKey: run.key, seed: run.seed, key: key,
                                                       state: done && !forced ? .cached : .willRun, estimate: estimate))
                     }

@@ -32,7 +32,7 @@ enum FourierHeatmapAnalysis: AnalysisKind {
 
     /// The clean pass plus one per basis of the half spectrum (side × (side/2 + 1)).
     static func forwardPasses(_ a: Arguments, spec: ExperimentSpec) -> Int {
-        let side = spec.imageSize ?? 32
+        let side = spec.estimatedImageSize
         return exampleCount(a) * (1 + side * (side / 2 + 1))
     }
 

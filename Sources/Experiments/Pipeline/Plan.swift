@@ -177,14 +177,15 @@ func measuredThroughput(_ store: ResultsStore) -> Double {
 
 /// Seconds to train and evaluate: 3× forward FLOPs per training image, 1× per test image.
 func estimateSeconds(_ spec: ExperimentSpec, gflops: Double) -> Double {
-    let flops = forwardFLOPs(spec.model, size: spec.data.imageSize ?? 32)
+    let flops = forwardFLOPs(spec.model, size: spec.estimatedImageSize)
     let (train, test): (Int, Int)
     switch spec.data {
     case let .shapes(_, _, tr, te, _, _): (train, test) = (tr, te)
     case .cifar10, .cifar100: (train, test) = (50_000, 10_000)
     case .imageFolder: (train, test) = (10_000, 2_000)
     }
-    let total = Double(flops) * Double(spec.epochs) * (3 * Double(train) + Double(test))
+    // Each epoch trains and evaluates; an evaluation-only run (`epochs: 0`) still evaluates once.
+    let total = Double(flops) * (Double(spec.epochs) * (3 * Double(train) + Double(test)) + (spec.epochs == 0 ? Double(test) : 0))
     return total / (gflops * 1e9)
 }
 

@@ -116,6 +116,15 @@ extension ExperimentSpec {
     /// The side of the training images after the augmentations (nil when unknown before reading an image folder).
     public var imageSize: Int? { Resolver.imageSize(data: data, augment: augment) }
 
+    /// The image side for `loom plan`'s estimates: ``imageSize``, else for pretrained weights evaluated with their
+    /// `pretrained_cfg` its input size (timm's 224 for every family Loom maps, until the weights are converted),
+    /// else 32.
+    public var estimatedImageSize: Int {
+        if let s = imageSize { return s }
+        if evaluatesWithPretrainedCfg { return pretrainedEval?.size ?? 224 }
+        return 32
+    }
+
     /// Whether both pipelines bring every image to one size (a `.resize` or a sized `.randomResizedCrop`), so the
     /// files may differ in size.
     public var resizesImages: Bool {
