@@ -104,3 +104,16 @@ void ccpu_query(ccpu_info *out) { memset(out, 0, sizeof *out); }
 float ccpu_fma_loop_avx2(long iterations) { (void)iterations; return 0; }
 float ccpu_fma_loop_avx512(long iterations) { (void)iterations; return 0; }
 #endif
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+int ccpu_keep_large_buffers(long mmap_threshold, long trim_threshold) {
+#ifdef __GLIBC__
+    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1;
+#else
+    (void)mmap_threshold; (void)trim_threshold;
+    return 0;
+#endif
+}

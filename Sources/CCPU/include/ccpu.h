@@ -21,6 +21,10 @@ typedef struct {
 /// Feature flags that need OS support (AVX, AVX-512) read 1 only when the OS enables them.
 void ccpu_query(ccpu_info *out);
 
+/// Keeps large allocations in the C heap: glibc's mmap threshold and trim threshold set to these byte counts
+/// (mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD). Returns 1 when both were set, 0 elsewhere (not glibc) or on refusal.
+int ccpu_keep_large_buffers(long mmap_threshold, long trim_threshold);
+
 #endif
 
 /// Register-only fused multiply-add loops for the machine's peak: `iterations` rounds of 12

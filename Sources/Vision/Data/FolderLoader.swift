@@ -23,6 +23,7 @@ public struct FolderLoader {
         precondition(paths.count == labels.count, "\(paths.count) files but \(labels.count) labels")
         self.paths = paths; self.labels = labels; self.pipeline = pipeline
         self.batchSize = batchSize; self.shuffle = shuffle; self.dropLast = dropLast; self.seed = seed
+        _ = AllocatorPolicy.applied
     }
 
     /// A loader over `ImageFolder.files(root:)`.
