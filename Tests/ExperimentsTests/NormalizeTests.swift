@@ -238,16 +238,6 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
         var rng = SeededRNG(seed: 7)
         let image = Image(width: 32, height: 32, pixels: (0..<32 * 32 * 3).map { _ in UInt8(rng.next() % 256) })
         try PNG.write(image, to: dir.path + "/image.png")
-        let trainer = URL(fileURLWithPath: try TorchLaunch.trainerScript()).deletingLastPathComponent().path
-        let script = """
-            import json, sys
-            sys.path.insert(0, sys.argv[1])
-            import loom_train
-            from PIL import Image
-            config = json.load(open(sys.argv[2]))
-            x = loom_train.build_transform(config["eval"], config["normalize"])(Image.open(sys.argv[3]).convert("RGB"))
-            print(json.dumps([float(v) for v in x.flatten()]))
-            """
         for (choice, _, _) in normalizeChoices {
             let (spec, _, _) = try torchSpec(normalizeCell(choice))
             let json = try TorchConfig.json(spec: spec, key: "k", binding: "e", seed: 0, backend: TorchBackend(python: python),
@@ -255,8 +245,7 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
                                             files: TorchRunFiles(directory: dir.path, finalWeights: dir.path + "/f.safetensors"),
                                             weights: nil, teacherWeights: nil)
             try json.write(to: URL(fileURLWithPath: dir.path + "/config.json"))
-            let out = try runPython(python, ["-c", script, trainer, dir.path + "/config.json", dir.path + "/image.png"])
-            let torch = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [Double], "\(out)")
+            let torch = try torchEvalTransform(python, config: dir.path + "/config.json", image: dir.path + "/image.png")
             var r = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
             let loom = spec.testPipeline(normalization: spec.normalization(dataset: .cifar10))(image, rng: &r).data
             #expect(torch.count == loom.count)
@@ -315,6 +304,26 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
         #expect(abs(clean - top1) < 1e-9, "analysis clean \(clean) vs run top-1 \(top1)")
         return (box, ws, run.key)
     }
+}
+
+/// The torch trainer's evaluation transform (`build_transform` of python/loom_train.py from a config.json's `eval` and
+/// `normalize`) applied to one image file, as a flat CHW array.
+func torchEvalTransform(_ python: String, config: String, image: String) throws -> [Double] {
+    let trainer = URL(fileURLWithPath: try TorchLaunch.trainerScript()).deletingLastPathComponent().path
+    let script = """
+        import json, sys
+        sys.path.insert(0, sys.argv[1])
+        import loom_train
+        from PIL import Image
+        config = json.load(open(sys.argv[2]))
+        x = loom_train.build_transform(config["eval"], config["normalize"])(Image.open(sys.argv[3]).convert("RGB"))
+        print(json.dumps([float(v) for v in x.flatten()]))
+        """
+    let out = try runPython(python, ["-c", script, trainer, config, image])
+    guard let values = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [Double] else {
+        throw ResolveError("the torch transform printed no array: \(out)")
+    }
+    return values
 }
 
 /// Runs `python` with `arguments`; its standard output, or an error with its standard error.

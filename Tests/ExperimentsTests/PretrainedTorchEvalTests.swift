@@ -45,21 +45,10 @@ import Vision
         var rng = SeededRNG(seed: 11)
         let image = Image(width: 61, height: 47, pixels: (0..<61 * 47 * 3).map { _ in UInt8(rng.next() % 256) })
         try PNG.write(image, to: dir.path + "/image.png")
-        let trainer = URL(fileURLWithPath: try TorchLaunch.trainerScript()).deletingLastPathComponent().path
-        let script = """
-            import json, sys
-            sys.path.insert(0, sys.argv[1])
-            import loom_train
-            from PIL import Image
-            config = json.load(open(sys.argv[2]))
-            x = loom_train.build_transform(config["eval"], config["normalize"])(Image.open(sys.argv[3]).convert("RGB"))
-            print(json.dumps([float(v) for v in x.flatten()]))
-            """
         for mode in TimmEvalTransform.CropMode.allCases {
             let spec = try Self.spec(mode)
             try Self.config(spec, directory: dir.path).write(to: URL(fileURLWithPath: dir.path + "/config.json"))
-            let out = try runPython(python, ["-c", script, trainer, dir.path + "/config.json", dir.path + "/image.png"])
-            let torch = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [Double], "\(out)")
+            let torch = try torchEvalTransform(python, config: dir.path + "/config.json", image: dir.path + "/image.png")
             var r = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
             let loom = spec.testPipeline(normalization: spec.normalization(dataset: .imagenet))(image, rng: &r).data
             #expect(torch.count == loom.count && loom.count == 3 * 40 * 40)
