@@ -15,7 +15,9 @@ import TestSupport
                        #".timm("vit_small_patch16_224.augreg_in21k_ft_in1k")"#, "FrequencyAnalysis(r50, dino",
                        "FilteredAccuracy(r50, vit", "FrequencyNoise(r50, vit", "FourierHeatmap(r50", "FourierHeatmap(vit",
                        "GradCAM(r50", "GradCAM(vit", "ShapeBias(r50, vit, data: .cueConflict(path: \"cue-conflict\")",
-                       "| CNN (ResNet) | looks at high frequencies |", "| ViT (DINO) | looks at low frequencies |"] {
+                       #"Published(r50, claim: "looks at high frequencies; unlike humans (focuses on texture)"#,
+                       #"Published(dino, claim: "looks at low frequencies; like humans (focuses on shape)"#,
+                       "= compare(r50.shapeBias, vit.shapeBias)", "= compare(r50.deltaLogA(depth: 1), dino.deltaLogA(depth: 1))"] {
             #expect(text.contains(needle), "\(needle) missing from notebooks/dino.md")
         }
         #expect(!text.contains("shared/"), "the notebook names a path outside the repository")

@@ -104,6 +104,16 @@ private func withCell(_ cell: String, intro: String? = nil) -> TinyNotebook {
         #expect(try planned(withCell(basePublished, intro: good)).1.isEmpty)
     }
 
+    /// A published conclusion is text: it alone is a value, prose quotes it, and it takes no difference.
+    @Test func aClaimIsATextPublishedValue() throws {
+        let claim = "Published(base, claim: \"looks at high frequencies\", source: \"Report X, analysis\")"
+        let (plan, messages) = try planned(withCell(claim, intro: "It `= base.published.claim`."))
+        #expect(messages.isEmpty, "\(messages)")
+        #expect(plan.published["base"]?.claim == "looks at high frequencies")
+        let difference = try planned(withCell(claim, intro: "`= base.top1 - base.published.claim`")).1
+        #expect(difference.contains("is a text result, so no difference can be taken of it"), "\(difference)")
+    }
+
     @Test func publishedCellIsValidSwift() throws {
         guard swiftcOnPath != nil else { return }
         let (status, out) = try swiftcParse("let base = Experiment(epochs: 1)\n" + basePublished)

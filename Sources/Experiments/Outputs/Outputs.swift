@@ -61,6 +61,8 @@ struct OutputBuilder {
         "testLoss": ("test loss", nil, .lower, .fixed(3)), "trainLoss": ("train loss", nil, .lower, .fixed(3)),
         "params": ("params", nil, .neither, .compact), "flops": ("MACs", nil, .neither, .compact),
         "trainTime": ("train time", nil, .lower, .duration), "imagesPerSecond": ("images/s", nil, .higher, .fixed(0)),
+        // Published only (a `Published(..., claim:)` statement's own table); no run has it.
+        "claim": ("claim", nil, .neither, .automatic),
     ]
 
     func table(_ value: ResolvedValue) -> ReportOutput {

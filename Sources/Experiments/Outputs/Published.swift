@@ -12,13 +12,15 @@ public struct PublishedValues: Equatable {
     public let params: Double?
     /// As published: a time on other hardware is a statement, not a number to rank against ours.
     public let trainTime: String?
+    /// A conclusion as published, e.g. "looks at high frequencies": a claim the notebook's cells then test.
+    public let claim: String?
     public let source: String
     /// The statement, for diagnostics, and its checked value (to tell a statement's own output from a repeat's).
     public let range: SourceRange
     let value: ResolvedValue
 
     /// The results a statement can give, in `Table` column order.
-    static let metrics = ["top1", "top5", "params", "trainTime"]
+    static let metrics = ["top1", "top5", "params", "trainTime", "claim"]
 
     /// The published value of `metric` (a `Table` column or member name) as a table value, nil when not stated.
     func value(_ metric: String) -> TableValue? {
@@ -27,6 +29,7 @@ public struct PublishedValues: Equatable {
         case "top5": return top5.map(TableValue.number)
         case "params": return params.map(TableValue.number)
         case "trainTime": return trainTime.map(TableValue.text)
+        case "claim": return claim.map(TableValue.text)
         default: return nil
         }
     }
@@ -46,6 +49,7 @@ public struct PublishedValues: Equatable {
         top5 = number("top5").map { $0 / 100 }
         params = number("params")
         trainTime = text("trainTime")
+        claim = text("claim")
         source = text("source") ?? ""
         self.range = range
         self.value = value

@@ -18,6 +18,8 @@ extension Vocabulary {
                         doc: "Published parameter count, e.g. `23.7e6`."),
         ParameterSchema("trainTime", .string, default: .absent,
                         doc: "Published training time as written there, e.g. \"1h 7m 26s on 2 GPUs\" (text: hardware differs)."),
+        ParameterSchema("claim", .string, default: .absent,
+                        doc: "A conclusion as published, e.g. \"looks at high frequencies\" (text: the cells test it)."),
         ParameterSchema("source", .string,
                         doc: "Where the values were published, e.g. \"He et al. 2016, table 6\"; shown as a note."),
     ], kind: Kind.published, derivable: false,
@@ -29,5 +31,6 @@ extension Vocabulary {
         MemberSchema("top5", doc: "Published top-5 accuracy."),
         MemberSchema("params", doc: "Published parameter count."),
         MemberSchema("trainTime", doc: "Published training time, as written.", isText: true),
+        MemberSchema("claim", doc: "A published conclusion, as written.", isText: true),
     ])
 }
