@@ -73,9 +73,9 @@ struct InlineResults {
 
     /// "71.3 ± 1.2 %" over several seeds, "71.3 %" for one.
     static func meanStd(_ values: [Double], _ r: Reading) -> String {
-        let mean = SeedComparison.mean(values)
-        let std = values.count > 1 && r.varies ? " ± " + r.format.format(SeedComparison.variance(values).squareRoot()) : ""
-        return r.format.format(mean) + std + r.valueSuffix
+        let (mean, std) = SeedSpread.of(values)
+        let spread = std.flatMap { r.varies ? " ± " + r.format.format($0) : nil } ?? ""
+        return r.format.format(mean) + spread + r.valueSuffix
     }
 
     /// "+1.3 pp", "−0.4 pp".
