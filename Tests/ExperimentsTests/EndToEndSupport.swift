@@ -161,3 +161,12 @@ struct Baseline {
         return (box, try box.write(notebook.text))
     }
 }
+
+/// Checks and plans `text` in a fresh sandbox (nothing trains): the plan and every diagnostic of checking and planning,
+/// rendered as `loom plan` prints them.
+func planned(_ text: String) throws -> (NotebookPlan, String) {
+    let box = try Sandbox()
+    let (doc, ws) = try openNotebook(try box.write(text), outputDirectory: box.output)
+    let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
+    return (plan, (plan.check.diagnostics + plan.planningErrors).map { $0.rendered(in: doc.source) }.joined(separator: "\n"))
+}

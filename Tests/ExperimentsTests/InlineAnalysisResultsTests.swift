@@ -32,13 +32,7 @@ private func notebook(_ prose: String, analyses: String = """
 }
 
 /// Every diagnostic of checking and planning `text`, rendered.
-private func problems(_ text: String) throws -> String {
-    let box = try Sandbox()
-    let path = try box.write(text)
-    let (doc, ws) = try openNotebook(path, outputDirectory: box.output)
-    let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
-    return (plan.check.diagnostics + plan.planningErrors).map { $0.rendered(in: doc.source) }.joined(separator: "\n")
-}
+private func problems(_ text: String) throws -> String { try planned(text).1 }
 
 @Suite struct InlineSyntaxTests {
     @Test func comparisonsAndArgumentsParse() throws {

@@ -237,19 +237,14 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
         let dir = try TempDir()
         var rng = SeededRNG(seed: 7)
         let image = Image(width: 32, height: 32, pixels: (0..<32 * 32 * 3).map { _ in UInt8(rng.next() % 256) })
-        try PNG.write(image, to: dir.path + "/image.png")
         for (choice, _, _) in normalizeChoices {
             let (spec, _, _) = try torchSpec(normalizeCell(choice))
             let json = try TorchConfig.json(spec: spec, key: "k", binding: "e", seed: 0, backend: TorchBackend(python: python),
                                             data: TorchData(kind: "cifar10", train: "/d", test: "/d", normalization: .cifar10),
                                             files: TorchRunFiles(directory: dir.path, finalWeights: dir.path + "/f.safetensors"),
                                             weights: nil, teacherWeights: nil)
-            try json.write(to: URL(fileURLWithPath: dir.path + "/config.json"))
-            let torch = try torchEvalTransform(python, config: dir.path + "/config.json", image: dir.path + "/image.png")
-            var r = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
-            let loom = spec.testPipeline(normalization: spec.normalization(dataset: .cifar10))(image, rng: &r).data
-            #expect(torch.count == loom.count)
-            let worst = zip(torch, loom).map { abs($0 - Double($1)) }.max() ?? .infinity
+            let (torch, loom, worst) = try evalPipelines(python, spec: spec, config: json, dataset: .cifar10, image: image, in: dir.path)
+            #expect(torch == loom)
             print("NormalizeTests: \(choice.isEmpty ? ".dataset" : choice) Loom vs torch max |Δ| = \(worst)")
             #expect(worst < 1e-5, "\(choice)")
         }
@@ -304,6 +299,18 @@ func normalizeCell(_ choice: String, data: String = ".cifar10") -> String {
         #expect(abs(clean - top1) < 1e-9, "analysis clean \(clean) vs run top-1 \(top1)")
         return (box, ws, run.key)
     }
+}
+
+/// `image` evaluated by Loom's pipeline for `spec` and by the torch trainer from `config` (that spec's config.json, written
+/// into `dir` with the image): each side's value count and the largest absolute difference.
+func evalPipelines(_ python: String, spec: ExperimentSpec, config: Data, dataset: Normalization, image: Image,
+                   in dir: String) throws -> (torchCount: Int, loomCount: Int, worst: Double) {
+    try PNG.write(image, to: dir + "/image.png")
+    try config.write(to: URL(fileURLWithPath: dir + "/config.json"))
+    let torch = try torchEvalTransform(python, config: dir + "/config.json", image: dir + "/image.png")
+    var r = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
+    let loom = spec.testPipeline(normalization: spec.normalization(dataset: dataset))(image, rng: &r).data
+    return (torch.count, loom.count, zip(torch, loom).map { abs($0 - Double($1)) }.max() ?? .infinity)
 }
 
 /// The torch trainer's evaluation transform (`build_transform` of python/loom_train.py from a config.json's `eval` and

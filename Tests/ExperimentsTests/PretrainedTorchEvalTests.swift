@@ -44,15 +44,11 @@ import Vision
         let dir = try TempDir()
         var rng = SeededRNG(seed: 11)
         let image = Image(width: 61, height: 47, pixels: (0..<61 * 47 * 3).map { _ in UInt8(rng.next() % 256) })
-        try PNG.write(image, to: dir.path + "/image.png")
         for mode in TimmEvalTransform.CropMode.allCases {
             let spec = try Self.spec(mode)
-            try Self.config(spec, directory: dir.path).write(to: URL(fileURLWithPath: dir.path + "/config.json"))
-            let torch = try torchEvalTransform(python, config: dir.path + "/config.json", image: dir.path + "/image.png")
-            var r = AugmentPipeline.rng(seed: 0, epoch: 0, index: 0)
-            let loom = spec.testPipeline(normalization: spec.normalization(dataset: .imagenet))(image, rng: &r).data
-            #expect(torch.count == loom.count && loom.count == 3 * 40 * 40)
-            let worst = zip(torch, loom).map { abs($0 - Double($1)) }.max() ?? .infinity
+            let (torch, loom, worst) = try evalPipelines(python, spec: spec, config: try Self.config(spec, directory: dir.path),
+                                                         dataset: .imagenet, image: image, in: dir.path)
+            #expect(torch == loom && loom == 3 * 40 * 40)
             print("PretrainedTorchEvalTests: \(mode) Loom vs torch max |Δ| = \(worst)")
             // One 8-bit level after normalisation (std ≥ 0.224) at most, the resize fixtures' tolerance.
             #expect(worst <= 1 / 255 / 0.224 + 1e-5, "\(mode)")

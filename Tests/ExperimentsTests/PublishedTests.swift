@@ -11,14 +11,7 @@ private let basePublished = "Published(base, top1: 61.12, top5: 85.1, params: 23
     + "source: \"Report X, table 1\")"
 
 /// Checks and plans `nb` in a fresh sandbox (nothing trains); the plan and every diagnostic rendered.
-private func planned(_ nb: TinyNotebook) throws -> (NotebookPlan, String) {
-    let box = try Sandbox()
-    let path = try box.write(nb.text)
-    let (doc, ws) = try openNotebook(path, outputDirectory: box.output)
-    let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
-    let all = plan.check.diagnostics + plan.cellErrors.values.flatMap { $0 }
-    return (plan, all.map { $0.rendered(in: doc.source) }.joined(separator: "\n"))
-}
+private func planned(_ nb: TinyNotebook) throws -> (NotebookPlan, String) { try planned(nb.text) }
 
 private func withCell(_ cell: String, intro: String? = nil) -> TinyNotebook {
     var nb = TinyNotebook()

@@ -178,17 +178,13 @@ enum StudyNotebook {
             let lion = base.with(optimizer: .lion(lr: 1e-3, weightDecay: 0.1))
             ```
             """
-        let box = try Sandbox()
-        let (doc, ws) = try openNotebook(try box.write(text), outputDirectory: box.output)
-        let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
+        let (plan, _) = try planned(text)
         #expect(plan.planningErrors.map(\.severity) == [.warning])
         #expect(plan.planningErrors.first?.message.hasPrefix("lion: the warmup starts at lr 0.01, above the optimizer's lr 0.001") == true,
                 "\(plan.planningErrors.map(\.message))")
         #expect(plan.errorCount == 0)
 
-        let (studyDoc, studyWs) = try openNotebook(StudyNotebook.path, outputDirectory: box.output + "/study")
-        let study = try makePlan(document: studyDoc, registry: notebookRegistry(), workspace: studyWs)
-        #expect(study.planningErrors.isEmpty && study.check.diagnostics.isEmpty,
-                "\((study.check.diagnostics + study.planningErrors).map(\.message))")
+        let (_, studyDiagnostics) = try planned(try StudyNotebook.text())
+        #expect(studyDiagnostics.isEmpty, "\(studyDiagnostics)")
     }
 }
