@@ -168,5 +168,5 @@ func planned(_ text: String) throws -> (NotebookPlan, String) {
     let box = try Sandbox()
     let (doc, ws) = try openNotebook(try box.write(text), outputDirectory: box.output)
     let plan = try makePlan(document: doc, registry: notebookRegistry(), workspace: ws)
-    return (plan, (plan.check.diagnostics + plan.planningErrors).map { $0.rendered(in: doc.source) }.joined(separator: "\n"))
+    return (plan, (plan.check.diagnostics + plan.planningDiagnostics).map { $0.rendered(in: doc.source) }.joined(separator: "\n"))
 }

@@ -179,9 +179,9 @@ enum StudyNotebook {
             ```
             """
         let (plan, _) = try planned(text)
-        #expect(plan.planningErrors.map(\.severity) == [.warning])
-        #expect(plan.planningErrors.first?.message.hasPrefix("lion: the warmup starts at lr 0.01, above the optimizer's lr 0.001") == true,
-                "\(plan.planningErrors.map(\.message))")
+        #expect(plan.planningDiagnostics.map(\.severity) == [.warning])
+        #expect(plan.planningDiagnostics.first?.message.hasPrefix("lion: the warmup starts at lr 0.01, above the optimizer's lr 0.001") == true,
+                "\(plan.planningDiagnostics.map(\.message))")
         #expect(plan.errorCount == 0)
 
         let (_, studyDiagnostics) = try planned(try StudyNotebook.text())

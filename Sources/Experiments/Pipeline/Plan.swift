@@ -48,7 +48,8 @@ public struct NotebookPlan {
     public var experiments: [PlannedExperiment]
     /// Experiment names for each binding (one for an Experiment, the points of a Sweep).
     public var members: [String: [String]]
-    /// Errors found while resolving, by cell index (in addition to the checker's diagnostics).
+    /// Diagnostics found while resolving, by cell index (in addition to the checker's): errors, and warnings such as a
+    /// warmup above the lr (only errors stop a cell).
     public var cellErrors: [Int: [Diagnostic]]
     /// Data root for file-backed datasets.
     public let dataRoot: String

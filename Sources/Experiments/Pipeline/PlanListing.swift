@@ -23,7 +23,7 @@ public struct PlanListing {
                 environment: [String: String] = ProcessInfo.processInfo.environment, log: (String) -> Void = { _ in }) throws {
         let (document, ws) = try openNotebook(path, outputDirectory: outputDirectory, readOnly: true)
         let plan = try makePlan(document: document, registry: notebookRegistry(), workspace: ws)
-        diagnostics = (plan.check.diagnostics + plan.planningErrors).map { $0.rendered(in: document.source) }
+        diagnostics = (plan.check.diagnostics + plan.planningDiagnostics).map { $0.rendered(in: document.source) }
         let line = { (index: Int) in String(document.cells.first { $0.index == index }?.line ?? 0) }
         if probe { runProbes(plan, outputDirectory: outputDirectory, environment: environment, log: log) }
         var total = 0.0, torchTotal = 0.0, probedRuns = Set<String>(), unknownRuns = Set<String>()
@@ -55,7 +55,7 @@ public struct PlanListing {
         if !unknownRuns.isEmpty && !probe {
             totals.append("torch runs: `loom plan --probe` times a few training steps of each model on this machine for an estimate")
         }
-        hasErrors = plan.check.hasErrors || plan.planningErrors.contains { $0.severity == .error }
+        hasErrors = plan.check.hasErrors || plan.planningDiagnostics.contains { $0.severity == .error }
     }
 
     /// Seconds to train one run of a torch experiment from its cached probe (epochs × steps per epoch × seconds per

@@ -94,7 +94,7 @@ private func pendingTime(_ seconds: Double, embedded: Int, torch: Int) -> String
 /// The checker's and planner's diagnostics, then step 3's line: runs and analysis results, how many execute, and
 /// roughly how long they take.
 func logPlan(_ plan: NotebookPlan, _ log: (String) -> Void) {
-    for d in plan.check.diagnostics + plan.planningErrors { log(d.rendered(in: plan.document.source)) }
+    for d in plan.check.diagnostics + plan.planningDiagnostics { log(d.rendered(in: plan.document.source)) }
     let pending = plan.experiments.flatMap { e in e.runs.filter { $0.state != .cached }.map { (e.backend, $0) } }
     // The estimate is the embedded engine's; torch runs are counted apart, with no time (`PlanListing.total`).
     let embedded = pending.filter { if case .embedded = $0.0 { return true }; return false }.map(\.1)
@@ -111,12 +111,12 @@ func logPlan(_ plan: NotebookPlan, _ log: (String) -> Void) {
 extension NotebookPlan {
     /// Cells' errors: the checker's and those found while planning.
     public var errorCount: Int {
-        check.diagnostics.filter { $0.severity == .error }.count + planningErrors.filter { $0.severity == .error }.count
+        check.diagnostics.filter { $0.severity == .error }.count + planningDiagnostics.filter { $0.severity == .error }.count
     }
 
     /// Diagnostics found while planning (errors, and warnings such as a warmup above the lr): cells' and prose's
     /// inline results', in file order.
-    public var planningErrors: [Diagnostic] {
+    public var planningDiagnostics: [Diagnostic] {
         (cellErrors.values.flatMap { $0 } + inlineErrors).sorted { $0.range.start < $1.range.start }
     }
 }
